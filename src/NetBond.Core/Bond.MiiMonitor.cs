@@ -1,0 +1,131 @@
+namespace NetBond.Core;
+
+// The MII link monitor: bond_miimon_inspect() and bond_miimon_commit(), one call per miimon tick.
+public sealed partial class Bond
+{
+    private void MiiMonitor()
+    {
+        // bond_mii_monitor: decide on this tick's notification before anything changes, then count down.
+        bool notify = ShouldNotifyPeers();
+        if (_sendPeerNotif > 0)
+        {
+            _sendPeerNotif--;
+        }
+
+        // With no usable member the first link to come up is taken at once (bonding.rst §13.1).
+        bool ignoreUpdelay = Options.Mode == BondMode.ActiveBackup
+            ? Active == null
+            : !_members.Exists(m => m.CanTransmit);
+        bool changed = false;
+        bool reselect = false;
+        foreach (Member m in _members)
+        {
+            bool carrier = _host.ReadCarrier(m);
+            changed |= carrier != m.Carrier;
+            m.Carrier = carrier;
+            switch (m.Link)
+            {
+                case LinkState.Up:
+                    if (carrier)
+                    {
+                        break;
+                    }
+                    m.Link = LinkState.Fail;
+                    m.Delay = Options.DowndelayTicks;
+                    if (m.Delay > 0)
+                    {
+                        _host.Log($"{Name}: link status down for {(m.IsActive ? "active " : "")}interface {m.Name}, disabling it in {Ms(m.Delay)} ms");
+                    }
+                    goto case LinkState.Fail;
+                case LinkState.Fail:
+                    if (carrier)
+                    {
+                        m.Link = LinkState.Up;
+                        _host.Log($"{Name}: link status up again after {Ms(Options.DowndelayTicks - m.Delay)} ms for interface {m.Name}");
+                        break;
+                    }
+                    if (m.Delay <= 0)
+                    {
+                        reselect |= CommitDown(m);
+                        changed = true;
+                        break;
+                    }
+                    m.Delay--;
+                    break;
+                case LinkState.Down:
+                    if (!carrier)
+                    {
+                        break;
+                    }
+                    m.Link = LinkState.Back;
+                    m.Delay = Options.UpdelayTicks;
+                    if (m.Delay > 0)
+                    {
+                        _host.Log($"{Name}: link status up for interface {m.Name}, enabling it in {Ms(m.Delay)} ms");
+                    }
+                    goto case LinkState.Back;
+                case LinkState.Back:
+                    if (!carrier)
+                    {
+                        m.Link = LinkState.Down;
+                        _host.Log($"{Name}: link status down again after {Ms(Options.UpdelayTicks - m.Delay)} ms for interface {m.Name}");
+                        break;
+                    }
+                    if (ignoreUpdelay)
+                    {
+                        m.Delay = 0;
+                    }
+                    if (m.Delay <= 0)
+                    {
+                        reselect |= CommitUp(m);
+                        changed = true;
+                        ignoreUpdelay = false;
+                        break;
+                    }
+                    m.Delay--;
+                    break;
+            }
+        }
+        if (reselect)
+        {
+            SelectActive();
+        }
+        UpdateCarrier();
+        if (changed)
+        {
+            Publish();
+        }
+        if (notify && Active != null)
+        {
+            _host.NotifyPeers(Active);
+        }
+    }
+
+    /// <returns>Whether the active member must be reselected.</returns>
+    private bool CommitUp(Member m)
+    {
+        m.Link = LinkState.Up;
+        m.Delay = 0;
+        if (Options.Mode != BondMode.ActiveBackup && Options.Mode != BondMode.Ieee8023ad)
+        {
+            m.IsActive = true;
+        }
+        _host.Log($"{Name}: link status definitely up for interface {m.Name}, {SpeedText(m)}");
+        return Active == null || m == _primary || m.Prio > Active.Prio;
+    }
+
+    private bool CommitDown(Member m)
+    {
+        m.LinkFailureCount++;
+        m.Link = LinkState.Down;
+        if (Options.Mode is BondMode.ActiveBackup or BondMode.Ieee8023ad)
+        {
+            m.IsActive = false;
+        }
+        _host.Log($"{Name}: link status definitely down for interface {m.Name}, disabling it");
+        return m == Active;
+    }
+
+    private static string SpeedText(Member m) =>
+        m.Speed < 0 ? "speed unknown" : $"{m.Speed} Mbps {(m.Duplex == 1 ? "full" : m.Duplex == 0 ? "half" : "unknown")} duplex";
+}

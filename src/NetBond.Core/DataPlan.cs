@@ -1,0 +1,48 @@
+namespace NetBond.Core;
+
+/// <summary>
+/// An immutable snapshot of what the data plane needs per frame: members in enslave order, which of them
+/// may transmit and which feed the bond. The control plane publishes a new one on every change; data-plane
+/// threads read it through one volatile reference, without locks.
+/// </summary>
+public sealed class DataPlan
+{
+    public DataPlan(BondMode mode, Member[] members, int activeIndex, int packetsPerSlave, int xmitHashPolicy, bool allSlavesActive)
+    {
+        Mode = mode;
+        Members = members;
+        ActiveIndex = activeIndex;
+        PacketsPerSlave = packetsPerSlave;
+        XmitHashPolicy = xmitHashPolicy;
+        CanTransmit = new bool[members.Length];
+        Delivers = new bool[members.Length];
+        List<int> usable = [];
+        for (int i = 0; i < members.Length; i++)
+        {
+            CanTransmit[i] = members[i].CanTransmit;
+            // bond_handle_frame: inactive members are exact-match only, unless all_slaves_active.
+            Delivers[i] = members[i].IsActive || allSlavesActive;
+            if (CanTransmit[i])
+            {
+                usable.Add(i);
+            }
+        }
+        Usable = [.. usable];
+    }
+
+    public static DataPlan Empty { get; } = new(BondMode.BalanceRr, [], -1, 1, 0, false);
+
+    public BondMode Mode { get; }
+    public Member[] Members { get; }
+
+    /// <summary>Index of curr_active_slave in <see cref="Members"/>, or -1.</summary>
+    public int ActiveIndex { get; }
+
+    public int PacketsPerSlave { get; }
+    public int XmitHashPolicy { get; }
+    public bool[] CanTransmit { get; }
+    public bool[] Delivers { get; }
+
+    /// <summary>Indexes of members that can transmit, in enslave order (the kernel's usable_slaves array).</summary>
+    public int[] Usable { get; }
+}

@@ -1,0 +1,26 @@
+namespace NetBond.Core;
+
+/// <summary>
+/// What a <see cref="Bond"/> asks of the world. Core decides; the host (the Linux platform, or a
+/// simulation in tests) carries the decision out. Calls come on the control thread only.
+/// </summary>
+public interface IBondHost
+{
+    /// <summary>Current carrier of a member; the Linux host polls ETHTOOL_GLINK, which also flushes linkwatch.</summary>
+    bool ReadCarrier(Member member);
+
+    void SetMemberMac(Member member, MacAddress mac);
+
+    void SetBondMac(MacAddress mac);
+
+    /// <summary>The bond's own carrier, which follows its MII status.</summary>
+    void SetBondCarrier(bool up);
+
+    /// <summary>Send one round of gratuitous ARP and unsolicited NA for the bond's addresses on the member.</summary>
+    void NotifyPeers(Member member);
+
+    /// <summary>Which members transmit or deliver changed: the data plane must take the new <see cref="DataPlan"/>.</summary>
+    void DataPlanChanged(DataPlan plan);
+
+    void Log(string message);
+}

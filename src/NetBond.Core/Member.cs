@@ -1,0 +1,48 @@
+namespace NetBond.Core;
+
+/// <summary>A bond member ("slave" in the kernel's words) and what the bond knows of it.</summary>
+public sealed class Member
+{
+    public Member(string name, int ifIndex, MacAddress permanentMac)
+    {
+        Name = name;
+        IfIndex = ifIndex;
+        PermanentMac = permanentMac;
+        CurrentMac = permanentMac;
+    }
+
+    public string Name { get; }
+    public int IfIndex { get; }
+
+    /// <summary>The MAC the member had when enslaved; the kernel calls it perm_hwaddr and restores it on release.</summary>
+    public MacAddress PermanentMac { get; }
+
+    /// <summary>The MAC the member carries now (the bond MAC, or its own with fail_over_mac).</summary>
+    public MacAddress CurrentMac { get; internal set; }
+
+    public LinkState Link { get; internal set; } = LinkState.Down;
+
+    /// <summary>Ticks left in the going-down / going-back state.</summary>
+    public int Delay { get; internal set; }
+
+    public int LinkFailureCount { get; internal set; }
+
+    /// <summary>BOND_STATE_ACTIVE (true) or BOND_STATE_BACKUP.</summary>
+    public bool IsActive { get; internal set; }
+
+    /// <summary>The carrier seen at the last monitor tick.</summary>
+    public bool Carrier { get; internal set; }
+
+    /// <summary>Mbit/s, or -1 when the driver does not say (SPEED_UNKNOWN).</summary>
+    public int Speed { get; set; } = -1;
+
+    /// <summary>0 half, 1 full, -1 unknown.</summary>
+    public int Duplex { get; set; } = -1;
+
+    public int QueueId { get; set; }
+
+    /// <summary>Per-member priority for active selection; higher wins, primary overrides it.</summary>
+    public int Prio { get; set; }
+
+    public bool CanTransmit => Link == LinkState.Up && IsActive && Carrier;
+}

@@ -1,0 +1,109 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+public class LinkMonitorTests
+{
+    [Fact]
+    public void Carrier_loss_takes_downdelay_then_counts_a_failure()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=200", "eth0", "eth1");
+        host.Run(bond, 50);
+        Member eth0 = bond.Find("eth0")!;
+        Assert.Equal(eth0, bond.Active);
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 100);   // tick at 100: going down
+        Assert.Equal(LinkState.Fail, eth0.Link);
+        host.Run(bond, 200);   // ticks at 200, 300: delay counts down, at 300 definitely down
+        Assert.Equal(LinkState.Down, eth0.Link);
+        Assert.Equal(1, eth0.LinkFailureCount);
+        Assert.Equal("eth1", bond.Active!.Name);
+    }
+
+    [Fact]
+    public void A_flap_shorter_than_downdelay_is_not_a_failure()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=300", "eth0", "eth1");
+        host.Run(bond, 50);
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 150);
+        host.SetCarrier("eth0", true);
+        host.Run(bond, 100);
+        Member eth0 = bond.Find("eth0")!;
+        Assert.Equal(LinkState.Up, eth0.Link);
+        Assert.Equal(0, eth0.LinkFailureCount);
+        Assert.Equal(eth0, bond.Active);
+    }
+
+    [Fact]
+    public void A_returning_link_waits_updelay_and_stays_backup()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 updelay=200", "eth0", "eth1");
+        host.Run(bond, 350);
+        Member eth0 = bond.Find("eth0")!;
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 100);
+        Assert.Equal(LinkState.Down, eth0.Link);
+        host.SetCarrier("eth0", true);
+        host.Run(bond, 100);
+        Assert.Equal(LinkState.Back, eth0.Link);
+        host.Run(bond, 200);
+        Assert.Equal(LinkState.Up, eth0.Link);
+        Assert.Equal("eth1", bond.Active!.Name);
+        Assert.False(eth0.IsActive);
+    }
+
+    [Theory]
+    [InlineData("mode=1")]
+    [InlineData("mode=0")]
+    [InlineData("mode=2")]
+    public void Updelay_is_ignored_when_no_member_is_usable(string mode)
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make(mode + " miimon=100 updelay=5000", "eth0", "eth1");
+        host.Run(bond, 5500);
+        host.SetCarrier("eth0", false);
+        host.SetCarrier("eth1", false);
+        host.Run(bond, 200);
+        Assert.False(bond.Carrier);
+        host.SetCarrier("eth1", true);
+        host.Run(bond, 100);
+        Assert.Equal(LinkState.Up, bond.Find("eth1")!.Link);
+        Assert.True(bond.Carrier);
+        Assert.True(host.Plan!.Usable.Length == 1);
+    }
+
+    [Fact]
+    public void Miimon_zero_never_changes_link_state()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1", "eth0", "eth1");
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 1000);
+        Assert.Equal(LinkState.Up, bond.Find("eth0")!.Link);
+        Assert.Equal("eth0", bond.Active!.Name);
+        Assert.False(host.Plan!.CanTransmit[0]);
+    }
+
+    [Fact]
+    public void Enslaving_with_updelay_starts_going_back_and_the_first_is_taken_at_once()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 updelay=300", "eth0", "eth1");
+        Assert.Null(bond.Active);
+        host.Run(bond, 1);
+        Assert.Equal("eth0", bond.Active!.Name);
+        Assert.Equal(LinkState.Up, bond.Find("eth0")!.Link);
+        Assert.Equal(LinkState.Back, bond.Find("eth1")!.Link);
+        host.Run(bond, 400);
+        Assert.Equal(LinkState.Up, bond.Find("eth1")!.Link);
+    }
+
+    [Fact]
+    public void Bond_carrier_follows_members()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=0 miimon=10", "eth0", "eth1");
+        Assert.True(host.BondCarrier);
+        host.SetCarrier("eth0", false);
+        host.SetCarrier("eth1", false);
+        host.Run(bond, 20);
+        Assert.False(host.BondCarrier);
+    }
+}

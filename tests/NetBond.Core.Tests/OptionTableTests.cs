@@ -1,0 +1,160 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+public class OptionTableTests
+{
+    private static (BondOptions? Options, string? Error, List<string> Warnings) Apply(string text, bool hasMembers = false, bool isUp = false, BondOptions? start = null)
+    {
+        List<string> warnings = [];
+        BondOptions? o = OptionTable.Apply(start ?? new BondOptions(), TestBonds.Parse(text), new OptionContext(hasMembers, isUp), warnings, out string? error);
+        return (o, error, warnings);
+    }
+
+    [Fact]
+    public void Defaults_are_the_kernels()
+    {
+        BondOptions o = new();
+        Assert.Equal(BondMode.BalanceRr, o.Mode);
+        Assert.Equal(0, o.Miimon);
+        Assert.Equal(1, o.NumPeerNotif);
+        Assert.Equal(1, o.PacketsPerSlave);
+        Assert.Equal(2, o.ArpMissedMax);
+        Assert.Equal(65535, o.AdActorSysPrio);
+        Assert.Equal(16, o.TxQueues);
+    }
+
+    [Theory]
+    [InlineData("mode=1", BondMode.ActiveBackup)]
+    [InlineData("mode=active-backup", BondMode.ActiveBackup)]
+    [InlineData("mode=0", BondMode.BalanceRr)]
+    [InlineData("mode=balance-xor", BondMode.BalanceXor)]
+    [InlineData("mode=3", BondMode.Broadcast)]
+    public void Mode_by_name_or_number(string text, BondMode expected) => Assert.Equal(expected, Apply(text).Options!.Mode);
+
+    [Theory]
+    [InlineData("mode=7", "mode")]
+    [InlineData("mode=fast", "mode")]
+    [InlineData("miimon=-1", "miimon")]
+    [InlineData("miimon=abc", "miimon")]
+    [InlineData("num_grat_arp=256", "num_grat_arp")]
+    [InlineData("xmit_hash_policy=layer5", "xmit_hash_policy")]
+    [InlineData("primary_reselect=sometimes", "primary_reselect")]
+    [InlineData("arp_ip_target=255.255.255.255", "arp_ip_target")]
+    [InlineData("arp_ip_target=0.1.2.3", "arp_ip_target")]
+    [InlineData("use_carrier=0", "use_carrier")]
+    [InlineData("frobnicate=1", "frobnicate")]
+    public void Bad_values_are_refused_with_the_option_named(string text, string name)
+    {
+        (BondOptions? o, string? error, _) = Apply(text);
+        Assert.Null(o);
+        Assert.Contains(name, error);
+    }
+
+    [Fact]
+    public void Updelay_needs_miimon()
+    {
+        (BondOptions? o, string? error, _) = Apply("updelay=200");
+        Assert.Null(o);
+        Assert.Contains("MII monitoring is disabled", error);
+    }
+
+    [Fact]
+    public void Options_apply_in_netlink_order_whatever_order_they_are_given()
+    {
+        BondOptions o = Apply("updelay=200 downdelay=100 miimon=100 mode=active-backup").Options!;
+        Assert.Equal(200, o.UpdelayMs);
+        Assert.Equal(2, o.UpdelayTicks);
+        Assert.Equal(100, o.DowndelayMs);
+    }
+
+    [Fact]
+    public void Delays_are_rounded_down_to_a_multiple_of_miimon_with_a_warning()
+    {
+        (BondOptions? o, _, List<string> warnings) = Apply("miimon=100 updelay=250");
+        Assert.Equal(200, o!.UpdelayMs);
+        Assert.Contains(warnings, w => w.Contains("rounded to 200"));
+    }
+
+    [Fact]
+    public void Delays_follow_miimon_as_the_kernel_keeps_them_in_ticks()
+    {
+        BondOptions o = Apply("miimon=100 updelay=200").Options!;
+        o = Apply("miimon=50", start: o).Options!;
+        Assert.Equal(100, o.UpdelayMs);
+    }
+
+    [Fact]
+    public void Mode_only_without_members_and_while_down()
+    {
+        Assert.Contains("has slaves", Apply("mode=1", hasMembers: true).Error);
+        Assert.Contains("bond is up", Apply("mode=1", isUp: true).Error);
+        Assert.Contains("has slaves", Apply("fail_over_mac=active", hasMembers: true).Error);
+        Assert.NotNull(Apply("fail_over_mac=active", isUp: true).Options);
+    }
+
+    [Fact]
+    public void Mode_restricted_options_say_which_mode_refused_them()
+    {
+        Assert.Contains("not supported in mode balance-rr(0)", Apply("primary=eth0").Error);
+        Assert.Contains("not supported in mode active-backup(1)", Apply("mode=1 packets_per_slave=3").Error);
+        Assert.Contains("not supported in mode balance-rr(0)", Apply("lacp_rate=fast").Error);
+        Assert.Equal("eth0", Apply("mode=1 primary=eth0").Options!.Primary);
+    }
+
+    [Fact]
+    public void Miimon_and_arp_interval_exclude_each_other()
+    {
+        BondOptions o = Apply("miimon=100").Options!;
+        o = Apply("arp_interval=200", start: o).Options!;
+        Assert.Equal(0, o.Miimon);
+        o = Apply("miimon=100", start: o).Options!;
+        Assert.Equal(0, o.ArpInterval);
+    }
+
+    [Fact]
+    public void Unimplemented_modes_are_refused_clearly()
+    {
+        Assert.Contains("not implemented", Apply("mode=802.3ad").Error);
+        Assert.Contains("not implemented", Apply("mode=6").Error);
+    }
+
+    [Fact]
+    public void Arp_targets_take_the_sysfs_and_module_forms()
+    {
+        BondOptions o = Apply("arp_ip_target=198.18.0.1,198.18.0.2").Options!;
+        Assert.Equal(2, o.ArpIpTargets.Count);
+        o = Apply("arp_ip_target=+198.18.0.3", start: o).Options!;
+        o = Apply("arp_ip_target=-198.18.0.1", start: o).Options!;
+        Assert.Equal(["198.18.0.2", "198.18.0.3"], o.ArpIpTargets.Select(a => a.ToString()));
+        Assert.Contains("already", Apply("arp_ip_target=+198.18.0.2", start: o).Error);
+        Assert.Contains("full", Apply("arp_ip_target=" + string.Join(",", Enumerable.Range(1, 17).Select(i => $"198.18.1.{i}"))).Error);
+    }
+
+    [Fact]
+    public void Failure_changes_nothing()
+    {
+        BondOptions start = Apply("mode=1 miimon=100").Options!;
+        Assert.Null(Apply("miimon=200 mode=9", start: start).Options);
+        Assert.Equal(100, start.Miimon);
+    }
+
+    [Fact]
+    public void Every_option_the_kernel_has_is_known()
+    {
+        string[] kernel = ["mode", "miimon", "updelay", "downdelay", "peer_notif_delay", "use_carrier", "arp_interval",
+            "arp_ip_target", "ns_ip6_target", "arp_validate", "arp_all_targets", "arp_missed_max", "primary", "primary_reselect",
+            "active_slave", "fail_over_mac", "xmit_hash_policy", "lacp_rate", "lacp_active", "ad_select", "ad_actor_sys_prio",
+            "ad_actor_system", "ad_user_port_key", "min_links", "num_grat_arp", "num_unsol_na", "resend_igmp",
+            "all_slaves_active", "packets_per_slave", "tlb_dynamic_lb", "lp_interval", "max_bonds", "tx_queues",
+            "coupled_control", "broadcast_neighbor", "lacp_strict", "peer_notify_delay"];
+        Assert.All(kernel, k => Assert.True(OptionTable.IsKnown(k), k));
+    }
+
+    [Fact]
+    public void Default_keyword_selects_the_default()
+    {
+        BondOptions o = Apply("xmit_hash_policy=layer3+4").Options!;
+        Assert.Equal(0, Apply("xmit_hash_policy=default", start: o).Options!.XmitHashPolicy);
+    }
+}

@@ -1,0 +1,72 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+/// <summary>A simulated world for a bond: virtual links whose carrier tests flip, a virtual clock, and a record of effects.</summary>
+internal sealed class VirtualHost : IBondHost
+{
+    private readonly Dictionary<string, bool> _carrier = [];
+
+    public long Now { get; private set; }
+    public List<string> Notified { get; } = [];
+    public List<(long At, string Member)> NotifyTimes { get; } = [];
+    public List<string> Logs { get; } = [];
+    public Dictionary<string, MacAddress> MemberMacs { get; } = [];
+    public MacAddress? BondMac { get; private set; }
+    public bool? BondCarrier { get; private set; }
+    public DataPlan? Plan { get; private set; }
+
+    public void SetCarrier(string member, bool up) => _carrier[member] = up;
+
+    public bool ReadCarrier(Member member) => _carrier.GetValueOrDefault(member.Name, true);
+
+    public void SetMemberMac(Member member, MacAddress mac) => MemberMacs[member.Name] = mac;
+
+    public void SetBondMac(MacAddress mac) => BondMac = mac;
+
+    public void SetBondCarrier(bool up) => BondCarrier = up;
+
+    public void NotifyPeers(Member member)
+    {
+        Notified.Add(member.Name);
+        NotifyTimes.Add((Now, member.Name));
+    }
+
+    public void DataPlanChanged(DataPlan plan) => Plan = plan;
+
+    public void Log(string message) => Logs.Add(message);
+
+    /// <summary>Advances the virtual clock 1 ms at a time, ticking the bond whenever it is due.</summary>
+    public void Run(Bond bond, long ms)
+    {
+        long end = Now + ms;
+        while (Now < end)
+        {
+            bond.Tick(Now);
+            Now++;
+        }
+    }
+}
+
+internal static class TestBonds
+{
+    public static (Bond Bond, VirtualHost Host) Make(string options, params string[] members)
+    {
+        VirtualHost host = new();
+        Bond bond = new("bond0", new BondOptions(), new MacAddress(0x02_00_00_00_00_99), host, new Random(1));
+        List<string> warnings = [];
+        string? error = bond.SetOptions(Parse(options), warnings);
+        Assert.Null(error);
+        bond.IsUp = true;
+        int i = 1;
+        foreach (string m in members)
+        {
+            bond.Enslave(new Member(m, i + 10, new MacAddress(0x02_00_00_00_00_00UL + (ulong)i)), host.ReadCarrier(new Member(m, 0, default)));
+            i++;
+        }
+        return (bond, host);
+    }
+
+    public static List<KeyValuePair<string, string>> Parse(string options) =>
+        [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : ""))];
+}
