@@ -1,0 +1,195 @@
+using System.Net;
+using NetBond.Core;
+using NetBond.Linux.Interop;
+using NetBond.Linux.Netlink;
+
+namespace NetBond.Linux;
+
+/// <summary>
+/// One bond on a real host: the Core <see cref="Core.Bond"/> wired to its TAP device, member sockets and data
+/// plane. It carries out what the Core decides and never decides itself. Runs on the daemon's control thread.
+/// </summary>
+public sealed class BondRuntime : IBondHost, IDisposable
+{
+    private readonly RtNetlink _rt;
+    private readonly Ethtool _ethtool;
+    private readonly IMemberJournal _journal;
+    private readonly Action<string> _log;
+    private readonly Dictionary<Member, MemberPort> _ports = [];
+    private readonly Dictionary<Member, MemberOriginalState> _originals = [];
+    private int _mtu;
+
+    private BondRuntime(TapDevice tap, LinkInfo link, BondOptions options, RtNetlink rt, Ethtool ethtool, IMemberJournal journal, Action<string> log)
+    {
+        Tap = tap;
+        IfIndex = link.Index;
+        _mtu = link.Mtu;
+        _rt = rt;
+        _ethtool = ethtool;
+        _journal = journal;
+        _log = log;
+        DataPlane = new BondDataPlane(tap);
+        Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
+    }
+
+    public Bond Bond { get; }
+    public TapDevice Tap { get; }
+    public int IfIndex { get; }
+    public BondDataPlane DataPlane { get; }
+
+    public IReadOnlyDictionary<Member, MemberPort> Ports => _ports;
+
+    public Ethtool Ethtool => _ethtool;
+
+    public RtNetlink Netlink => _rt;
+
+    public static BondRuntime Create(string name, BondOptions options, RtNetlink rt, Ethtool ethtool, IMemberJournal journal, Action<string> log)
+    {
+        TapDevice tap = TapDevice.Create(name);
+        LinkInfo? link = rt.GetLink(name);
+        if (link == null)
+        {
+            tap.Dispose();
+            throw new NativeException($"{name}: the TAP device vanished after creation");
+        }
+        return new BondRuntime(tap, link, options, rt, ethtool, journal, log);
+    }
+
+    public void Enslave(LinkInfo link)
+    {
+        MemberOriginalState original = MemberSetup.Prepare(_rt, _journal, Bond.Name, link, _mtu);
+        Member member = new(link.Name, link.Index, link.Mac);
+        PacketSocket? socket = null;
+        try
+        {
+            socket = PacketSocket.Open(link.Index, link.Name);
+            MemberPort port = new(member, socket);
+            (member.Speed, member.Duplex) = _ethtool.GetSettings(link.Name);
+            _ports.Add(member, port);
+            _originals.Add(member, original);
+            DataPlane.StartReceiving(port);
+            Bond.Enslave(member, ReadCarrier(member));
+        }
+        catch
+        {
+            if (_ports.Remove(member, out MemberPort? port))
+            {
+                DataPlane.StopReceiving(port);
+                port.Dispose();
+            }
+            else
+            {
+                socket?.Dispose();
+            }
+            _originals.Remove(member);
+            MemberSetup.Restore(_rt, original);
+            _journal.Forget(link.Name);
+            throw;
+        }
+    }
+
+    /// <summary>Releases a member and puts it back as it was; returns what could not be restored.</summary>
+    public List<string> Release(Member member)
+    {
+        Bond.Release(member);
+        if (_ports.Remove(member, out MemberPort? port))
+        {
+            DataPlane.StopReceiving(port);
+            port.Dispose();
+        }
+        List<string> problems = [];
+        if (_originals.Remove(member, out MemberOriginalState? original))
+        {
+            problems = MemberSetup.Restore(_rt, original);
+            _journal.Forget(member.Name);
+        }
+        return problems;
+    }
+
+    /// <summary>An RTM_NEWLINK for the bond device: follow MTU, MAC and up/down changes made with ip link.</summary>
+    public void OnBondLinkChanged(LinkInfo link)
+    {
+        Bond.IsUp = link.IsUp;
+        if (link.Mtu != _mtu)
+        {
+            _mtu = link.Mtu;
+            foreach (Member m in Bond.Members)
+            {
+                try
+                {
+                    _rt.SetMtu(m.IfIndex, link.Mtu);
+                }
+                catch (NativeException e)
+                {
+                    _log($"{Bond.Name}: cannot set MTU {link.Mtu} on {m.Name}: {e.Message}");
+                }
+            }
+        }
+        if (!link.Mac.IsZero && link.Mac != Bond.Mac)
+        {
+            Bond.OnBondMacSet(link.Mac);
+        }
+    }
+
+    public List<string> ReleaseAll()
+    {
+        List<string> problems = [];
+        foreach (Member m in Bond.Members.ToArray())
+        {
+            problems.AddRange(Release(m));
+        }
+        return problems;
+    }
+
+    public void Dispose()
+    {
+        ReleaseAll();
+        DataPlane.Dispose();
+        Tap.Dispose();
+    }
+
+    public bool ReadCarrier(Member member) =>
+        _ethtool.GetLink(member.Name) ?? _rt.GetLink(member.IfIndex)?.Carrier ?? false;
+
+    public void SetMemberMac(Member member, MacAddress mac)
+    {
+        try
+        {
+            MemberSetup.SetMac(_rt, member, mac);
+        }
+        catch (NativeException e)
+        {
+            _log($"{Bond.Name}: cannot set MAC {mac} on {member.Name}: {e.Message}");
+        }
+    }
+
+    public void SetBondMac(MacAddress mac)
+    {
+        try
+        {
+            _rt.SetMac(IfIndex, mac);
+        }
+        catch (NativeException e)
+        {
+            _log($"{Bond.Name}: cannot set its MAC to {mac}: {e.Message}");
+        }
+    }
+
+    public void SetBondCarrier(bool up) => Tap.SetCarrier(up);
+
+    public void NotifyPeers(Member member)
+    {
+        if (!_ports.TryGetValue(member, out MemberPort? port))
+        {
+            return;
+        }
+        foreach (IPAddress address in _rt.GetAddresses(IfIndex))
+        {
+            port.SendControlFrame(PeerNotificationFrames.For(address, Bond.Mac));
+        }
+    }
+
+    public void DataPlanChanged(DataPlan plan) => DataPlane.Publish(plan, _ports);
+
+    public void Log(string message) => _log(message);
+}

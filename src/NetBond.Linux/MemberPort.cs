@@ -1,0 +1,52 @@
+using NetBond.Core;
+using NetBond.Linux.Interop;
+
+namespace NetBond.Linux;
+
+/// <summary>A member as the data plane holds it: its packet socket, counters and receive thread.</summary>
+public sealed unsafe class MemberPort : IDisposable
+{
+    private const int VnetHeader = 10;
+
+    public MemberPort(Member member, PacketSocket socket)
+    {
+        Member = member;
+        Socket = socket;
+    }
+
+    public Member Member { get; }
+    public PacketSocket Socket { get; }
+    public MemberCounters Counters { get; } = new();
+
+    /// <summary>Whether frames from this member feed the bond; set at each plan change, read per frame.</summary>
+    public volatile bool Delivers;
+
+    internal Thread? ReceiveThread { get; set; }
+
+    internal volatile bool StopRequested;
+
+    internal EventFdHandle Stop { get; } = BondDataPlane.NewEventFd();
+
+    /// <summary>Sends one control frame (peer notification) with an empty virtio_net_hdr in front.</summary>
+    public bool SendControlFrame(ReadOnlySpan<byte> frame)
+    {
+        byte[] buffer = new byte[VnetHeader + frame.Length];
+        frame.CopyTo(buffer.AsSpan(VnetHeader));
+        fixed (byte* p = buffer)
+        {
+            bool ok = LibC.Write(Socket.Handle, p, buffer.Length) == buffer.Length;
+            if (ok)
+            {
+                Interlocked.Increment(ref Counters.TxPackets);
+                Interlocked.Add(ref Counters.TxBytes, frame.Length);
+            }
+            return ok;
+        }
+    }
+
+    public void Dispose()
+    {
+        Socket.Dispose();
+        Stop.Dispose();
+    }
+}

@@ -1,0 +1,118 @@
+using NetBond.Core;
+using NetBond.Linux.Interop;
+using NetBond.Linux.Netlink;
+
+namespace NetBond.Linux;
+
+/// <summary>
+/// What enslaving does to a member and what release undoes (bond_enslave / __bond_release_one): MTU set to the
+/// bond's, IPv6 off, the host stack kept off by an ingress drop filter, the member brought up; the MAC is set
+/// by the bond's MAC rules. Every change is journaled before it is made.
+/// </summary>
+public static class MemberSetup
+{
+    public static MemberOriginalState Prepare(RtNetlink rt, IMemberJournal journal, string bond, LinkInfo link, int mtu)
+    {
+        MemberOriginalState state = new(bond, link.Name, link.Index, link.Mac.ToString(), link.Mtu, link.IsUp,
+            Ipv6Sysctl.Get(link.Name), ClsactCreated: false, DropFilterAdded: false);
+        journal.Record(state);
+        try
+        {
+            if (link.Mtu != mtu)
+            {
+                rt.SetMtu(link.Index, mtu);
+            }
+            Ipv6Sysctl.Set(link.Name, 1);
+            bool created = rt.AddClsact(link.Index);
+            state = state with { ClsactCreated = created };
+            journal.Record(state);
+            int error = rt.AddIngressDrop(link.Index);
+            if (error != 0)
+            {
+                throw new NativeException(error == LibC.ENOENT || error == LibC.EOPNOTSUPP
+                    ? $"cannot keep the host stack off {link.Name}: this kernel has no cls_bpf classifier"
+                    : $"add ingress drop filter on {link.Name}: {LibC.Describe(error)}");
+            }
+            state = state with { DropFilterAdded = true };
+            journal.Record(state);
+            if (!link.IsUp)
+            {
+                rt.SetUp(link.Index, true);
+            }
+            return state;
+        }
+        catch
+        {
+            Restore(rt, state);
+            journal.Forget(link.Name);
+            throw;
+        }
+    }
+
+    /// <summary>Puts a member back as recorded. Best effort per step: one failure must not leave the rest changed.</summary>
+    public static List<string> Restore(RtNetlink rt, MemberOriginalState state)
+    {
+        List<string> problems = [];
+        LinkInfo? link = rt.GetLink(state.IfIndex);
+        if (link == null || link.Name != state.Name)
+        {
+            problems.Add($"{state.Name}: interface is gone, nothing to restore");
+            return problems;
+        }
+        void Step(string what, Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e) when (e is NativeException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{state.Name}: {what}: {e.Message}");
+            }
+        }
+        if (link.IsUp)
+        {
+            Step("set down", () => rt.SetUp(state.IfIndex, false));
+        }
+        if (MacAddress.TryParse(state.Mac, out MacAddress mac) && link.Mac != mac)
+        {
+            Step("restore MAC", () => rt.SetMac(state.IfIndex, mac));
+        }
+        if (link.Mtu != state.Mtu)
+        {
+            Step("restore MTU", () => rt.SetMtu(state.IfIndex, state.Mtu));
+        }
+        if (state.ClsactCreated)
+        {
+            Step("remove clsact qdisc", () => rt.DeleteClsact(state.IfIndex));
+        }
+        else if (state.DropFilterAdded)
+        {
+            Step("remove ingress filter", () => rt.DeleteIngressDrop(state.IfIndex));
+        }
+        if (state.DisableIpv6 is int v)
+        {
+            Step("restore disable_ipv6", () => Ipv6Sysctl.Set(state.Name, v));
+        }
+        if (state.Up)
+        {
+            Step("set up", () => rt.SetUp(state.IfIndex, true));
+        }
+        return problems;
+    }
+
+    /// <summary>Sets a member's MAC, live where the driver allows it, else with the member briefly down.</summary>
+    public static void SetMac(RtNetlink rt, Member member, MacAddress mac)
+    {
+        try
+        {
+            rt.SetMac(member.IfIndex, mac);
+        }
+        catch (NativeException e) when (e.Errno == 16 /* EBUSY */)
+        {
+            rt.SetUp(member.IfIndex, false);
+            rt.SetMac(member.IfIndex, mac);
+            rt.SetUp(member.IfIndex, true);
+        }
+    }
+}

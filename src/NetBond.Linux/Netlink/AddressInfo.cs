@@ -1,0 +1,6 @@
+using System.Net;
+
+namespace NetBond.Linux.Netlink;
+
+/// <summary>An address of an interface as RTM_NEWADDR gives it; not usable while tentative or after failed DAD.</summary>
+public sealed record AddressInfo(IPAddress Address, int PrefixLength, IPAddress? Broadcast, bool Usable);

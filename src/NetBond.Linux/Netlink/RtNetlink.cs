@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+using System.Net;
+using NetBond.Core;
+using NetBond.Linux.Interop;
+
+namespace NetBond.Linux.Netlink;
+
+/// <summary>
+/// The rtnetlink requests NetBond makes: read and change links, list addresses, and the tc qdisc/filter
+/// that keeps the host stack off members. Message and attribute numbers are from
+/// include/uapi/linux/rtnetlink.h, if_link.h, if_addr.h, pkt_sched.h and pkt_cls.h.
+/// </summary>
+public sealed class RtNetlink : IDisposable
+{
+    private const ushort RTM_NEWLINK = 16;
+    private const ushort RTM_GETLINK = 18;
+    private const ushort RTM_SETLINK = 19;
+    private const ushort RTM_GETADDR = 22;
+    private const ushort RTM_NEWQDISC = 36;
+    private const ushort RTM_DELQDISC = 37;
+    private const ushort RTM_NEWTFILTER = 44;
+    private const ushort RTM_DELTFILTER = 45;
+
+    private const ushort IFLA_ADDRESS = 1;
+    private const ushort IFLA_IFNAME = 3;
+    private const ushort IFLA_MTU = 4;
+    private const ushort IFLA_MASTER = 10;
+    private const ushort IFLA_LINKINFO = 18;
+    private const ushort IFLA_INFO_KIND = 1;
+    private const ushort IFLA_CARRIER = 33;
+    private const ushort IFA_ADDRESS = 1;
+    private const ushort IFA_LOCAL = 2;
+    private const ushort IFA_BROADCAST = 4;
+    private const ushort IFA_FLAGS = 8;
+    private const uint IFA_F_TENTATIVE = 0x40;
+    private const uint IFA_F_DADFAILED = 0x08;
+
+    private const ushort TCA_KIND = 1;
+    private const ushort TCA_OPTIONS = 2;
+    private const ushort TCA_BPF_OPS_LEN = 4;
+    private const ushort TCA_BPF_OPS = 5;
+    private const ushort TCA_BPF_FLAGS = 8;
+    private const uint TCA_BPF_FLAG_ACT_DIRECT = 1;
+    private const uint TC_H_CLSACT = 0xFFFFFFF1;
+    private const uint TC_H_INGRESS_PARENT = 0xFFFFFFF2;
+    private const ushort ETH_P_ALL = 0x0003;
+
+    /// <summary>The preference of NetBond's ingress drop filter; a fixed value so release removes only ours.</summary>
+    public const ushort DropFilterPref = 0xBD01 & 0x7FFF;
+
+    private readonly NetlinkSocket _socket = new();
+
+    public LinkInfo? GetLink(string name)
+    {
+        NetlinkMessageWriter w = LinkRequest(RTM_GETLINK, NetlinkSocket.NLM_F_REQUEST, 0);
+        w.String(IFLA_IFNAME, name);
+        return QueryLink(w);
+    }
+
+    public LinkInfo? GetLink(int index) => QueryLink(LinkRequest(RTM_GETLINK, NetlinkSocket.NLM_F_REQUEST, index));
+
+    public List<LinkInfo> GetLinks()
+    {
+        List<LinkInfo> links = [];
+        NetlinkMessageWriter w = LinkRequest(RTM_GETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP, 0);
+        _socket.Query(w, (type, payload) =>
+        {
+            if (type == RTM_NEWLINK && ParseLink(payload) is { } link)
+            {
+                links.Add(link);
+            }
+        });
+        return links;
+    }
+
+    public void SetUp(int index, bool up)
+    {
+        NetlinkMessageWriter w = LinkRequest(RTM_SETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index,
+            up ? LinkInfo.IFF_UP : 0, LinkInfo.IFF_UP);
+        Check(_socket.Execute(w), $"set link {index} {(up ? "up" : "down")}");
+    }
+
+    public void SetMtu(int index, int mtu)
+    {
+        NetlinkMessageWriter w = LinkRequest(RTM_SETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index);
+        w.U32(IFLA_MTU, (uint)mtu);
+        Check(_socket.Execute(w), $"set mtu {mtu} on link {index}");
+    }
+
+    public void SetMac(int index, MacAddress mac)
+    {
+        NetlinkMessageWriter w = LinkRequest(RTM_SETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index);
+        w.Attribute(IFLA_ADDRESS, mac.ToBytes());
+        Check(_socket.Execute(w), $"set address {mac} on link {index}");
+    }
+
+    /// <summary>The addresses to announce after a failover: IPv4 and IPv6 ones that are not tentative.</summary>
+    public List<IPAddress> GetAddresses(int index) =>
+        [.. GetAddressInfo(index).Where(a => a.Usable).Select(a => a.Address)];
+
+    public List<AddressInfo> GetAddressInfo(int index)
+    {
+        List<AddressInfo> result = [];
+        NetlinkMessageWriter w = new(RTM_GETADDR, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP);
+        w.Reserve(8);
+        _socket.Query(w, (type, payload) =>
+        {
+            if (payload.Length < 8 || BinaryPrimitives.ReadInt32LittleEndian(payload[4..]) != index)
+            {
+                return;
+            }
+            NetlinkAttributes a = new(payload[8..]);
+            uint flags = a.U32(IFA_FLAGS) ?? payload[2];
+            if (a.TryGet(IFA_LOCAL, out ReadOnlySpan<byte> addr) || a.TryGet(IFA_ADDRESS, out addr))
+            {
+                IPAddress? broadcast = a.TryGet(IFA_BROADCAST, out ReadOnlySpan<byte> b) ? new IPAddress(b) : null;
+                result.Add(new AddressInfo(new IPAddress(addr), payload[1], broadcast, (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0));
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Adds a clsact qdisc; returns false if the link already had one (then it is not ours to delete).</summary>
+    public bool AddClsact(int index)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_NEWQDISC, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL,
+            index, handle: 0xFFFF0000, parent: TC_H_CLSACT, info: 0);
+        w.String(TCA_KIND, "clsact");
+        int error = _socket.Execute(w);
+        if (error == LibC.EEXIST)
+        {
+            return false;
+        }
+        Check(error, $"add clsact qdisc on link {index}");
+        return true;
+    }
+
+    public void DeleteClsact(int index)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_DELQDISC, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index, 0xFFFF0000, TC_H_CLSACT, 0);
+        w.String(TCA_KIND, "clsact");
+        int error = _socket.Execute(w);
+        if (error is not (0 or LibC.ENOENT or LibC.EINVAL or LibC.ENODEV))
+        {
+            Check(error, $"delete clsact qdisc on link {index}");
+        }
+    }
+
+    /// <summary>
+    /// An ingress filter that drops every frame after the packet taps saw it: cls_bpf in direct-action mode
+    /// running the classic-BPF program "ret #2" (TC_ACT_SHOT). Returns the errno; ENOENT means no cls_bpf.
+    /// </summary>
+    public int AddIngressDrop(int index)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_NEWTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL,
+            index, handle: 0, parent: TC_H_INGRESS_PARENT, info: ((uint)DropFilterPref << 16) | Htons(ETH_P_ALL));
+        w.String(TCA_KIND, "bpf");
+        w.BeginNest(TCA_OPTIONS);
+        w.U16(TCA_BPF_OPS_LEN, 1);
+        // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }: BPF_RET|BPF_K (0x06), k = TC_ACT_SHOT (2)
+        Span<byte> insn = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt16LittleEndian(insn, 0x06);
+        BinaryPrimitives.WriteUInt32LittleEndian(insn[4..], 2);
+        w.Attribute(TCA_BPF_OPS, insn);
+        w.U32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+        w.EndNest();
+        return _socket.Execute(w);
+    }
+
+    public void DeleteIngressDrop(int index)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_DELTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK,
+            index, 0, TC_H_INGRESS_PARENT, ((uint)DropFilterPref << 16) | Htons(ETH_P_ALL));
+        int error = _socket.Execute(w);
+        if (error is not (0 or LibC.ENOENT or LibC.EINVAL or LibC.ENODEV))
+        {
+            Check(error, $"delete ingress filter on link {index}");
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+
+    internal static LinkInfo? ParseLink(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 16)
+        {
+            return null;
+        }
+        ushort type = BinaryPrimitives.ReadUInt16LittleEndian(payload[2..]);
+        int index = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]);
+        NetlinkAttributes a = new(payload[16..]);
+        MacAddress mac = a.TryGet(IFLA_ADDRESS, out ReadOnlySpan<byte> m) && m.Length == 6 ? MacAddress.FromBytes(m) : default;
+        string? kind = null;
+        if (a.TryGet(IFLA_LINKINFO, out ReadOnlySpan<byte> info))
+        {
+            kind = new NetlinkAttributes(info).String(IFLA_INFO_KIND);
+        }
+        return new LinkInfo(index, a.String(IFLA_IFNAME) ?? "", flags, (int)(a.U32(IFLA_MTU) ?? 0), mac,
+            (a.U8(IFLA_CARRIER) ?? 0) != 0, (int)(a.U32(IFLA_MASTER) ?? 0), type, kind);
+    }
+
+    private LinkInfo? QueryLink(NetlinkMessageWriter w)
+    {
+        LinkInfo? link = null;
+        int error = _socket.Query(w, (type, payload) =>
+        {
+            if (type == RTM_NEWLINK)
+            {
+                link = ParseLink(payload);
+            }
+        });
+        return error == 0 ? link : null;
+    }
+
+    private static NetlinkMessageWriter LinkRequest(ushort type, ushort flags, int index, uint ifFlags = 0, uint change = 0)
+    {
+        NetlinkMessageWriter w = new(type, flags);
+        Span<byte> ifi = w.Reserve(16);
+        BinaryPrimitives.WriteInt32LittleEndian(ifi[4..], index);
+        BinaryPrimitives.WriteUInt32LittleEndian(ifi[8..], ifFlags);
+        BinaryPrimitives.WriteUInt32LittleEndian(ifi[12..], change);
+        return w;
+    }
+
+    private static NetlinkMessageWriter TcRequest(ushort type, ushort flags, int index, uint handle, uint parent, uint info)
+    {
+        NetlinkMessageWriter w = new(type, flags);
+        Span<byte> tcm = w.Reserve(20);
+        BinaryPrimitives.WriteInt32LittleEndian(tcm[4..], index);
+        BinaryPrimitives.WriteUInt32LittleEndian(tcm[8..], handle);
+        BinaryPrimitives.WriteUInt32LittleEndian(tcm[12..], parent);
+        BinaryPrimitives.WriteUInt32LittleEndian(tcm[16..], info);
+        return w;
+    }
+
+    private static ushort Htons(ushort v) => BinaryPrimitives.ReverseEndianness(v);
+
+    private static void Check(int error, string what)
+    {
+        if (error != 0)
+        {
+            NativeException.Throw(what, error);
+        }
+    }
+}

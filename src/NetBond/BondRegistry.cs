@@ -1,0 +1,253 @@
+using NetBond.Core;
+using NetBond.Linux;
+using NetBond.Linux.Interop;
+using NetBond.Linux.Netlink;
+
+namespace NetBond;
+
+/// <summary>
+/// The bonds of one daemon and the commands that change them. Every method runs under the daemon's lock and
+/// checks everything before it changes anything, so a refused command leaves the host as it was.
+/// </summary>
+internal sealed class BondRegistry : IDisposable
+{
+    private readonly Dictionary<string, BondRuntime> _bonds = [];
+    private readonly RtNetlink _rt;
+    private readonly Ethtool _ethtool;
+    private readonly StateJournal _journal;
+    private readonly Action<string> _log;
+
+    public BondRegistry(RtNetlink rt, Ethtool ethtool, StateJournal journal, Action<string> log)
+    {
+        _rt = rt;
+        _ethtool = ethtool;
+        _journal = journal;
+        _log = log;
+    }
+
+    public IReadOnlyCollection<BondRuntime> Bonds => _bonds.Values;
+
+    public RtNetlink Netlink => _rt;
+
+    public BondRuntime? Find(string name) => _bonds.GetValueOrDefault(name);
+
+    public CommandResult Add(string name, IReadOnlyList<KeyValuePair<string, string>> options, CommandResult r)
+    {
+        if (!IsValidName(name))
+        {
+            return r.Fail($"'{name}' is not a valid interface name");
+        }
+        if (_bonds.ContainsKey(name) || _rt.GetLink(name) != null)
+        {
+            return r.Fail($"{name} already exists");
+        }
+        if (options.FirstOrDefault(o => OptionTable.IsModuleOnly(o.Key)) is { Key: not null } module)
+        {
+            return r.Fail($"option {module.Key}: a module parameter, not an option of one bond");
+        }
+        List<string> warnings = [];
+        BondOptions? parsed = OptionTable.Apply(new BondOptions(), options.Where(o => OptionTable.Canonical(o.Key) != "active_slave"),
+            new OptionContext(false, false), warnings, out string? error);
+        if (parsed == null)
+        {
+            return r.Fail($"{name}: {error}");
+        }
+        if (options.Any(o => OptionTable.Canonical(o.Key) == "active_slave"))
+        {
+            return r.Fail($"{name}: option active_slave: the bond has no members yet");
+        }
+        warnings.ForEach(w => r.Warn($"{name}: {w}"));
+        BondRuntime runtime = BondRuntime.Create(name, parsed, _rt, _ethtool, _journal, _log);
+        _bonds.Add(name, runtime);
+        _log($"{name}: created, mode {OptionTable.NameOf("mode", (int)parsed.Mode)}");
+        return r;
+    }
+
+    public CommandResult Delete(string name, CommandResult r)
+    {
+        if (!_bonds.Remove(name, out BondRuntime? bond))
+        {
+            return r.Fail($"{name}: no such bond");
+        }
+        foreach (string p in bond.ReleaseAll())
+        {
+            r.Warn(p);
+        }
+        bond.Dispose();
+        _log($"{name}: deleted");
+        return r;
+    }
+
+    public CommandResult Enslave(string name, IReadOnlyList<string> members, CommandResult r)
+    {
+        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        {
+            return r.Fail($"{name}: no such bond");
+        }
+        if (members.Count == 0)
+        {
+            return r.Fail("enslave needs at least one interface");
+        }
+        List<LinkInfo> links = [];
+        foreach (string m in members)
+        {
+            string? problem = CheckEnslave(bond, m, out LinkInfo? link);
+            if (problem == null && links.Exists(l => l.Name == m))
+            {
+                problem = $"{m} is named twice";
+            }
+            if (problem != null)
+            {
+                return r.Fail(problem);
+            }
+            links.Add(link!);
+        }
+        List<Member> done = [];
+        foreach (LinkInfo link in links)
+        {
+            try
+            {
+                bond.Enslave(link);
+                done.Add(bond.Bond.Find(link.Name)!);
+            }
+            catch (NativeException e)
+            {
+                foreach (Member m in done)
+                {
+                    bond.Release(m);
+                }
+                return r.Fail($"{name}: cannot enslave {link.Name}: {e.Message}");
+            }
+        }
+        return r;
+    }
+
+    public CommandResult Release(string name, IReadOnlyList<string> members, CommandResult r)
+    {
+        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        {
+            return r.Fail($"{name}: no such bond");
+        }
+        if (members.Count == 0)
+        {
+            return r.Fail("release needs at least one interface");
+        }
+        List<Member> found = [];
+        foreach (string m in members)
+        {
+            Member? member = bond.Bond.Find(m);
+            if (member == null)
+            {
+                return r.Fail($"{name}: {m} is not a member of this bond");
+            }
+            found.Add(member);
+        }
+        foreach (Member m in found)
+        {
+            foreach (string p in bond.Release(m))
+            {
+                r.Warn(p);
+            }
+        }
+        return r;
+    }
+
+    public CommandResult Set(string name, IReadOnlyList<KeyValuePair<string, string>> options, CommandResult r)
+    {
+        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        {
+            return r.Fail($"{name}: no such bond");
+        }
+        if (options.Count == 0)
+        {
+            return r.Fail("set needs at least one option=value");
+        }
+        List<string> warnings = [];
+        string? error = bond.Bond.SetOptions(options, warnings);
+        if (error != null)
+        {
+            return r.Fail(error.StartsWith(name + ":", StringComparison.Ordinal) ? error : $"{name}: {error}");
+        }
+        warnings.ForEach(w => r.Warn($"{name}: {w}"));
+        return r;
+    }
+
+    public CommandResult SetActive(string name, string member, CommandResult r)
+    {
+        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        {
+            return r.Fail($"{name}: no such bond");
+        }
+        string? error = bond.Bond.ForceActive(member);
+        return error == null ? r : r.Fail(error.StartsWith(name + ":", StringComparison.Ordinal) ? error : $"{name}: {error}");
+    }
+
+    /// <summary>The link monitor of every bond, due or not; each decides for itself.</summary>
+    public void Tick(long nowMs)
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            b.Bond.Tick(nowMs);
+        }
+    }
+
+    public long NextDueMs => _bonds.Count == 0 ? long.MaxValue : _bonds.Values.Min(b => b.Bond.NextDueMs);
+
+    public void OnLinkChanged(LinkInfo link)
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            if (b.IfIndex == link.Index)
+            {
+                b.OnBondLinkChanged(link);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            b.Dispose();
+        }
+        _bonds.Clear();
+    }
+
+    private string? CheckEnslave(BondRuntime bond, string name, out LinkInfo? link)
+    {
+        link = null;
+        string? own = bond.Bond.CheckEnslave(name);
+        if (own != null)
+        {
+            return own;
+        }
+        if (_bonds.ContainsKey(name))
+        {
+            return $"{bond.Bond.Name}: {name} is a bond; NetBond does not nest bonds";
+        }
+        foreach (BondRuntime other in _bonds.Values)
+        {
+            if (other != bond && other.Bond.Find(name) != null)
+            {
+                return $"{bond.Bond.Name}: {name} is already a member of {other.Bond.Name}";
+            }
+        }
+        link = _rt.GetLink(name);
+        if (link == null)
+        {
+            return $"{bond.Bond.Name}: cannot enslave {name}: no such interface";
+        }
+        if (link.Type != LinkInfo.ARPHRD_ETHER)
+        {
+            return $"{bond.Bond.Name}: cannot enslave {name}: not an Ethernet interface";
+        }
+        if (link.Master != 0)
+        {
+            return $"{bond.Bond.Name}: cannot enslave {name}: it already has a master device (a bridge or kernel bond)";
+        }
+        return null;
+    }
+
+    private static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 15 && name != "." && name != ".." && !name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c));
+}

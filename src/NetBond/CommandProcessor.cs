@@ -1,0 +1,144 @@
+using NetBond.Core;
+
+namespace NetBond;
+
+/// <summary>The daemon side of the CLI: one command line in, its output and exit code out.</summary>
+internal sealed class CommandProcessor
+{
+    public const string Usage = """
+        usage: netbond COMMAND [ARGS]
+          add BOND [opt=value ...]      create a bond (options are the kernel's: mode=, miimon=, ...)
+          del BOND                      release all members and delete the bond
+          enslave BOND IFACE...         add members
+          release BOND IFACE...         remove members, putting each back as it was
+          set BOND opt=value ...        change options
+          active BOND IFACE             make IFACE the active member
+          status [BOND] [--json]        the /proc/net/bonding text (or JSON)
+          show [IFACE]                  ifconfig-style view of bonds and members, with NetBond's counters
+          ifenslave ARGS                the classic ifenslave syntax (ifenslave -h for help)
+          daemon                        run the daemon in the foreground
+        """;
+
+    private readonly BondRegistry _registry;
+
+    public CommandProcessor(BondRegistry registry)
+    {
+        _registry = registry;
+    }
+
+    public CommandResult Execute(IReadOnlyList<string> args)
+    {
+        CommandResult r = new();
+        if (args.Count == 0)
+        {
+            return r.Fail("no command\n" + Usage, 2);
+        }
+        string command = args[0];
+        List<string> rest = [.. args.Skip(1)];
+        return command switch
+        {
+            "add" => NeedBond(rest, r) ?? AddBond(rest, r),
+            "del" or "delete" => NeedBond(rest, r) ?? _registry.Delete(rest[0], r),
+            "enslave" => NeedBond(rest, r) ?? _registry.Enslave(rest[0], rest[1..], r),
+            "release" => NeedBond(rest, r) ?? _registry.Release(rest[0], rest[1..], r),
+            "set" => NeedBond(rest, r) ?? SetOptions(rest, r),
+            "active" => rest.Count == 2 ? _registry.SetActive(rest[0], rest[1], r) : r.Fail("usage: netbond active BOND IFACE", 2),
+            "status" => Status(rest, r),
+            "show" => Show(rest, r),
+            "ifenslave" => new IfenslaveCommand(_registry, this).Execute(rest, r),
+            "help" or "-h" or "--help" => r.Line(Usage),
+            _ => r.Fail($"unknown command '{command}'\n{Usage}", 2),
+        };
+    }
+
+    private CommandResult AddBond(List<string> rest, CommandResult r)
+    {
+        List<KeyValuePair<string, string>> options = ParseOptions(rest.Skip(1), r, out bool ok);
+        return ok ? _registry.Add(rest[0], options, r) : r;
+    }
+
+    private CommandResult SetOptions(List<string> rest, CommandResult r)
+    {
+        List<KeyValuePair<string, string>> options = ParseOptions(rest.Skip(1), r, out bool ok);
+        return ok ? _registry.Set(rest[0], options, r) : r;
+    }
+
+    private static CommandResult? NeedBond(List<string> rest, CommandResult r) =>
+        rest.Count == 0 ? r.Fail("a bond name is needed\n" + Usage, 2) : null;
+
+    /// <summary>opt=value words; a word without '=' is refused rather than guessed at.</summary>
+    internal static List<KeyValuePair<string, string>> ParseOptions(IEnumerable<string> words, CommandResult r, out bool ok)
+    {
+        List<KeyValuePair<string, string>> options = [];
+        ok = true;
+        foreach (string w in words)
+        {
+            int eq = w.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                r.Fail($"'{w}' is not an option=value pair");
+                ok = false;
+                return [];
+            }
+            string name = w[..eq];
+            if (!OptionTable.IsKnown(name))
+            {
+                r.Fail($"unknown option '{name}'");
+                ok = false;
+                return [];
+            }
+            options.Add(KeyValuePair.Create(name, w[(eq + 1)..]));
+        }
+        return options;
+    }
+
+    private CommandResult Status(List<string> rest, CommandResult r)
+    {
+        bool json = rest.Remove("--json");
+        List<Linux.BondRuntime> bonds = [.. _registry.Bonds.OrderBy(b => b.Bond.Name, StringComparer.Ordinal)];
+        if (rest.Count > 0)
+        {
+            bonds = [.. bonds.Where(b => b.Bond.Name == rest[0])];
+            if (bonds.Count == 0)
+            {
+                return r.Fail($"{rest[0]}: no such bond");
+            }
+        }
+        if (json)
+        {
+            r.Out.Append(StatusJson.Render(bonds)).Append('\n');
+            return r;
+        }
+        if (bonds.Count == 0)
+        {
+            return r.Line("no bonds");
+        }
+        foreach (Linux.BondRuntime b in bonds)
+        {
+            RefreshSpeeds(b);
+            r.Out.Append(ProcStatus.Render(b.Bond));
+            if (bonds.Count > 1)
+            {
+                r.Out.Append('\n');
+            }
+        }
+        return r;
+    }
+
+    private CommandResult Show(List<string> rest, CommandResult r)
+    {
+        string text = ShowRenderer.Render(_registry, rest.Count > 0 ? rest[0] : null, out string? error);
+        return error != null ? r.Fail(error) : r.Line(text.TrimEnd('\n'));
+    }
+
+    /// <summary>The kernel refreshes speed and duplex on link events; reading them for a status is as good and cheaper.</summary>
+    private static void RefreshSpeeds(Linux.BondRuntime b)
+    {
+        foreach (Member m in b.Bond.Members)
+        {
+            (int speed, int duplex) = b.Ethtool.GetSettings(m.Name);
+            m.Speed = speed;
+            m.Duplex = duplex;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace NetBond;
+
+/// <summary>
+/// The CLI side: sends the command line to the daemon of the caller's network namespace, starting one in the
+/// background when none answers.
+/// </summary>
+internal static class ControlClient
+{
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(15);
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        Socket? socket = Connect() ?? StartDaemonAndConnect();
+        if (socket == null)
+        {
+            Console.Error.WriteLine($"netbond: could not start the daemon; see {LogPath}");
+            return 1;
+        }
+        using (socket)
+        {
+            ControlProtocol.Send(socket, ControlProtocol.EncodeRequest(args));
+            byte[]? answer = ControlProtocol.Receive(socket);
+            if (answer == null)
+            {
+                Console.Error.WriteLine("netbond: the daemon closed the connection without an answer");
+                return 1;
+            }
+            (int exit, string output, string error) = ControlProtocol.DecodeResult(answer);
+            Console.Out.Write(output);
+            Console.Error.Write(error);
+            return exit;
+        }
+    }
+
+    public static string LogPath => Path.Combine(StatePaths.Directory, "daemon.log");
+
+    private static Socket? Connect()
+    {
+        Socket s = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(StatePaths.SocketName));
+            return s;
+        }
+        catch (SocketException)
+        {
+            s.Dispose();
+            return null;
+        }
+    }
+
+    private static Socket? StartDaemonAndConnect()
+    {
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the netbond executable");
+        ProcessStartInfo start = new(self) { UseShellExecute = false, RedirectStandardError = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ControlClient).Assembly.Location);
+        }
+        start.ArgumentList.Add("daemon");
+        start.ArgumentList.Add("--background");
+        // The daemon's stderr goes to its log file; a shell wrapper keeps the CLI's own streams out of it.
+        string log = LogPath;
+        ProcessStartInfo shell = new("/bin/sh") { UseShellExecute = false };
+        shell.ArgumentList.Add("-c");
+        shell.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >>\"$NETBOND_LOG\" 2>&1 &");
+        shell.ArgumentList.Add(start.FileName);
+        foreach (string a in start.ArgumentList)
+        {
+            shell.ArgumentList.Add(a);
+        }
+        shell.Environment["NETBOND_LOG"] = log;
+        using (Process? p = Process.Start(shell))
+        {
+            p?.WaitForExit();
+        }
+        Stopwatch clock = Stopwatch.StartNew();
+        while (clock.Elapsed < s_startTimeout)
+        {
+            Socket? s = Connect();
+            if (s != null)
+            {
+                return s;
+            }
+            Thread.Sleep(50);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace NetBond;
+
+/// <summary>
+/// CLI ↔ daemon messages on the control socket: a 4-byte length, then UTF-8 JSON. The request is the command
+/// line as a string array; the answer is {"exit":N,"out":"...","err":"..."}.
+/// </summary>
+internal static class ControlProtocol
+{
+    private const int MaxMessage = 4 << 20;
+
+    public static void Send(Socket socket, byte[] payload)
+    {
+        byte[] header = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, payload.Length);
+        socket.Send(header);
+        socket.Send(payload);
+    }
+
+    public static byte[]? Receive(Socket socket)
+    {
+        byte[] header = new byte[4];
+        if (!ReadExactly(socket, header))
+        {
+            return null;
+        }
+        int length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length is < 0 or > MaxMessage)
+        {
+            return null;
+        }
+        byte[] payload = new byte[length];
+        return ReadExactly(socket, payload) ? payload : null;
+    }
+
+    public static byte[] EncodeRequest(IReadOnlyList<string> args) => JsonSerializer.SerializeToUtf8Bytes(args);
+
+    public static string[]? DecodeRequest(byte[] payload)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<string[]>(payload);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static byte[] EncodeResult(CommandResult r)
+    {
+        using MemoryStream stream = new();
+        using (Utf8JsonWriter w = new(stream))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("exit", r.ExitCode);
+            w.WriteString("out", r.Out.ToString());
+            w.WriteString("err", r.Err.ToString());
+            w.WriteEndObject();
+        }
+        return stream.ToArray();
+    }
+
+    public static (int Exit, string Out, string Err) DecodeResult(byte[] payload)
+    {
+        using JsonDocument doc = JsonDocument.Parse(Encoding.UTF8.GetString(payload));
+        JsonElement root = doc.RootElement;
+        return (root.GetProperty("exit").GetInt32(), root.GetProperty("out").GetString() ?? "", root.GetProperty("err").GetString() ?? "");
+    }
+
+    private static bool ReadExactly(Socket socket, byte[] buffer)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = socket.Receive(buffer, read, buffer.Length - read, SocketFlags.None);
+            if (n == 0)
+            {
+                return false;
+            }
+            read += n;
+        }
+        return true;
+    }
+}

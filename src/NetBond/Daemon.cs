@@ -1,0 +1,218 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using NetBond.Linux;
+using NetBond.Linux.Netlink;
+
+namespace NetBond;
+
+/// <summary>
+/// The daemon of one network namespace. Threads: the accept thread serves the control socket one command at
+/// a time; the control thread runs link monitors and follows netlink link events; both take <see cref="_gate"/>.
+/// The data-plane threads of each bond never take it.
+/// </summary>
+internal sealed class Daemon : IDisposable
+{
+    private const int SO_PEERCRED = 17;
+
+    private readonly object _gate = new();
+    private readonly RtNetlink _rt = new();
+    private readonly Ethtool _ethtool = new();
+    private readonly LinkEventListener _events = new();
+    private readonly StateJournal _journal;
+    private readonly BondRegistry _registry;
+    private readonly CommandProcessor _processor;
+    private readonly Socket _listener;
+    private readonly ManualResetEventSlim _stopped = new();
+    private volatile bool _stopping;
+
+    private Daemon(Socket listener)
+    {
+        _listener = listener;
+        _journal = new StateJournal(StatePaths.Directory);
+        _registry = new BondRegistry(_rt, _ethtool, _journal, Log);
+        _processor = new CommandProcessor(_registry);
+    }
+
+    public static int Run(bool background)
+    {
+        if (background)
+        {
+            Session.Detach();
+        }
+        Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(StatePaths.SocketName));
+            listener.Listen(16);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            Console.Error.WriteLine("netbond: a daemon already runs in this network namespace");
+            listener.Dispose();
+            return 1;
+        }
+        using Daemon daemon = new(listener);
+        return daemon.Serve();
+    }
+
+    private int Serve()
+    {
+        Log($"netbond daemon v{Core.ProcStatus.Version} started (pid {Environment.ProcessId}, netns {StatePaths.NamespaceId})");
+        RestoreLeftovers();
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        Thread control = new(ControlLoop) { Name = "netbond-control", IsBackground = true };
+        control.Start();
+        Thread accept = new(AcceptLoop) { Name = "netbond-accept", IsBackground = true };
+        accept.Start();
+        _stopped.Wait();
+        Log("stopping: releasing every member");
+        lock (_gate)
+        {
+            _registry.Dispose();
+            _journal.Clear();
+        }
+        Log("stopped");
+        return 0;
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        _stopping = true;
+        _listener.Dispose();
+        _stopped.Set();
+    }
+
+    /// <summary>A daemon killed with SIGKILL left members changed: put them back before anything else.</summary>
+    private void RestoreLeftovers()
+    {
+        foreach (MemberOriginalState state in _journal.LoadLeftovers())
+        {
+            Log($"restoring {state.Name}, left enslaved to {state.Bond} by a previous daemon");
+            foreach (string problem in MemberSetup.Restore(_rt, state))
+            {
+                Log(problem);
+            }
+        }
+        _journal.Clear();
+    }
+
+    private void AcceptLoop()
+    {
+        while (!_stopping)
+        {
+            Socket client;
+            try
+            {
+                client = _listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            using (client)
+            {
+                try
+                {
+                    Serve(client);
+                }
+                catch (Exception e) when (e is SocketException or IOException)
+                {
+                    Log($"control connection failed: {e.Message}");
+                }
+            }
+        }
+    }
+
+    private void Serve(Socket client)
+    {
+        byte[] cred = new byte[12];
+        client.GetRawSocketOption(1 /* SOL_SOCKET */, SO_PEERCRED, cred);
+        uint uid = BitConverter.ToUInt32(cred, 4);
+        CommandResult result;
+        byte[]? request = ControlProtocol.Receive(client);
+        string[]? args = request == null ? null : ControlProtocol.DecodeRequest(request);
+        if (uid != 0)
+        {
+            result = new CommandResult().Fail("permission denied: the NetBond daemon takes commands from root only");
+        }
+        else if (args == null)
+        {
+            result = new CommandResult().Fail("malformed request");
+        }
+        else
+        {
+            lock (_gate)
+            {
+                try
+                {
+                    result = _processor.Execute(args);
+                }
+                catch (Exception e)
+                {
+                    // A command must never take the daemon down; say what failed and carry on.
+                    Log($"command '{string.Join(' ', args)}' failed: {e}");
+                    result = new CommandResult().Fail(e.Message);
+                }
+            }
+        }
+        ControlProtocol.Send(client, ControlProtocol.EncodeResult(result));
+    }
+
+    private void ControlLoop()
+    {
+        while (!_stopping)
+        {
+            long now = Environment.TickCount64;
+            long due;
+            lock (_gate)
+            {
+                due = _registry.NextDueMs;
+            }
+            int timeout = (int)Math.Clamp(due - now, 0, 1000);
+            _events.Wait(timeout);
+            lock (_gate)
+            {
+                if (_stopping)
+                {
+                    return;
+                }
+                try
+                {
+                    DrainLinkEvents();
+                    _registry.Tick(Environment.TickCount64);
+                }
+                catch (Exception e)
+                {
+                    Log($"control loop: {e}");
+                }
+            }
+        }
+    }
+
+    private void DrainLinkEvents()
+    {
+        if (_events.Drain(_registry.OnLinkChanged))
+        {
+            foreach (LinkInfo link in _rt.GetLinks())
+            {
+                _registry.OnLinkChanged(link);
+            }
+        }
+    }
+
+    private static void Log(string message)
+    {
+        Console.Error.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss.fff} netbond: {message}");
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _events.Dispose();
+        _ethtool.Dispose();
+        _rt.Dispose();
+        _stopped.Dispose();
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using System.Text.Json;
+using NetBond.Core;
+using NetBond.Linux;
+
+namespace NetBond;
+
+/// <summary>`status --json`: the facts of the /proc/net/bonding text, every option, the probed features and counters.</summary>
+internal static class StatusJson
+{
+    public static string Render(IEnumerable<BondRuntime> bonds)
+    {
+        using MemoryStream stream = new();
+        using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("version", ProcStatus.Version);
+            w.WriteStartArray("bonds");
+            foreach (BondRuntime b in bonds)
+            {
+                WriteBond(w, b);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteBond(Utf8JsonWriter w, BondRuntime runtime)
+    {
+        Bond bond = runtime.Bond;
+        BondOptions o = bond.Options;
+        w.WriteStartObject();
+        w.WriteString("name", bond.Name);
+        w.WriteString("mode", OptionTable.NameOf("mode", (int)o.Mode));
+        w.WriteString("bonding_mode", BondModeNames.Describe(o.Mode));
+        w.WriteString("mii_status", bond.Carrier ? "up" : "down");
+        w.WriteString("mac", bond.Mac.ToString());
+        w.WriteString("primary_slave", bond.PrimaryMember?.Name);
+        w.WriteString("currently_active_slave", bond.Active?.Name);
+        w.WriteNumber("mii_polling_interval_ms", o.Miimon);
+        w.WriteNumber("up_delay_ms", o.UpdelayMs);
+        w.WriteNumber("down_delay_ms", o.DowndelayMs);
+        w.WriteNumber("peer_notification_delay_ms", o.PeerNotifDelayMs);
+        w.WriteStartObject("options");
+        foreach (string name in OptionTable.Names.Where(n => !OptionTable.IsModuleOnly(n) || n == "tx_queues"))
+        {
+            w.WriteString(name, OptionTable.Show(o, name));
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("features");
+        w.WriteBoolean("tap_vnet_hdr", true);
+        w.WriteString("tap_offloads", runtime.Tap.UdpSegmentationOffload ? "csum tso4 tso6 tso_ecn uso4 uso6" : "csum tso4 tso6 tso_ecn");
+        w.WriteBoolean("packet_vnet_hdr", true);
+        w.WriteBoolean("packet_ignore_outgoing", runtime.Ports.Values.All(p => p.Socket.IgnoresOutgoing));
+        w.WriteString("ingress_drop", "cls_bpf direct-action");
+        w.WriteString("carrier_source", "ETHTOOL_GLINK");
+        w.WriteEndObject();
+        w.WriteStartObject("counters");
+        w.WriteNumber("tx_packets", runtime.DataPlane.TapReadPackets);
+        w.WriteNumber("tx_bytes", runtime.DataPlane.TapReadBytes);
+        w.WriteNumber("tx_dropped_no_member", runtime.DataPlane.TxNoMember);
+        w.WriteNumber("rx_packets", runtime.DataPlane.TapWritePackets);
+        w.WriteNumber("rx_bytes", runtime.DataPlane.TapWriteBytes);
+        w.WriteNumber("rx_errors", runtime.DataPlane.TapWriteErrors);
+        w.WriteEndObject();
+        w.WriteStartArray("slaves");
+        foreach (Member m in bond.Members)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", m.Name);
+            w.WriteString("mii_status", LinkStateNames.Describe(m.Link));
+            w.WriteString("state", m.IsActive ? "active" : "backup");
+            w.WriteNumber("speed_mbps", m.Speed);
+            w.WriteString("duplex", m.Duplex < 0 ? "unknown" : m.Duplex == 1 ? "full" : "half");
+            w.WriteNumber("link_failure_count", m.LinkFailureCount);
+            w.WriteString("permanent_hw_addr", m.PermanentMac.ToString());
+            w.WriteString("hw_addr", m.CurrentMac.ToString());
+            w.WriteNumber("queue_id", m.QueueId);
+            w.WriteNumber("prio", m.Prio);
+            if (runtime.Ports.TryGetValue(m, out MemberPort? port))
+            {
+                MemberCounters c = port.Counters;
+                w.WriteStartObject("counters");
+                w.WriteNumber("rx_packets", c.RxPackets);
+                w.WriteNumber("rx_bytes", c.RxBytes);
+                w.WriteNumber("rx_errors", c.RxErrors);
+                w.WriteNumber("rx_dropped", c.RxDropped);
+                w.WriteNumber("tx_packets", c.TxPackets);
+                w.WriteNumber("tx_bytes", c.TxBytes);
+                w.WriteNumber("tx_errors", c.TxErrors);
+                w.WriteNumber("tx_dropped", c.TxDropped);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
