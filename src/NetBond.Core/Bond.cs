@@ -178,7 +178,7 @@ public sealed partial class Bond
             _primary = member;
             _forcePrimary = true;
         }
-        _host.Log($"{Name}: Enslaving {member.Name} as {(member.IsActive ? "an active" : "a backup")} interface with {(member.Link == LinkState.Up ? "an up" : "a down")} link");
+        _host.Log($"{Name}: Enslaving {member.Name} as {(member.IsActive ? "an active" : "a backup")} interface with {(member.Link != LinkState.Down ? "an up" : "a down")} link");
         if (BondModeNames.UsesPrimary(Options.Mode))
         {
             SelectActive();

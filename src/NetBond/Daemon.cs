@@ -59,6 +59,8 @@ internal sealed class Daemon : IDisposable
     {
         Log($"netbond daemon v{Core.ProcStatus.Version} started (pid {Environment.ProcessId}, netns {StatePaths.NamespaceId})");
         RestoreLeftovers();
+        string pidFile = Path.Combine(StatePaths.Directory, "daemon.pid");
+        File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         Thread control = new(ControlLoop) { Name = "netbond-control", IsBackground = true };
@@ -72,6 +74,7 @@ internal sealed class Daemon : IDisposable
             _registry.Dispose();
             _journal.Clear();
         }
+        File.Delete(pidFile);
         Log("stopped");
         return 0;
     }

@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace NetBond.Integration.Tests;
+
+public class ActiveBackupTests
+{
+    [IntegrationFact]
+    public void A_transfer_survives_cutting_the_active_link_and_the_returning_link_stays_backup()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100 updelay=200");
+        t.NetBond("ifenslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(t.Ping(), "ping across the bond");
+        Assert.Contains("Currently Active Slave: eth0", t.Status());
+
+        // Gratuitous ARPs for the bond's address must reach the switch on the new active link.
+        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} tcpdump -n -l -i sw1 arp and arp[6:2] = 1");
+        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
+        Thread.Sleep(500);
+        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 6 -J");
+        Thread.Sleep(2000);
+        t.Sh($"ip -n {t.Switch} link set sw0 down");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Currently Active Slave: eth1")), t.Status());
+        Assert.True(client.WaitForExit(30_000), "iperf3 finished");
+        Assert.Equal(0, client.ExitCode);
+        using (JsonDocument report = JsonDocument.Parse(t.OutputOf(client)))
+        {
+            double bits = report.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble();
+            Assert.True(bits > 100e6, $"transfer carried on: {bits / 1e6:F0} Mbit/s");
+        }
+        string status = t.Status();
+        Assert.Contains("Slave Interface: eth0\nMII Status: down\n", status);
+        Assert.Matches(@"Slave Interface: eth0\n(.*\n){3}Link Failure Count: 1\n", status);
+        Assert.True(Topology.Eventually(() => t.OutputOf(capture).Contains($"Request who-has {Topology.BondAddress} tell {Topology.BondAddress}")),
+            "gratuitous ARP on the new active link: " + t.OutputOf(capture));
+
+        t.Sh($"ip -n {t.Switch} link set sw0 up");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: eth0\nMII Status: up\n"), 3000), t.Status());
+        Assert.Contains("Currently Active Slave: eth1", t.Status());
+        Assert.True(t.Ping());
+    }
+
+    [IntegrationFact]
+    public void The_returning_link_passes_through_going_back_for_updelay()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=1 miimon=100 updelay=1000");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => !t.Status().Contains("going back")));
+        t.Sh($"ip -n {t.Switch} link set sw1 down");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: eth1\nMII Status: down\n")));
+        t.Sh($"ip -n {t.Switch} link set sw1 up");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: eth1\nMII Status: going back\n"), 1000), t.Status());
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: eth1\nMII Status: up\n"), 3000), t.Status());
+    }
+
+    [IntegrationFact]
+    public void Backups_deliver_nothing_unless_all_slaves_active_and_active_can_be_forced()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=50");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.NetBond("active bond0 eth1").ShouldSucceed();
+        Assert.Contains("Currently Active Slave: eth1", t.Status());
+        Assert.True(t.Ping());
+        t.Sh($"ip netns exec {t.Host} dotnet {Path.Combine(AppContext.BaseDirectory, "netbond.dll")} ifenslave -c bond0 eth0");
+        Assert.Contains("Currently Active Slave: eth0", t.Status());
+        Assert.True(t.Ping());
+        string show = t.NetBond("show eth1").ShouldSucceed().Out;
+        Assert.Contains("NOARP SLAVE", show);
+    }
+}

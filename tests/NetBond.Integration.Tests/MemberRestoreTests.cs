@@ -1,0 +1,116 @@
+namespace NetBond.Integration.Tests;
+
+/// <summary>Members carry the bond MAC while enslaved and get their own MAC, MTU and state back whenever NetBond lets go.</summary>
+public class MemberRestoreTests
+{
+    private const string Eth0Mac = "02:42:c6:12:00:10";
+    private const string Eth1Mac = "02:42:c6:12:00:11";
+
+    private static Topology Prepared()
+    {
+        Topology t = new();
+        t.Sh($"ip -n {t.Host} link set eth0 address {Eth0Mac} mtu 1400");
+        t.Sh($"ip -n {t.Host} link set eth1 address {Eth1Mac} mtu 1450 up");
+        return t;
+    }
+
+    private static string Link(Topology t, string dev) => t.In(t.Host, $"ip -o link show {dev}").Out;
+
+    private static void AssertOriginal(Topology t)
+    {
+        string eth0 = Link(t, "eth0");
+        string eth1 = Link(t, "eth1");
+        Assert.Contains($"link/ether {Eth0Mac}", eth0);
+        Assert.Contains("mtu 1400", eth0);
+        Assert.DoesNotContain(",UP", eth0);
+        Assert.Contains($"link/ether {Eth1Mac}", eth1);
+        Assert.Contains("mtu 1450", eth1);
+        Assert.Contains(",UP", eth1);
+        Assert.DoesNotContain("clsact", t.In(t.Host, "tc qdisc show dev eth0; tc qdisc show dev eth1").Out);
+        Assert.Equal("0\n0\n", t.In(t.Host, "cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6 /proc/sys/net/ipv6/conf/eth1/disable_ipv6").Out);
+    }
+
+    private static void AssertEnslaved(Topology t)
+    {
+        Assert.Contains($"link/ether {Eth0Mac}", Link(t, "eth1"));
+        Assert.Contains("mtu 1500", Link(t, "eth0"));
+        Assert.Contains("mtu 1500", Link(t, "eth1"));
+        Assert.Contains("clsact", t.In(t.Host, "tc qdisc show dev eth1").Out);
+    }
+
+    [IntegrationFact]
+    public void Release_puts_mac_mtu_and_state_back()
+    {
+        using Topology t = Prepared();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=1 miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        AssertEnslaved(t);
+        Assert.True(t.Ping());
+        t.NetBond("release bond0 eth0 eth1").ShouldSucceed();
+        AssertOriginal(t);
+    }
+
+    [IntegrationFact]
+    public void Sigterm_puts_members_back()
+    {
+        using Topology t = Prepared();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=1 miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        AssertEnslaved(t);
+        t.Signal(daemon, "TERM");
+        Assert.True(daemon.WaitForExit(10_000));
+        Assert.Equal(0, daemon.ExitCode);
+        AssertOriginal(t);
+        Assert.DoesNotContain("bond0", t.In(t.Host, "ip -o link").Out);
+    }
+
+    [IntegrationFact]
+    public void After_sigkill_the_next_daemon_puts_members_back()
+    {
+        using Topology t = Prepared();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=0 miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        AssertEnslaved(t);
+        daemon.Kill();
+        Assert.True(daemon.WaitForExit(10_000));
+        AssertEnslaved(t);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        AssertOriginal(t);
+    }
+
+    [IntegrationFact]
+    public void Members_follow_the_bond_mac_and_mtu_set_with_ip_link()
+    {
+        using Topology t = Prepared();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=0 miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set bond0 address 02:42:c6:12:00:99 mtu 1300");
+        Assert.True(Topology.Eventually(() => Link(t, "eth0").Contains("02:42:c6:12:00:99") && Link(t, "eth1").Contains("02:42:c6:12:00:99")));
+        Assert.True(Topology.Eventually(() => Link(t, "eth0").Contains("mtu 1300") && Link(t, "eth1").Contains("mtu 1300")));
+        Assert.True(t.Ping());
+        t.NetBond("del bond0").ShouldSucceed();
+        AssertOriginal(t);
+    }
+
+    [IntegrationFact]
+    public void A_cli_command_starts_a_daemon_when_none_runs()
+    {
+        using Topology t = Prepared();
+        t.NetBond("add bond0 mode=1").ShouldSucceed();
+        string pid = t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+        Assert.Matches("^[0-9]+$", pid);
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Sh($"kill -TERM {pid}");
+        Assert.True(Topology.Eventually(() => t.In(t.Host, $"kill -0 {pid}").Exit != 0, 10_000));
+        AssertOriginal(t);
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>
+/// A host with N veth links to a switch (a Linux bridge in its own namespace) and a peer behind the switch,
+/// all in namespaces this test made, on 198.18.0.0/15. Disposing removes every namespace, process and file
+/// it made, also when the test failed.
+/// </summary>
+internal sealed class Topology : IDisposable
+{
+    private static int s_counter;
+    private readonly List<Process> _processes = [];
+    private readonly string _stateDir;
+
+    public Topology(int members = 2)
+    {
+        string id = $"{Environment.ProcessId % 100000}-{Interlocked.Increment(ref s_counter)}";
+        Host = $"nbi-h{id}";
+        Switch = $"nbi-s{id}";
+        Peer = $"nbi-p{id}";
+        Members = [.. Enumerable.Range(0, members).Select(i => $"eth{i}")];
+        _stateDir = Path.Combine(Path.GetTempPath(), $"netbond-test-{id}");
+        Directory.CreateDirectory(_stateDir);
+        try
+        {
+            foreach (string ns in new[] { Host, Switch, Peer })
+            {
+                Sh($"ip netns add {ns} && ip -n {ns} link set lo up");
+            }
+            Sh($"ip -n {Switch} link add br0 type bridge && ip -n {Switch} link set br0 up");
+            for (int i = 0; i < members; i++)
+            {
+                Sh($"ip link add eth{i} netns {Host} type veth peer name sw{i} netns {Switch}");
+                Sh($"ip -n {Switch} link set sw{i} master br0 && ip -n {Switch} link set sw{i} up");
+            }
+            Sh($"ip link add eth0 netns {Peer} type veth peer name swp netns {Switch}");
+            Sh($"ip -n {Switch} link set swp master br0 && ip -n {Switch} link set swp up");
+            Sh($"ip -n {Peer} addr add {PeerAddress}/24 dev eth0 && ip -n {Peer} link set eth0 up");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public const string BondAddress = "198.18.0.1";
+    public const string PeerAddress = "198.18.0.2";
+
+    public string Host { get; }
+    public string Switch { get; }
+    public string Peer { get; }
+    public string[] Members { get; }
+
+    public static bool IsRoot => File.ReadAllLines("/proc/self/status")
+        .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
+
+    private static string NetBondDll => Path.Combine(AppContext.BaseDirectory, "netbond.dll");
+
+    /// <summary>Runs the netbond CLI in the host namespace.</summary>
+    public Result NetBond(string args) => Run($"ip netns exec {Host} dotnet {NetBondDll} {args}");
+
+    public Result In(string ns, string command) => Run($"ip netns exec {ns} sh -c '{command}'");
+
+    public string Sh(string command)
+    {
+        Result r = Run(command);
+        if (r.Exit != 0)
+        {
+            throw new InvalidOperationException($"'{command}' failed ({r.Exit}): {r.Err}{r.Out}");
+        }
+        return r.Out;
+    }
+
+    /// <summary>Starts the daemon in the host namespace as a child whose PID this test knows.</summary>
+    public Process StartDaemon() => Start($"ip netns exec {Host} dotnet {NetBondDll} daemon");
+
+    /// <summary>Waits until the daemon answers, so a test never races its start.</summary>
+    public void WaitForDaemon()
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            if (NetBond("status").Exit == 0)
+            {
+                return;
+            }
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException("the daemon did not answer within 20 s");
+    }
+
+    public Process Start(string command)
+    {
+        ProcessStartInfo info = new("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec " + command);
+        info.Environment["NETBOND_STATE_DIR"] = _stateDir;
+        Process p = Process.Start(info)!;
+        StringBuilder output = new();
+        p.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _outputs[p] = output;
+        _processes.Add(p);
+        return p;
+    }
+
+    private readonly Dictionary<Process, StringBuilder> _outputs = [];
+
+    public string OutputOf(Process p)
+    {
+        StringBuilder b = _outputs[p];
+        lock (b)
+        {
+            return b.ToString();
+        }
+    }
+
+    public void Signal(Process p, string signal) => Sh($"kill -{signal} {p.Id}");
+
+    /// <summary>Sets up bond0 with an address and brings it up, as the classic guide does.</summary>
+    public void AddBond(string options)
+    {
+        NetBond($"add bond0 {options}").ShouldSucceed();
+        Sh($"ip -n {Host} addr add {BondAddress}/24 dev bond0 && ip -n {Host} link set bond0 up");
+    }
+
+    public string Status() => NetBond("status bond0").ShouldSucceed().Out;
+
+    public bool Ping(int count = 3) => In(Host, $"ping -c {count} -i 0.2 -W 1 {PeerAddress}").Exit == 0;
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for a condition the daemon reaches asynchronously.</summary>
+    public static bool Eventually(Func<bool> condition, int timeoutMs = 5000)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < timeoutMs)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            Thread.Sleep(50);
+        }
+        return condition();
+    }
+
+    public long SwitchCounter(string port, string counter) =>
+        long.Parse(In(Switch, $"cat /sys/class/net/{port}/statistics/{counter}").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private Result Run(string command)
+    {
+        ProcessStartInfo info = new("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        info.Environment["NETBOND_STATE_DIR"] = _stateDir;
+        using Process p = Process.Start(info)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"'{command}' did not finish in 120 s");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        foreach (Process p in _processes)
+        {
+            try
+            {
+                if (!p.HasExited)
+                {
+                    // SIGTERM first, so a daemon puts members back; then make sure.
+                    Run($"kill -TERM {p.Id}");
+                    if (!p.WaitForExit(5000))
+                    {
+                        p.Kill();
+                        p.WaitForExit(5000);
+                    }
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            p.Dispose();
+        }
+        foreach (string ns in new[] { Host, Switch, Peer })
+        {
+            Run($"ip netns del {ns} 2>/dev/null");
+        }
+        try
+        {
+            Directory.Delete(_stateDir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+internal sealed record Result(int Exit, string Out, string Err)
+{
+    public Result ShouldSucceed()
+    {
+        Assert.True(Exit == 0, $"exit {Exit}: {Err}{Out}");
+        return this;
+    }
+}
