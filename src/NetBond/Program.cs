@@ -18,6 +18,10 @@ if (argv[0] is "-V" or "--version" or "version")
     Console.WriteLine($"netbond v{NetBond.Core.ProcStatus.Version}");
     return 0;
 }
+if (argv[0] == "demo")
+{
+    return Demo.Run(keep: argv.Contains("--keep"));
+}
 if (argv[0] == "daemon")
 {
     return Daemon.Run(background: argv.Contains("--background"));

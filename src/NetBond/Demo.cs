@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace NetBond;
+
+/// <summary>
+/// `netbond demo`: NetBond's main job on an embedded default, in private network namespaces. A host with two
+/// links to a switch (a Linux bridge) and a peer: bond0 in active-backup carries traffic, the active link is
+/// cut and the outage measured, then the bond turns into balance-rr and both links carry a transfer.
+/// Everything it makes is removed at the end, on Ctrl-C too, unless --keep is given.
+/// </summary>
+internal sealed partial class Demo : IDisposable
+{
+    private const string BondAddress = "198.18.0.1";
+    private const string PeerAddress = "198.18.0.2";
+    private readonly string _host;
+    private readonly string _switch;
+    private readonly string _peer;
+    private readonly string _stateDir;
+    private readonly bool _keep;
+    private Process? _daemon;
+    private bool _cleaned;
+
+    private Demo(bool keep)
+    {
+        string id = (Environment.ProcessId % 100000).ToString(CultureInfo.InvariantCulture);
+        _host = $"nbdemo-host-{id}";
+        _switch = $"nbdemo-switch-{id}";
+        _peer = $"nbdemo-peer-{id}";
+        _stateDir = Path.Combine(Path.GetTempPath(), $"netbond-demo-{id}");
+        _keep = keep;
+    }
+
+    public static int Run(bool keep)
+    {
+        using Demo demo = new(keep);
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => demo.Dispose());
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => demo.Dispose());
+        try
+        {
+            demo.Play();
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            Console.Error.WriteLine($"demo failed: {e.Message}");
+            return 1;
+        }
+    }
+
+    private void Play()
+    {
+        Stopwatch total = Stopwatch.StartNew();
+        Say("NetBond demo: Linux Ethernet bonding in userspace.");
+        Say($"Building a small network in private namespaces: host '{_host}' with links eth0 and eth1 to a switch (a Linux bridge) and a peer {PeerAddress} behind it.");
+        BuildTopology();
+        StartDaemon();
+
+        Step("Make bond0 in active-backup mode with MII monitoring every 100 ms, give it an address, enslave both links:");
+        NetBond("add bond0 mode=active-backup miimon=100 updelay=200");
+        Shell(_host, $"ip addr add {BondAddress}/24 dev bond0", show: true);
+        Shell(_host, "ip link set bond0 up", show: true);
+        NetBond("ifenslave bond0 eth0 eth1");
+        WaitFor(() => !NetBond("status bond0", quiet: true).Contains("going back"), 3000);
+
+        Step("The bond carries traffic:");
+        Shell(_host, $"ping -c 3 -i 0.2 {PeerAddress}", show: true);
+        Step("Its status, as /proc/net/bonding/bond0 shows it for a kernel bond:");
+        NetBond("status bond0");
+        Step("And the ifconfig-style view: one MAC on the bond and both members, the backup marked NOARP:");
+        NetBond("show");
+
+        Step("Now the active link eth0 dies (its switch port goes down) while the host pings the peer every 2 ms:");
+        Process probe = StartProbe(1500);
+        Thread.Sleep(1000);
+        Shell(_switch, "ip link set sw0 down", show: true);
+        (int sent, int lost) = FinishProbe(probe);
+        Say($"Traffic stopped for about {lost * 2} ms ({lost} of {sent} probes lost): miimon noticed the lost carrier and eth1 took over.");
+        NetBond("status bond0");
+
+        Step("The link comes back: after updelay (200 ms) eth0 is up again, and stays backup as the kernel does:");
+        Shell(_switch, "ip link set sw0 up", show: true);
+        WaitFor(() => NetBond("status bond0", quiet: true).Contains("Slave Interface: eth0\nMII Status: up"), 3000);
+        NetBond("status bond0");
+
+        Step("Now balance-rr: the mode changes only while the bond is down and has no members, as in the kernel.");
+        NetBond("release bond0 eth0 eth1");
+        Shell(_host, "ip link set bond0 down", show: true);
+        NetBond("set bond0 mode=balance-rr");
+        Shell(_host, "ip link set bond0 up", show: true);
+        NetBond("enslave bond0 eth0 eth1");
+        long[] before = [Counter("sw0"), Counter("sw1")];
+        bool iperf = Exists("iperf3");
+        if (iperf)
+        {
+            Say("A 3-second TCP transfer to the peer (iperf3):");
+            Process server = Start($"ip netns exec {_peer} iperf3 -s -1 >/dev/null");
+            Thread.Sleep(300);
+            Shell(_host, $"iperf3 -c {PeerAddress} -t 3 | tail -n 4", show: true);
+            server.WaitForExit(5000);
+        }
+        else
+        {
+            Say("(iperf3 is not installed; a ping flood stands in for the transfer)");
+            Shell(_host, $"ping -f -c 20000 -q {PeerAddress}", show: true);
+        }
+        long d0 = Counter("sw0") - before[0];
+        long d1 = Counter("sw1") - before[1];
+        Say($"Frames the switch received from the host: eth0 {d0}, eth1 {d1} — both links carry the traffic.");
+        NetBond("show");
+        Say($"Done in {total.Elapsed.TotalSeconds:F1} s.");
+        if (_keep)
+        {
+            Say($"The namespaces are kept. Enter the host with:  ip netns exec {_host} bash");
+            Say($"  (then: NETBOND_STATE_DIR={_stateDir} ./netbond status bond0)");
+            Say($"Remove everything with:  kill {_daemon!.Id}; ip netns del {_host}; ip netns del {_switch}; ip netns del {_peer}");
+        }
+    }
+
+    private void BuildTopology()
+    {
+        foreach (string ns in new[] { _host, _switch, _peer })
+        {
+            Shell(null, $"ip netns add {ns} && ip -n {ns} link set lo up");
+        }
+        Shell(null, $"ip -n {_switch} link add br0 type bridge && ip -n {_switch} link set br0 up");
+        for (int i = 0; i < 2; i++)
+        {
+            Shell(null, $"ip link add eth{i} netns {_host} type veth peer name sw{i} netns {_switch}");
+            Shell(null, $"ip -n {_switch} link set sw{i} master br0 && ip -n {_switch} link set sw{i} up");
+        }
+        Shell(null, $"ip link add eth0 netns {_peer} type veth peer name swp netns {_switch}");
+        Shell(null, $"ip -n {_switch} link set swp master br0 && ip -n {_switch} link set swp up");
+        Shell(null, $"ip -n {_peer} addr add {PeerAddress}/24 dev eth0 && ip -n {_peer} link set eth0 up");
+    }
+
+    private void StartDaemon()
+    {
+        Directory.CreateDirectory(_stateDir);
+        _daemon = Start($"ip netns exec {_host} {Self} daemon 2>>{_stateDir}/daemon.log");
+        WaitFor(() => Run($"ip netns exec {_host} {Self} status").Exit == 0, 15000);
+    }
+
+    private Process StartProbe(int count) => Start($"ip netns exec {_host} ping -n -q -i 0.002 -W 1 -c {count} {PeerAddress}", capture: true);
+
+    private static (int Sent, int Lost) FinishProbe(Process probe)
+    {
+        string output = probe.StandardOutput.ReadToEnd();
+        probe.WaitForExit();
+        Match m = PingSummary().Match(output);
+        if (!m.Success)
+        {
+            throw new InvalidOperationException("the probe printed no summary: " + output);
+        }
+        int sent = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        int received = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        return (sent, sent - received);
+    }
+
+    [GeneratedRegex(@"(\d+) packets transmitted, (\d+) received")]
+    private static partial Regex PingSummary();
+
+    private long Counter(string port) =>
+        long.Parse(Run($"ip netns exec {_switch} cat /sys/class/net/{port}/statistics/rx_packets").Out.Trim(), CultureInfo.InvariantCulture);
+
+    private string NetBond(string args, bool quiet = false)
+    {
+        if (!quiet)
+        {
+            Console.WriteLine($"  # netbond {args}");
+        }
+        (int exit, string output, string error) = Run($"ip netns exec {_host} {Self} {args}");
+        if (!quiet)
+        {
+            Indent(output + error);
+        }
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"netbond {args} failed: {error}");
+        }
+        return output;
+    }
+
+    private void Shell(string? ns, string command, bool show = false)
+    {
+        if (show)
+        {
+            Console.WriteLine($"  # {command}");
+        }
+        (int exit, string output, string error) = Run(ns == null ? command : $"ip netns exec {ns} sh -c '{command}'");
+        if (show)
+        {
+            Indent(output);
+        }
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"'{command}' failed: {error}{output}");
+        }
+    }
+
+    private static string Self
+    {
+        get
+        {
+            string path = Environment.ProcessPath!;
+            return Path.GetFileNameWithoutExtension(path) == "dotnet" ? $"{path} {typeof(Demo).Assembly.Location}" : path;
+        }
+    }
+
+    private static bool Exists(string tool) => Run($"command -v {tool}").Exit == 0;
+
+    private Process Start(string command, bool capture = false)
+    {
+        ProcessStartInfo info = new("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = capture };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec " + command);
+        info.Environment["NETBOND_STATE_DIR"] = _stateDir;
+        return Process.Start(info)!;
+    }
+
+    private static (int Exit, string Out, string Err) Run(string command)
+    {
+        ProcessStartInfo info = new("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        using Process p = Process.Start(info)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+
+    private static void WaitFor(Func<bool> condition, int timeoutMs)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException("the bond did not reach the expected state in time");
+            }
+            Thread.Sleep(50);
+        }
+    }
+
+    private static void Say(string text) => Console.WriteLine(text);
+
+    private static void Step(string text)
+    {
+        Console.WriteLine();
+        Console.WriteLine("== " + text);
+    }
+
+    private static void Indent(string text)
+    {
+        if (text.Trim().Length == 0)
+        {
+            return;
+        }
+        foreach (string line in text.TrimEnd('\n').Split('\n'))
+        {
+            Console.WriteLine("    " + line);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_cleaned || _keep)
+        {
+            return;
+        }
+        _cleaned = true;
+        if (_daemon is { HasExited: false })
+        {
+            Run($"kill -TERM {_daemon.Id}");
+            if (!_daemon.WaitForExit(5000))
+            {
+                _daemon.Kill();
+            }
+        }
+        foreach (string ns in new[] { _host, _switch, _peer })
+        {
+            Run($"ip netns del {ns} 2>/dev/null");
+        }
+        try
+        {
+            Directory.Delete(_stateDir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need when they are missing, builds everything, and runs every unit
+# and integration test. Integration tests need root (network namespaces); under CI=true they never skip.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+deps=(ip:iproute2 tc:iproute2 ping:iputils-ping iperf3:iperf3 tcpdump:tcpdump ethtool:ethtool flock:util-linux)
+missing=()
+for d in "${deps[@]}"; do
+    command -v "${d%%:*}" >/dev/null 2>&1 || missing+=("${d#*:}")
+done
+if ((${#missing[@]})); then
+    if [[ $EUID -eq 0 ]]; then
+        echo "test.sh: installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "test.sh: missing ${missing[*]}; run as root to install them (integration tests need root anyway)" >&2
+    fi
+fi
+
+dotnet build NetBond.slnx -c Release --nologo -v quiet "-clp:NoSummary;ErrorsOnly"
+results=.build/test-results
+rm -rf "$results"
+status=0
+dotnet test NetBond.slnx -c Release --no-build --nologo --logger trx --results-directory "$results" || status=$?
+
+passed=0 failed=0
+for trx in "$results"/*.trx; do
+    [[ -f $trx ]] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx")
+    passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
+    failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
+done
+echo "tests: $passed passed, $failed failed"
+exit $status
