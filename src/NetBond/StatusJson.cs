@@ -15,6 +15,15 @@ internal static class StatusJson
         {
             w.WriteStartObject();
             w.WriteString("version", ProcStatus.Version);
+            // The data path must not allocate per frame; these let a test and an operator see that it does not.
+            w.WriteStartObject("daemon");
+            w.WriteNumber("pid", Environment.ProcessId);
+            w.WriteNumber("allocated_bytes", GC.GetTotalAllocatedBytes(precise: true));
+            w.WriteNumber("gc_gen0", GC.CollectionCount(0));
+            w.WriteNumber("gc_gen1", GC.CollectionCount(1));
+            w.WriteNumber("gc_gen2", GC.CollectionCount(2));
+            w.WriteNumber("peak_rss_bytes", System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64);
+            w.WriteEndObject();
             w.WriteStartArray("bonds");
             foreach (BondRuntime b in bonds)
             {
