@@ -11,12 +11,13 @@ public class ActiveBackupTests
         t.StartDaemon();
         t.WaitForDaemon();
         t.AddBond("mode=active-backup miimon=100 updelay=200");
+        t.Sh($"ip -n {t.Host} addr add 2001:db8::1/64 dev bond0 nodad");
         t.NetBond("ifenslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(t.Ping(), "ping across the bond");
         Assert.Contains("Currently Active Slave: eth0", t.Status());
 
-        // Gratuitous ARPs for the bond's address must reach the switch on the new active link.
-        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} tcpdump -n -l -i sw1 arp and arp[6:2] = 1");
+        // Gratuitous ARPs and unsolicited NAs for the bond's addresses must reach the switch on the new active link.
+        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} tcpdump -n -l -i sw1 \"(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 136)\"");
         t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
         Thread.Sleep(500);
         System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 6 -J");
@@ -35,6 +36,7 @@ public class ActiveBackupTests
         Assert.Matches(@"Slave Interface: eth0\n(.*\n){3}Link Failure Count: 1\n", status);
         Assert.True(Topology.Eventually(() => t.OutputOf(capture).Contains($"Request who-has {Topology.BondAddress} tell {Topology.BondAddress}")),
             "gratuitous ARP on the new active link: " + t.OutputOf(capture));
+        Assert.Contains("neighbor advertisement, tgt is 2001:db8::1", t.OutputOf(capture));
 
         t.Sh($"ip -n {t.Switch} link set sw0 up");
         Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: eth0\nMII Status: up\n"), 3000), t.Status());
