@@ -24,7 +24,7 @@ public class ActiveBackupTests
         Thread.Sleep(2000);
         t.Sh($"ip -n {t.Switch} link set sw0 down");
         Assert.True(Topology.Eventually(() => t.Status().Contains("Currently Active Slave: eth1")), t.Status());
-        Assert.True(client.WaitForExit(30_000), "iperf3 finished");
+        Assert.True(Topology.Finish(client), "iperf3 finished");
         Assert.Equal(0, client.ExitCode);
         using (JsonDocument report = JsonDocument.Parse(t.OutputOf(client)))
         {

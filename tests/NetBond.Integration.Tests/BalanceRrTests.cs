@@ -16,7 +16,7 @@ public class BalanceRrTests
         t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
         Thread.Sleep(500);
         System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 3");
-        Assert.True(client.WaitForExit(30_000));
+        Assert.True(Topology.Finish(client));
         Assert.Equal(0, client.ExitCode);
         long d0 = t.SwitchCounter("sw0", "rx_packets") - sw0;
         long d1 = t.SwitchCounter("sw1", "rx_packets") - sw1;

@@ -27,7 +27,7 @@ public class DataPathAllocationTests
         Thread.Sleep(300);
         System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
         System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 3 --bidir");
-        Assert.True(client.WaitForExit(30_000));
+        Assert.True(Topology.Finish(client));
         (long a1, _, long f1) = Sample(t);
         Thread.Sleep(clock.Elapsed);
         (long a2, int gen2After, long f2) = Sample(t);

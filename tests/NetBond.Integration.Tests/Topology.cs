@@ -120,6 +120,17 @@ internal sealed class Topology : IDisposable
         }
     }
 
+    /// <summary>Waits for a process and for its output to be read to the end (a timed wait alone does not).</summary>
+    public static bool Finish(Process p, int timeoutMs = 30_000)
+    {
+        if (!p.WaitForExit(timeoutMs))
+        {
+            return false;
+        }
+        p.WaitForExit();
+        return true;
+    }
+
     public void Signal(Process p, string signal) => Sh($"kill -{signal} {p.Id}");
 
     /// <summary>Sets up bond0 with an address and brings it up, as the classic guide does.</summary>
