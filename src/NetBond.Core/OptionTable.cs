@@ -132,6 +132,9 @@ public static class OptionTable
     public static bool IsModuleOnly(string name) =>
         s_byName.TryGetValue(Canonical(name), out OptionDefinition? d) && d.Flags.HasFlag(OptionFlags.ModuleOnly);
 
+    /// <summary>Where an option falls in the kernel's netlink order (unknown names last).</summary>
+    public static int Order(string name) => s_byName.TryGetValue(Canonical(name), out OptionDefinition? d) ? d.Order : int.MaxValue;
+
     public static string Show(BondOptions options, string name) => s_byName[Canonical(name)].Show(options);
 
     /// <summary>

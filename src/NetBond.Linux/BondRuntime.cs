@@ -106,6 +106,20 @@ public sealed class BondRuntime : IBondHost, IDisposable
         return problems;
     }
 
+    /// <summary>Sets the bond's MTU now, so members enslaved next take it without waiting for the link event.</summary>
+    public void SetMtu(int mtu)
+    {
+        _rt.SetMtu(IfIndex, mtu);
+        OnBondLinkChanged(_rt.GetLink(IfIndex)!);
+    }
+
+    /// <summary>Sets the bond's MAC as `ip link set BOND address` would; members follow.</summary>
+    public void SetMac(MacAddress mac)
+    {
+        _rt.SetMac(IfIndex, mac);
+        Bond.OnBondMacSet(mac);
+    }
+
     /// <summary>An RTM_NEWLINK for the bond device: follow MTU, MAC and up/down changes made with ip link.</summary>
     public void OnBondLinkChanged(LinkInfo link)
     {

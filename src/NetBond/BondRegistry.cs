@@ -216,38 +216,44 @@ internal sealed class BondRegistry : IDisposable
     private string? CheckEnslave(BondRuntime bond, string name, out LinkInfo? link)
     {
         link = null;
-        string? own = bond.Bond.CheckEnslave(name);
-        if (own != null)
+        return bond.Bond.CheckEnslave(name) ?? CheckMember(bond.Bond.Name, name, out link);
+    }
+
+    /// <summary>Why <paramref name="name"/> cannot join <paramref name="bondName"/> as far as this host knows, or null.</summary>
+    public string? CheckMember(string bondName, string name, out LinkInfo? link)
+    {
+        link = null;
+        if (name == bondName)
         {
-            return own;
+            return $"{bondName}: cannot enslave a bond to itself";
         }
         if (_bonds.ContainsKey(name))
         {
-            return $"{bond.Bond.Name}: {name} is a bond; NetBond does not nest bonds";
+            return $"{bondName}: {name} is a bond; NetBond does not nest bonds";
         }
         foreach (BondRuntime other in _bonds.Values)
         {
-            if (other != bond && other.Bond.Find(name) != null)
+            if (other.Bond.Name != bondName && other.Bond.Find(name) != null)
             {
-                return $"{bond.Bond.Name}: {name} is already a member of {other.Bond.Name}";
+                return $"{bondName}: {name} is already a member of {other.Bond.Name}";
             }
         }
         link = _rt.GetLink(name);
         if (link == null)
         {
-            return $"{bond.Bond.Name}: cannot enslave {name}: no such interface";
+            return $"{bondName}: cannot enslave {name}: no such interface";
         }
         if (link.Type != LinkInfo.ARPHRD_ETHER)
         {
-            return $"{bond.Bond.Name}: cannot enslave {name}: not an Ethernet interface";
+            return $"{bondName}: cannot enslave {name}: not an Ethernet interface";
         }
         if (link.Master != 0)
         {
-            return $"{bond.Bond.Name}: cannot enslave {name}: it already has a master device (a bridge or kernel bond)";
+            return $"{bondName}: cannot enslave {name}: it already has a master device (a bridge or kernel bond)";
         }
         return null;
     }
 
-    private static bool IsValidName(string name) =>
+    public static bool IsValidName(string name) =>
         name.Length is > 0 and <= 15 && name != "." && name != ".." && !name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c));
 }

@@ -17,6 +17,7 @@ internal sealed class CommandProcessor
           show [IFACE]                  ifconfig-style view of bonds and members, with NetBond's counters
           ifenslave ARGS                the classic ifenslave syntax (ifenslave -h for help)
           daemon                        run the daemon in the foreground
+          demo [--keep]                 NetBond's main job in private network namespaces
         """;
 
     private readonly BondRegistry _registry;
@@ -46,6 +47,11 @@ internal sealed class CommandProcessor
             "status" => Status(rest, r),
             "show" => Show(rest, r),
             "ifenslave" => new IfenslaveCommand(_registry, this).Execute(rest, r),
+            // Sent by the CLI's `up` and `down` after it read and checked the configuration files.
+            "up-apply" => rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } request
+                ? new Config.ConfigApplier(_registry).Up(request, r)
+                : r.Fail("malformed up request", 2),
+            "down-apply" => new Config.ConfigApplier(_registry).Down(rest, r),
             "help" or "-h" or "--help" => r.Line(Usage),
             _ => r.Fail($"unknown command '{command}'\n{Usage}", 2),
         };

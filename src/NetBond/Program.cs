@@ -38,6 +38,6 @@ if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER")
     Console.Error.WriteLine("netbond: must be run as root");
     return 1;
 }
-return ControlClient.Run(argv);
+return argv[0] is "up" or "down" ? ConfigCommands.Run(argv) : ControlClient.Run(argv);
 
 static bool IsRoot() => File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");

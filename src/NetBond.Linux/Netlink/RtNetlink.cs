@@ -15,7 +15,11 @@ public sealed class RtNetlink : IDisposable
     private const ushort RTM_NEWLINK = 16;
     private const ushort RTM_GETLINK = 18;
     private const ushort RTM_SETLINK = 19;
+    private const ushort RTM_NEWADDR = 20;
     private const ushort RTM_GETADDR = 22;
+    private const ushort RTM_NEWROUTE = 24;
+    private const ushort RTA_OIF = 4;
+    private const ushort RTA_GATEWAY = 5;
     private const ushort RTM_NEWQDISC = 36;
     private const ushort RTM_DELQDISC = 37;
     private const ushort RTM_NEWTFILTER = 44;
@@ -118,6 +122,43 @@ public sealed class RtNetlink : IDisposable
             }
         });
         return result;
+    }
+
+    public void AddAddress(int index, IPAddress address, int prefixLength, IPAddress? broadcast)
+    {
+        bool v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        NetlinkMessageWriter w = new(RTM_NEWADDR, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL);
+        Span<byte> ifa = w.Reserve(8);
+        ifa[0] = (byte)(v4 ? LibC.AF_INET : 10);
+        ifa[1] = (byte)prefixLength;
+        BinaryPrimitives.WriteInt32LittleEndian(ifa[4..], index);
+        byte[] bytes = address.GetAddressBytes();
+        if (v4)
+        {
+            w.Attribute(IFA_LOCAL, bytes);
+        }
+        w.Attribute(IFA_ADDRESS, bytes);
+        if (broadcast != null)
+        {
+            w.Attribute(IFA_BROADCAST, broadcast.GetAddressBytes());
+        }
+        Check(_socket.Execute(w), $"add address {address}/{prefixLength}");
+    }
+
+    /// <summary>A default route through <paramref name="gateway"/> on the link (main table, proto boot, as ifup adds it).</summary>
+    public void AddDefaultRoute(int index, IPAddress gateway)
+    {
+        bool v4 = gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        NetlinkMessageWriter w = new(RTM_NEWROUTE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL);
+        Span<byte> rtm = w.Reserve(12);
+        rtm[0] = (byte)(v4 ? LibC.AF_INET : 10);
+        rtm[4] = 254; // RT_TABLE_MAIN
+        rtm[5] = 3;   // RTPROT_BOOT
+        rtm[6] = 0;   // RT_SCOPE_UNIVERSE
+        rtm[7] = 1;   // RTN_UNICAST
+        w.Attribute(RTA_GATEWAY, gateway.GetAddressBytes());
+        w.U32(RTA_OIF, (uint)index);
+        Check(_socket.Execute(w), $"add default route via {gateway}");
     }
 
     /// <summary>Adds a clsact qdisc; returns false if the link already had one (then it is not ours to delete).</summary>

@@ -1,0 +1,115 @@
+using NetBond.Core;
+
+namespace NetBond.Config;
+
+/// <summary>
+/// Every bond that the distribution's files below a root describe: module options (modprobe), Red Hat
+/// network-scripts and Debian /etc/network/interfaces, merged with one precedence and checked as a whole.
+/// Reading never changes anything; the problems list says what is wrong, each at its file:line.
+/// </summary>
+internal sealed class NetworkConfiguration
+{
+    private readonly List<BondDefinition> _order = [];
+    private readonly Dictionary<string, BondDefinition> _bonds = [];
+
+    public NetworkConfiguration(string root)
+    {
+        Root = root;
+    }
+
+    public string Root { get; }
+    public IReadOnlyList<BondDefinition> Bonds => _order;
+    public List<OptionSetting> ModuleDefaults { get; } = [];
+    public List<ConfigProblem> Problems { get; } = [];
+
+    public static NetworkConfiguration Read(string root)
+    {
+        NetworkConfiguration config = new(root);
+        ModuleOptionsReader.Read(config);
+        IfcfgReader.Read(config);
+        DebianInterfacesReader.Read(config);
+        config.Validate();
+        return config;
+    }
+
+    public BondDefinition? Find(string name) => _bonds.GetValueOrDefault(name);
+
+    public BondDefinition Declare(string name, SourceLocation where)
+    {
+        if (!_bonds.TryGetValue(name, out BondDefinition? bond))
+        {
+            bond = new BondDefinition(name, where);
+            _bonds.Add(name, bond);
+            _order.Add(bond);
+        }
+        return bond;
+    }
+
+    /// <summary>The path as the user sees it (below the root), for reading.</summary>
+    public string PathOf(string absolute) => Path.Join(Root, absolute);
+
+    public void Problem(SourceLocation where, string message) => Problems.Add(new ConfigProblem(where, message));
+
+    /// <summary>An option named in a file must be one of the kernel's; its value is checked once the layers merge.</summary>
+    public bool CheckOptionName(string name, SourceLocation where)
+    {
+        if (!OptionTable.IsKnown(name))
+        {
+            Problem(where, $"unknown bonding option '{name}'");
+            return false;
+        }
+        return true;
+    }
+
+    private void Validate()
+    {
+        Dictionary<string, (string Bond, SourceLocation Where)> claimed = [];
+        foreach (BondDefinition bond in _order)
+        {
+            ValidateOptions(bond);
+            foreach (MemberClaim m in bond.Members.ToArray())
+            {
+                if (_bonds.ContainsKey(m.Name))
+                {
+                    Problem(m.Where, $"{m.Name} is a bond and cannot be a member of {bond.Name}");
+                }
+                else if (claimed.TryGetValue(m.Name, out (string Bond, SourceLocation Where) first) && first.Bond != bond.Name)
+                {
+                    Problem(m.Where, $"{m.Name} is claimed by {bond.Name} and by {first.Bond} ({first.Where})");
+                }
+                else
+                {
+                    claimed.TryAdd(m.Name, (bond.Name, m.Where));
+                }
+            }
+        }
+    }
+
+    /// <summary>Applies the merged options in the kernel's order to fresh defaults, so each refusal lands on its line.</summary>
+    private void ValidateOptions(BondDefinition bond)
+    {
+        BondOptions options = new();
+        foreach (OptionSetting s in bond.EffectiveOptions(ModuleDefaults).OrderBy(s => OptionTable.Order(s.Name)))
+        {
+            if (OptionTable.Canonical(s.Name) == "active_slave")
+            {
+                continue;
+            }
+            if (OptionTable.IsModuleOnly(s.Name) && OptionTable.Canonical(s.Name) != "tx_queues")
+            {
+                Problem(s.Where, $"{bond.Name}: {OptionTable.Canonical(s.Name)} is a module parameter: write it as 'options bonding {s.Name}={s.Value}'");
+                continue;
+            }
+            List<string> warnings = [];
+            BondOptions? next = OptionTable.Apply(options, [KeyValuePair.Create(s.Name, s.Value)], new OptionContext(false, false), warnings, out string? error);
+            if (next == null)
+            {
+                Problem(s.Where, $"{bond.Name}: {error}");
+            }
+            else
+            {
+                options = next;
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace NetBond.Config;
+
+/// <summary>
+/// What `up` asks the daemon to build, read and checked from the files by the CLI. Each setting keeps the
+/// file:line it came from, so a problem only the live host can show (a missing member) still names its line.
+/// </summary>
+internal sealed class UpRequest
+{
+    public List<UpBond> Bonds { get; set; } = [];
+
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    public static UpRequest? FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<UpRequest>(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static UpRequest From(IEnumerable<BondDefinition> bonds, IReadOnlyList<OptionSetting> moduleDefaults) => new()
+    {
+        Bonds = [.. bonds.Select(b => new UpBond
+        {
+            Name = b.Name,
+            Where = b.DeclaredAt.ToString(),
+            Options = [.. b.EffectiveOptions(moduleDefaults).Select(o => new UpSetting { Name = o.Name, Value = o.Value, Where = o.Where.ToString() })],
+            Members = [.. b.Members.DistinctBy(m => m.Name).Select(m => new UpSetting { Name = m.Name, Value = "", Where = m.Where.ToString() })],
+            Addresses = [.. b.Addresses.Select(a => new UpAddress { Address = a.Address.ToString(), Prefix = a.PrefixLength, Broadcast = a.Broadcast?.ToString(), Where = a.Where.ToString() })],
+            Gateway = b.Gateway is { } g ? new UpSetting { Name = "gateway", Value = g.Address.ToString(), Where = g.Where.ToString() } : null,
+            Mtu = b.Mtu is { } m ? new UpSetting { Name = "mtu", Value = m.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), Where = m.Where.ToString() } : null,
+            Mac = b.Mac is { } mac ? new UpSetting { Name = "mac", Value = mac.Value.ToString(), Where = mac.Where.ToString() } : null,
+            Dhcp = b.Dhcp,
+        })],
+    };
+}
+
+internal sealed class UpBond
+{
+    public string Name { get; set; } = "";
+    public string Where { get; set; } = "";
+    public List<UpSetting> Options { get; set; } = [];
+    public List<UpSetting> Members { get; set; } = [];
+    public List<UpAddress> Addresses { get; set; } = [];
+    public UpSetting? Gateway { get; set; }
+    public UpSetting? Mtu { get; set; }
+    public UpSetting? Mac { get; set; }
+    public bool Dhcp { get; set; }
+}
+
+internal sealed class UpSetting
+{
+    public string Name { get; set; } = "";
+    public string Value { get; set; } = "";
+    public string Where { get; set; } = "";
+}
+
+internal sealed class UpAddress
+{
+    public string Address { get; set; } = "";
+    public int Prefix { get; set; }
+    public string? Broadcast { get; set; }
+    public string Where { get; set; } = "";
+}

@@ -1,0 +1,80 @@
+using NetBond.Config;
+
+namespace NetBond;
+
+/// <summary>
+/// `up` and `down` on the CLI side: read every file below the root, refuse with file:line if anything is wrong,
+/// and only then ask the daemon to apply what the files say.
+/// </summary>
+internal static class ConfigCommands
+{
+    public static int Run(List<string> argv)
+    {
+        string verb = argv[0];
+        string root = "/";
+        bool all = false;
+        List<string> names = [];
+        for (int i = 1; i < argv.Count; i++)
+        {
+            switch (argv[i])
+            {
+                case "--root" when i + 1 < argv.Count:
+                    root = argv[++i];
+                    break;
+                case "--all":
+                    all = true;
+                    break;
+                case var a when a.StartsWith('-'):
+                    Console.Error.WriteLine($"netbond {verb}: unknown option {a}");
+                    return 2;
+                default:
+                    names.Add(argv[i]);
+                    break;
+            }
+        }
+        if (all == (names.Count > 0))
+        {
+            Console.Error.WriteLine($"usage: netbond {verb} BOND...|--all [--root DIR]");
+            return 2;
+        }
+        if (!Directory.Exists(root))
+        {
+            Console.Error.WriteLine($"netbond {verb}: {root}: no such directory");
+            return 1;
+        }
+        NetworkConfiguration config = NetworkConfiguration.Read(root);
+        if (config.Problems.Count > 0)
+        {
+            foreach (ConfigProblem p in config.Problems)
+            {
+                Console.Error.WriteLine(p);
+            }
+            Console.Error.WriteLine($"netbond {verb}: {config.Problems.Count} problem(s) in the configuration; nothing was applied");
+            return 1;
+        }
+        if (verb == "down")
+        {
+            return ControlClient.Run(["down-apply", .. all ? config.Bonds.Select(b => b.Name) : names]);
+        }
+        List<BondDefinition> bonds = [];
+        if (all)
+        {
+            bonds.AddRange(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile));
+        }
+        foreach (string name in names)
+        {
+            if (config.Find(name) is not { } bond)
+            {
+                Console.Error.WriteLine($"netbond up: {name} is not described by any file below {root}");
+                return 1;
+            }
+            bonds.Add(bond);
+        }
+        if (bonds.Count == 0)
+        {
+            Console.WriteLine("no bond is marked to start at boot (ONBOOT=yes or auto)");
+            return 0;
+        }
+        return ControlClient.Run(["up-apply", UpRequest.From(bonds, config.ModuleDefaults).ToJson()]);
+    }
+}

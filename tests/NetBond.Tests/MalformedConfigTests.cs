@@ -1,0 +1,97 @@
+using NetBond.Config;
+
+namespace NetBond.Tests;
+
+/// <summary>Each broken file is reported at its file and line, and nothing else is made of it.</summary>
+public sealed class MalformedConfigTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("netbond-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private string Write(string path, string text)
+    {
+        string full = Path.Join(_root, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+        return full;
+    }
+
+    private void AssertProblem(string file, int line, string message)
+    {
+        NetworkConfiguration c = NetworkConfiguration.Read(_root);
+        Assert.Contains(c.Problems, p => p.Where.File == file && p.Where.Line == line && p.Message.Contains(message, StringComparison.Ordinal));
+        Assert.All(c.Problems, p => Assert.StartsWith(file, p.ToString(), StringComparison.Ordinal));
+    }
+
+    private const string Ifcfg = "/etc/sysconfig/network-scripts/ifcfg-bond0";
+    private const string Interfaces = "/etc/network/interfaces";
+    private const string Modprobe = "/etc/modprobe.d/bonding.conf";
+
+    [Fact]
+    public void Unknown_option_in_bonding_opts() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS=\"mode=1 frobnicate=3\"\n"), 3, "unknown bonding option 'frobnicate'");
+
+    [Fact]
+    public void Bad_value_in_bonding_opts() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\n\nBONDING_OPTS='mode=active-backup miimon=often'\n"), 4, "option miimon: invalid value 'often'");
+
+    [Fact]
+    public void Updelay_without_miimon_is_refused_where_it_is_written() =>
+        AssertProblem(Write(Interfaces, "auto bond0\niface bond0 inet manual\n  bond-slaves eth0\n  bond-updelay 200\n"), 4, "MII monitoring is disabled");
+
+    [Fact]
+    public void Bad_ipaddr() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nIPADDR=198.18.0.300\n"), 3, "IPADDR '198.18.0.300' is not an IPv4 address");
+
+    [Fact]
+    public void Bad_netmask() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nIPADDR=198.18.0.1\nNETMASK=255.0.255.0\n"), 4, "NETMASK '255.0.255.0' is not a netmask");
+
+    [Fact]
+    public void Network_that_does_not_match_the_address() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nIPADDR=198.18.0.1\nNETMASK=255.255.255.0\nNETWORK=198.18.1.0\n"), 5, "does not match");
+
+    [Fact]
+    public void Unterminated_quote() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS=\"mode=1\n"), 3, "unterminated double quote");
+
+    [Fact]
+    public void Shell_expansion() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nIPADDR=$ADDR\n"), 3, "expansions");
+
+    [Fact]
+    public void Not_an_assignment() =>
+        AssertProblem(Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nthis is not shell\n"), 3, "expected KEY=value");
+
+    [Fact]
+    public void Member_claimed_by_two_bonds()
+    {
+        string file = Write(Interfaces, "auto bond0\niface bond0 inet manual\n  bond-slaves eth0\n\nauto bond1\niface bond1 inet manual\n  bond-slaves eth0\n");
+        AssertProblem(file, 7, "eth0 is claimed by bond1 and by bond0");
+    }
+
+    [Fact]
+    public void Bad_debian_address() =>
+        AssertProblem(Write(Interfaces, "iface bond0 inet static\n  address 198.18.0.1/40\n  bond-mode 1\n"), 2, "address '198.18.0.1/40'");
+
+    [Fact]
+    public void Option_outside_a_stanza() =>
+        AssertProblem(Write(Interfaces, "auto bond0\n  address 198.18.0.1/24\n"), 2, "outside of an iface stanza");
+
+    [Fact]
+    public void Unknown_bond_option_in_debian_syntax() =>
+        AssertProblem(Write(Interfaces, "iface bond0 inet manual\n  bond-slaves eth0\n  bond-frobnicate 1\n"), 3, "unknown bonding option 'frobnicate'");
+
+    [Fact]
+    public void Bad_module_option() =>
+        AssertProblem(Write(Modprobe, "alias bond0 bonding\noptions bond0 mode=9\n"), 2, "invalid value '9'");
+
+    [Fact]
+    public void Module_option_without_value() =>
+        AssertProblem(Write(Modprobe, "alias bond0 bonding\noptions bond0 miimon\n"), 2, "'miimon' is not an option=value pair");
+
+    [Fact]
+    public void A_member_that_is_a_bond() =>
+        AssertProblem(Write(Interfaces, "iface bond0 inet manual\n  bond-slaves bond1\niface bond1 inet manual\n  bond-mode 0\n"), 2, "bond1 is a bond");
+}
