@@ -13,7 +13,8 @@ internal static class ControlClient
 
     public static int Run(IReadOnlyList<string> args)
     {
-        Socket? socket = Connect() ?? StartDaemonAndConnect();
+        // Under systemd the unit starts the daemon; a command must wait for it rather than start a second one.
+        Socket? socket = Connect() ?? (Environment.GetEnvironmentVariable("NETBOND_NO_AUTOSTART") == "1" ? WaitForDaemon() : StartDaemonAndConnect());
         if (socket == null)
         {
             Console.Error.WriteLine($"netbond: could not start the daemon; see {LogPath}");
@@ -77,6 +78,11 @@ internal static class ControlClient
         {
             p?.WaitForExit();
         }
+        return WaitForDaemon();
+    }
+
+    private static Socket? WaitForDaemon()
+    {
         Stopwatch clock = Stopwatch.StartNew();
         while (clock.Elapsed < s_startTimeout)
         {

@@ -19,9 +19,10 @@ internal sealed partial class Demo : IDisposable
     private readonly string _switch;
     private readonly string _peer;
     private readonly string _stateDir;
-    private readonly bool _keep;
+    private bool _keep;
     private Process? _daemon;
     private bool _cleaned;
+    private volatile bool _interrupted;
 
     private Demo(bool keep)
     {
@@ -36,16 +37,29 @@ internal sealed partial class Demo : IDisposable
     public static int Run(bool keep)
     {
         using Demo demo = new(keep);
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => demo.Dispose());
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => demo.Dispose());
+        // A signal only marks the demo interrupted: the main thread stops at its next step and cleans up.
+        void Interrupt(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            demo._interrupted = true;
+        }
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         try
         {
             demo.Play();
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("demo interrupted: removing everything it made");
+            demo._keep = false;
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
         {
             Console.Error.WriteLine($"demo failed: {e.Message}");
+            demo._keep = false;
             return 1;
         }
     }
@@ -58,11 +72,10 @@ internal sealed partial class Demo : IDisposable
         BuildTopology();
         StartDaemon();
 
-        Step("Make bond0 in active-backup mode with MII monitoring every 100 ms, give it an address, enslave both links:");
-        NetBond("add bond0 mode=active-backup miimon=100 updelay=200");
-        Shell(_host, $"ip addr add {BondAddress}/24 dev bond0", show: true);
-        Shell(_host, "ip link set bond0 up", show: true);
-        NetBond("ifenslave bond0 eth0 eth1");
+        Step("The classic configuration, as the bonding guide writes it: module options and Red Hat interface files.");
+        string root = WriteExampleFiles();
+        Step("Bring bond0 up from these files (active-backup, MII monitoring every 100 ms, updelay 200 ms):");
+        NetBond($"up bond0 --root {root}");
         WaitFor(() => !NetBond("status bond0", quiet: true).Contains("going back"), 3000);
 
         Step("The bond carries traffic:");
@@ -119,6 +132,29 @@ internal sealed partial class Demo : IDisposable
         }
     }
 
+    /// <summary>The guide's files for bond0 over eth0 and eth1, below a private root, shown as they are written.</summary>
+    private string WriteExampleFiles()
+    {
+        string root = Path.Combine(_stateDir, "root");
+        (string Path, string Text)[] files =
+        [
+            ("/etc/modprobe.d/bonding.conf", "alias bond0 bonding\noptions bond0 mode=active-backup miimon=100 updelay=200\n"),
+            ("/etc/sysconfig/network-scripts/ifcfg-bond0",
+                $"DEVICE=bond0\nIPADDR={BondAddress}\nNETMASK=255.255.255.0\nNETWORK=198.18.0.0\nBROADCAST=198.18.0.255\nONBOOT=yes\nBOOTPROTO=none\nUSERCTL=no\n"),
+            ("/etc/sysconfig/network-scripts/ifcfg-eth0", "DEVICE=eth0\nUSERCTL=no\nONBOOT=yes\nMASTER=bond0\nSLAVE=yes\nBOOTPROTO=none\n"),
+            ("/etc/sysconfig/network-scripts/ifcfg-eth1", "DEVICE=eth1\nUSERCTL=no\nONBOOT=yes\nMASTER=bond0\nSLAVE=yes\nBOOTPROTO=none\n"),
+        ];
+        foreach ((string path, string text) in files)
+        {
+            string full = Path.Join(root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, text);
+            Console.WriteLine($"  {path}:");
+            Indent(text);
+        }
+        return root;
+    }
+
     private void BuildTopology()
     {
         foreach (string ns in new[] { _host, _switch, _peer })
@@ -167,6 +203,7 @@ internal sealed partial class Demo : IDisposable
 
     private string NetBond(string args, bool quiet = false)
     {
+        ThrowIfInterrupted();
         if (!quiet)
         {
             Console.WriteLine($"  # netbond {args}");
@@ -185,6 +222,7 @@ internal sealed partial class Demo : IDisposable
 
     private void Shell(string? ns, string command, bool show = false)
     {
+        ThrowIfInterrupted();
         if (show)
         {
             Console.WriteLine($"  # {command}");
@@ -197,6 +235,14 @@ internal sealed partial class Demo : IDisposable
         if (exit != 0)
         {
             throw new InvalidOperationException($"'{command}' failed: {error}{output}");
+        }
+    }
+
+    private void ThrowIfInterrupted()
+    {
+        if (_interrupted)
+        {
+            throw new OperationCanceledException();
         }
     }
 
@@ -232,11 +278,12 @@ internal sealed partial class Demo : IDisposable
         return (p.ExitCode, output, err.Result);
     }
 
-    private static void WaitFor(Func<bool> condition, int timeoutMs)
+    private void WaitFor(Func<bool> condition, int timeoutMs)
     {
         Stopwatch clock = Stopwatch.StartNew();
         while (!condition())
         {
+            ThrowIfInterrupted();
             if (clock.ElapsedMilliseconds > timeoutMs)
             {
                 throw new TimeoutException("the bond did not reach the expected state in time");

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace NetBond.Integration.Tests;
+
+public class DemoTests
+{
+    private static Process StartDemo()
+    {
+        ProcessStartInfo info = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "netbond.dll"));
+        info.ArgumentList.Add("demo");
+        return Process.Start(info)!;
+    }
+
+    private static string Namespaces() => Process.Start(new ProcessStartInfo("ip", "netns list") { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd();
+
+    [IntegrationFact]
+    public void The_demo_succeeds_within_a_minute_and_leaves_nothing_behind()
+    {
+        using Process demo = StartDemo();
+        Task<string> err = demo.StandardError.ReadToEndAsync();
+        string output = demo.StandardOutput.ReadToEnd();
+        Assert.True(demo.WaitForExit(60_000), "the demo finishes within a minute");
+        Assert.True(demo.ExitCode == 0, output + err.Result);
+        Assert.Contains("bond0 is up", output);
+        Assert.Contains("Currently Active Slave: eth1", output);
+        Assert.Matches(@"Traffic stopped for about \d+ ms", output);
+        Assert.Matches(@"eth0 [1-9]\d*, eth1 [1-9]\d*", output);
+        Assert.DoesNotContain($"nbdemo-host-{demo.Id % 100000}", Namespaces());
+    }
+
+    [IntegrationFact]
+    public void An_interrupted_demo_removes_what_it_made()
+    {
+        using Process demo = StartDemo();
+        string id = (demo.Id % 100000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Topology.Eventually(() => Namespaces().Contains($"nbdemo-peer-{id}"), 20_000));
+        Thread.Sleep(1500);
+        Process.Start("kill", $"-INT {demo.Id}")!.WaitForExit();
+        Assert.True(demo.WaitForExit(30_000));
+        Assert.Equal(130, demo.ExitCode);
+        Assert.DoesNotContain($"nbdemo-", Namespaces());
+    }
+}
