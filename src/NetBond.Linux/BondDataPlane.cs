@@ -13,11 +13,10 @@ namespace NetBond.Linux;
 /// </summary>
 public sealed unsafe class BondDataPlane : IDisposable
 {
-    private const int VnetHeader = 10;
-    private const int VlanTag = 4;
+    private const int VnetHeader = VnetFrame.HeaderLength;
+    private const int VlanTag = VnetFrame.VlanTagLength;
     private const int BufferSize = VnetHeader + VlanTag + 65535 + 1024;
     private const int PollTimeoutMs = 1000;
-    private const byte NeedsCsum = 1;
     private const uint TP_STATUS_VLAN_VALID = 0x10;
     private const uint TP_STATUS_VLAN_TPID_VALID = 0x40;
     private const int PACKET_OUTGOING = 4;
@@ -266,20 +265,7 @@ public sealed unsafe class BondDataPlane : IDisposable
             }
             ushort tci = *(ushort*)(aux + 16);
             ushort tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ? *(ushort*)(aux + 18) : (ushort)0x8100;
-            Buffer.MemoryCopy(buffer + VlanTag, buffer, VnetHeader + 12, VnetHeader + 12);
-            Span<byte> tag = new(buffer + VnetHeader + 12, 4);
-            BinaryPrimitives.WriteUInt16BigEndian(tag, tpid);
-            BinaryPrimitives.WriteUInt16BigEndian(tag[2..], tci);
-            Span<byte> hdr = new(buffer, VnetHeader);
-            if ((hdr[0] & NeedsCsum) != 0)
-            {
-                BinaryPrimitives.WriteUInt16LittleEndian(hdr[6..], (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(hdr[6..]) + VlanTag));
-            }
-            ushort hdrLen = BinaryPrimitives.ReadUInt16LittleEndian(hdr[2..]);
-            if (hdrLen != 0)
-            {
-                BinaryPrimitives.WriteUInt16LittleEndian(hdr[2..], (ushort)(hdrLen + VlanTag));
-            }
+            VnetFrame.InsertVlanTag(new Span<byte>(buffer, VlanTag + VnetHeader + 14), tpid, tci);
             return true;
         }
         return false;

@@ -6,7 +6,7 @@ namespace NetBond.Linux;
 /// <summary>A member as the data plane holds it: its packet socket, counters and receive thread.</summary>
 public sealed unsafe class MemberPort : IDisposable
 {
-    private const int VnetHeader = 10;
+    private const int VnetHeader = VnetFrame.HeaderLength;
 
     public MemberPort(Member member, PacketSocket socket)
     {
