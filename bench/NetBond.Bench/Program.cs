@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(NetBond.Bench.PerFrameBenchmarks).Assembly).Run(args);

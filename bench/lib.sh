@@ -1,0 +1,114 @@
+# Shared by bench/run: namespaces, the systems compared, and the measurements. Sourced, not run.
+# Topology (as in the integration tests): host eth0..ethN-1 -> switch (Linux bridge) -> peer 198.18.0.2.
+
+BENCH_ID=$$
+H=nbb-h$BENCH_ID S=nbb-s$BENCH_ID P=nbb-p$BENCH_ID
+STATE="$(mktemp -d)"
+DAEMON_PID=""
+export NETBOND_STATE_DIR="$STATE"
+
+nb() { ip netns exec "$H" "$ROOT/netbond" "$@"; }
+
+topology_up() { # members
+    for ns in $H $S $P; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+    ip -n $S link add br0 type bridge && ip -n $S link set br0 up
+    for ((i = 0; i < $1; i++)); do
+        ip link add eth$i netns $H type veth peer name sw$i netns $S
+        ip -n $S link set sw$i master br0 && ip -n $S link set sw$i up
+    done
+    ip link add eth0 netns $P type veth peer name swp netns $S
+    ip -n $S link set swp master br0 && ip -n $S link set swp up
+    ip -n $P addr add 198.18.0.2/24 dev eth0 && ip -n $P link set eth0 up
+    ip netns exec $H "$ROOT/netbond" daemon 2>>"$STATE/daemon.log" &
+    DAEMON_PID=$!
+    for _ in $(seq 100); do nb status >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "bench: the daemon did not start" >&2; return 1
+}
+
+topology_down() {
+    if [[ -n $DAEMON_PID ]]; then kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=""; fi
+    ovs_stop
+    for ns in $H $S $P; do ip netns del "$ns" 2>/dev/null || true; done
+}
+
+# Link capacity, shaped on the switch side: tbf on the switch port for what the host receives, and an IFB
+# with tbf for what the switch receives from the host. Never on the host's members (packet sockets skip it).
+shape() { # port rate
+    local port=$1 rate=$2
+    ip -n $S link add ifb-$port type ifb && ip -n $S link set ifb-$port up
+    ip netns exec $S tc qdisc add dev "$port" root tbf rate "$rate" burst 256kb latency 20ms
+    ip netns exec $S tc qdisc add dev "$port" handle ffff: ingress
+    ip netns exec $S tc filter add dev "$port" parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ifb-$port
+    ip netns exec $S tc qdisc add dev ifb-$port root tbf rate "$rate" burst 256kb latency 20ms
+}
+
+# --- the systems compared ---------------------------------------------------------------------------
+bare_on()  { ip -n $H addr add 198.18.0.1/24 dev eth0; ip -n $H link set eth0 up; }
+bare_off() { ip -n $H addr flush dev eth0; ip -n $H link set eth0 down; }
+
+netbond_on() { # mode members [options...]
+    local mode=$1 members=$2; shift 2
+    nb add bond0 "mode=$mode" "$@" >/dev/null
+    ip -n $H addr add 198.18.0.1/24 dev bond0 && ip -n $H link set bond0 up
+    nb enslave bond0 $(seq -f 'eth%g' 0 $((members - 1)))
+    for _ in $(seq 50); do nb status bond0 | grep -q 'going back' || break; sleep 0.1; done
+}
+netbond_off() { nb del bond0 >/dev/null; }
+
+# Open vSwitch's userspace datapath (no kernel module), an active-backup bond over the same veths.
+OVS_DIR="$STATE/ovs"
+ovs() { ip netns exec $H env OVS_RUNDIR="$OVS_DIR" OVS_LOGDIR="$OVS_DIR" OVS_DBDIR="$OVS_DIR" "$@"; }
+ovs_on() { # default|tso
+    mkdir -p "$OVS_DIR"
+    ovs ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    ovs ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
+        --pidfile="$OVS_DIR/ovsdb-server.pid" --detach --log-file="$OVS_DIR/ovsdb-server.log"
+    ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait init
+    if [[ $1 == tso ]]; then
+        ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
+    fi
+    ovs ovs-vswitchd unix:"$OVS_DIR/db.sock" --disable-system --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
+        --pidfile="$OVS_DIR/ovs-vswitchd.pid" --detach --log-file="$OVS_DIR/ovs-vswitchd.log"
+    ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-br br-bond -- set bridge br-bond datapath_type=netdev
+    ip -n $H link set eth0 up; ip -n $H link set eth1 up
+    ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-bond br-bond bond0 eth0 eth1 bond_mode=active-backup
+    # The netdev datapath does not complete partial checksums: the far ends must send them whole (§9).
+    ip netns exec $S ethtool -K sw0 tx off >/dev/null; ip netns exec $S ethtool -K sw1 tx off >/dev/null
+    ip -n $H addr add 198.18.0.1/24 dev br-bond && ip -n $H link set br-bond up
+    sleep 1
+}
+ovs_off() {
+    ovs_stop
+    ip netns exec $S ethtool -K sw0 tx on >/dev/null; ip netns exec $S ethtool -K sw1 tx on >/dev/null
+    ip -n $H link set eth0 down; ip -n $H link set eth1 down
+}
+ovs_stop() {
+    [[ -S $OVS_DIR/ovs-vswitchd.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovs-vswitchd.ctl" exit --cleanup 2>/dev/null
+    [[ -S $OVS_DIR/ovsdb-server.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovsdb-server.ctl" exit 2>/dev/null
+    rm -rf "$OVS_DIR"
+    return 0
+}
+
+# --- measurements -----------------------------------------------------------------------------------
+iperf_server() { ip netns exec $P iperf3 -s -1 -D -I "$STATE/iperf.pid" >/dev/null; sleep 0.3; }
+
+tcp_gbps() { # iperf3 client flags... -> receiver Gbit/s
+    iperf_server
+    ip netns exec $H timeout $((SECS + 20)) iperf3 -c 198.18.0.2 -t "$SECS" -f g "$@" 2>/dev/null \
+        | awk '/receiver/ { v = $(NF-2) } END { print (v == "" ? 0 : v) }'
+    sleep 0.3
+}
+
+udp64_kpps() { # 64-byte frames (18-byte UDP payload) as fast as iperf3 sends them -> received kpps
+    iperf_server
+    ip netns exec $H timeout $((SECS + 20)) iperf3 -c 198.18.0.2 -u -l 18 -b 0 -t "$SECS" 2>/dev/null \
+        | awk -v s="$SECS" '/receiver/ { split($(NF-2), a, "/"); v = (a[2] - a[1]) / s / 1000 } END { printf "%.0f\n", v }'
+    sleep 0.3
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+json_field() { # json-text path... (python3 reads iperf3/netbond JSON)
+    /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); [d := d[int(k)] if k.isdigit() else d[k] for k in sys.argv[2:]]; print(d)' "$@"
+}
