@@ -6,6 +6,8 @@ H=nbb-h$BENCH_ID S=nbb-s$BENCH_ID P=nbb-p$BENCH_ID
 STATE="$(mktemp -d)"
 DAEMON_PID=""
 export NETBOND_STATE_DIR="$STATE"
+# The bench starts and stops its own daemon; a CLI call after that must not start another behind its back.
+export NETBOND_NO_AUTOSTART=1
 
 nb() { ip netns exec "$H" "$ROOT/netbond" "$@"; }
 
@@ -26,9 +28,12 @@ topology_up() { # members
 }
 
 topology_down() {
-    if [[ -n $DAEMON_PID ]]; then kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=""; fi
+    set +e
+    if [[ -n $DAEMON_PID ]]; then kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""; fi
     ovs_stop
-    for ns in $H $S $P; do ip netns del "$ns" 2>/dev/null || true; done
+    for f in "$STATE"/iperf*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
+    for ns in $H $S $P; do ip netns del "$ns" 2>/dev/null; done
+    set -e
 }
 
 # Link capacity, shaped on the switch side: tbf on the switch port for what the host receives, and an IFB
@@ -61,13 +66,13 @@ ovs() { ip netns exec $H env OVS_RUNDIR="$OVS_DIR" OVS_LOGDIR="$OVS_DIR" OVS_DBD
 ovs_on() { # default|tso
     mkdir -p "$OVS_DIR"
     ovs ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    ovs ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
+    ovs ovsdb-server -vconsole:off "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
         --pidfile="$OVS_DIR/ovsdb-server.pid" --detach --log-file="$OVS_DIR/ovsdb-server.log"
     ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait init
     if [[ $1 == tso ]]; then
         ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
     fi
-    ovs ovs-vswitchd unix:"$OVS_DIR/db.sock" --disable-system --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
+    ovs ovs-vswitchd -vconsole:off unix:"$OVS_DIR/db.sock" --disable-system --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
         --pidfile="$OVS_DIR/ovs-vswitchd.pid" --detach --log-file="$OVS_DIR/ovs-vswitchd.log"
     ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-br br-bond -- set bridge br-bond datapath_type=netdev
     ip -n $H link set eth0 up; ip -n $H link set eth1 up
@@ -82,15 +87,25 @@ ovs_off() {
     ip netns exec $S ethtool -K sw0 tx on >/dev/null; ip netns exec $S ethtool -K sw1 tx on >/dev/null
     ip -n $H link set eth0 down; ip -n $H link set eth1 down
 }
-ovs_stop() {
-    [[ -S $OVS_DIR/ovs-vswitchd.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovs-vswitchd.ctl" exit --cleanup 2>/dev/null
-    [[ -S $OVS_DIR/ovsdb-server.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovsdb-server.ctl" exit 2>/dev/null
+ovs_stop() { # exits both daemons and waits until they are gone, so the next start finds no leftovers
+    local pids=()
+    for f in "$OVS_DIR"/ovs-vswitchd.pid "$OVS_DIR"/ovsdb-server.pid; do [[ -f $f ]] && pids+=("$(cat "$f")"); done
+    [[ -S $OVS_DIR/ovs-vswitchd.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1
+    [[ -S $OVS_DIR/ovsdb-server.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovsdb-server.ctl" exit >/dev/null 2>&1
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null
+    done
     rm -rf "$OVS_DIR"
     return 0
 }
 
 # --- measurements -----------------------------------------------------------------------------------
-iperf_server() { ip netns exec $P iperf3 -s -1 -D -I "$STATE/iperf.pid" >/dev/null; sleep 0.3; }
+iperf_server() { # [port]
+    local port=${1:-5201}
+    ip netns exec $P iperf3 -s -1 -D -p "$port" -I "$STATE/iperf-$port.pid" >/dev/null
+    sleep 0.3
+}
 
 tcp_gbps() { # iperf3 client flags... -> receiver Gbit/s
     iperf_server
