@@ -94,7 +94,7 @@ ovs_stop() { # exits both daemons and waits until they are gone, so the next sta
     [[ -S $OVS_DIR/ovsdb-server.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovsdb-server.ctl" exit >/dev/null 2>&1
     for pid in "${pids[@]}"; do
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
+        kill -9 "$pid" 2>/dev/null || true
     done
     rm -rf "$OVS_DIR"
     return 0

@@ -59,6 +59,7 @@ internal sealed class BondRegistry : IDisposable
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         BondRuntime runtime = BondRuntime.Create(name, parsed, _rt, _ethtool, _journal, _log);
         _bonds.Add(name, runtime);
+        runtime.ApplyModeDefaults();
         _log($"{name}: created, mode {OptionTable.NameOf("mode", (int)parsed.Mode)}");
         return r;
     }
@@ -163,7 +164,12 @@ internal sealed class BondRegistry : IDisposable
             return r.Fail("set needs at least one option=value");
         }
         List<string> warnings = [];
+        BondMode mode = bond.Bond.Options.Mode;
         string? error = bond.Bond.SetOptions(options, warnings);
+        if (error == null && bond.Bond.Options.Mode != mode)
+        {
+            bond.ApplyModeDefaults();
+        }
         if (error != null)
         {
             return r.Fail(error.StartsWith(name + ":", StringComparison.Ordinal) ? error : $"{name}: {error}");

@@ -60,4 +60,16 @@ public class BondDeviceTests
         Assert.Contains("MII Polling Interval (ms): 50", bond1);
         Assert.Contains("Slave Interface: eth3", bond1);
     }
+
+    [IntegrationFact]
+    public void Balance_rr_bonds_send_smaller_gso_frames()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("add bond0 mode=balance-rr").ShouldSucceed();
+        Assert.Contains("gso_max_segs 16 ", t.In(t.Host, "ip -d link show bond0").Out);
+        t.NetBond("set bond0 mode=active-backup").ShouldSucceed();
+        Assert.Contains("gso_max_segs 65535 ", t.In(t.Host, "ip -d link show bond0").Out);
+    }
 }

@@ -32,6 +32,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort IFLA_LINKINFO = 18;
     private const ushort IFLA_INFO_KIND = 1;
     private const ushort IFLA_CARRIER = 33;
+    private const ushort IFLA_GSO_MAX_SEGS = 40;
     private const ushort IFA_ADDRESS = 1;
     private const ushort IFA_LOCAL = 2;
     private const ushort IFA_BROADCAST = 4;
@@ -96,6 +97,14 @@ public sealed class RtNetlink : IDisposable
         NetlinkMessageWriter w = LinkRequest(RTM_SETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index);
         w.Attribute(IFLA_ADDRESS, mac.ToBytes());
         Check(_socket.Execute(w), $"set address {mac} on link {index}");
+    }
+
+    /// <summary>The most segments one GSO frame of the link may carry (`ip link set X gso_max_segs N`).</summary>
+    public void SetGsoMaxSegs(int index, int segments)
+    {
+        NetlinkMessageWriter w = LinkRequest(RTM_SETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index);
+        w.U32(IFLA_GSO_MAX_SEGS, (uint)segments);
+        Check(_socket.Execute(w), $"set gso_max_segs {segments} on link {index}");
     }
 
     /// <summary>The addresses to announce after a failover: IPv4 and IPv6 ones that are not tentative.</summary>
