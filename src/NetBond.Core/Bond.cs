@@ -76,6 +76,10 @@ public sealed partial class Bond
             {
                 return $"option {OptionTable.Canonical(a.Key)}: a module parameter, not an option of one bond";
             }
+            else if (OptionTable.IsCreateOnly(a.Key))
+            {
+                return $"option {OptionTable.Canonical(a.Key)}: fixed when the bond is made; give it to add";
+            }
             else
             {
                 rest.Add(a);

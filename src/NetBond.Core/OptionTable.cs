@@ -14,6 +14,8 @@ internal enum OptionFlags
     IfDown = 2,
     /// <summary>A module parameter: it shapes how bonds are made, not one bond.</summary>
     ModuleOnly = 4,
+    /// <summary>Fixed when the bond device is made (a module parameter in the kernel), so only `add` takes it.</summary>
+    CreateOnly = 8,
 }
 
 /// <summary>What the option rules need to know about the bond an option is set on.</summary>
@@ -106,7 +108,7 @@ public static class OptionTable
         new("coupled_control", 32, OptionFlags.IfDown, s_offOn, 0, 1, s_lacpModes, false, o => NameOf("coupled_control", o.CoupledControl), (o, v, _) => { o.CoupledControl = (int)v.Number; return null; }),
         new("broadcast_neighbor", 33, OptionFlags.None, s_offOn, 0, 1, s_lacpModes, false, o => NameOf("broadcast_neighbor", o.BroadcastNeighbor), (o, v, _) => { o.BroadcastNeighbor = (int)v.Number; return null; }),
         new("lacp_strict", 34, OptionFlags.None, s_offOn, 0, 1, s_lacpModes, false, o => NameOf("lacp_strict", o.LacpStrict), (o, v, _) => { o.LacpStrict = (int)v.Number; return null; }),
-        new("tx_queues", 40, OptionFlags.ModuleOnly, null, 1, 255, null, false, o => Num(o.TxQueues), (o, v, _) => { o.TxQueues = (int)v.Number; return null; }),
+        new("tx_queues", 40, OptionFlags.CreateOnly, null, 1, 255, null, false, o => Num(o.TxQueues), (o, v, _) => { o.TxQueues = (int)v.Number; return null; }),
         new("max_bonds", 41, OptionFlags.ModuleOnly, null, 0, IntMax, null, false, _ => "", (_, _, _) => null),
     ];
 
@@ -122,15 +124,18 @@ public static class OptionTable
         return n switch
         {
             "peer_notify_delay" => "peer_notif_delay",
-            "active_slave" => "active_slave",
             _ => n,
         };
     }
 
     public static bool IsKnown(string name) => s_byName.ContainsKey(Canonical(name)) || Canonical(name) == "active_slave";
 
-    public static bool IsModuleOnly(string name) =>
-        s_byName.TryGetValue(Canonical(name), out OptionDefinition? d) && d.Flags.HasFlag(OptionFlags.ModuleOnly);
+    public static bool IsModuleOnly(string name) => HasFlag(name, OptionFlags.ModuleOnly);
+
+    public static bool IsCreateOnly(string name) => HasFlag(name, OptionFlags.CreateOnly);
+
+    private static bool HasFlag(string name, OptionFlags flag) =>
+        s_byName.TryGetValue(Canonical(name), out OptionDefinition? d) && d.Flags.HasFlag(flag);
 
     /// <summary>Where an option falls in the kernel's netlink order (unknown names last).</summary>
     public static int Order(string name) => s_byName.TryGetValue(Canonical(name), out OptionDefinition? d) ? d.Order : int.MaxValue;
@@ -226,11 +231,7 @@ public static class OptionTable
         return true;
     }
 
-    private static string DefaultText(OptionDefinition def) => def.Show(new BondOptions()) switch
-    {
-        var s when def.Values != null => s.Split(' ')[0],
-        var s => s,
-    };
+    private static string DefaultText(OptionDefinition def) => def.Show(new BondOptions());
 
     private static string Num(int v) => v.ToString(CultureInfo.InvariantCulture);
 

@@ -52,7 +52,7 @@ internal static class StatusJson
         w.WriteNumber("down_delay_ms", o.DowndelayMs);
         w.WriteNumber("peer_notification_delay_ms", o.PeerNotifDelayMs);
         w.WriteStartObject("options");
-        foreach (string name in OptionTable.Names.Where(n => !OptionTable.IsModuleOnly(n) || n == "tx_queues"))
+        foreach (string name in OptionTable.Names.Where(n => !OptionTable.IsModuleOnly(n)))
         {
             w.WriteString(name, OptionTable.Show(o, name));
         }

@@ -157,4 +157,13 @@ public class OptionTableTests
         BondOptions o = Apply("xmit_hash_policy=layer3+4").Options!;
         Assert.Equal(0, Apply("xmit_hash_policy=default", start: o).Options!.XmitHashPolicy);
     }
+
+    [Fact]
+    public void Tx_queues_is_taken_when_the_bond_is_made_and_refused_after()
+    {
+        Assert.Equal(4, Apply("tx_queues=4").Options!.TxQueues);
+        (Bond bond, _) = TestBonds.Make("mode=1 miimon=100", "eth0");
+        Assert.Contains("fixed when the bond is made", bond.SetOptions(TestBonds.Parse("tx_queues=4"), []));
+        Assert.Contains("module parameter", bond.SetOptions(TestBonds.Parse("max_bonds=4"), []));
+    }
 }

@@ -29,6 +29,8 @@ public class BadInputTests
             ("set bond0 miimon=-5", "invalid value '-5'"),
             ("set bond0 packets_per_slave=2", "not supported in mode active-backup(1)"),
             ("set bond9 miimon=10", "bond9: no such bond"),
+            ("set bond0 tx_queues=4", "fixed when the bond is made"),
+            ("add bond2 max_bonds=2", "a module parameter"),
             ("enslave bond0 nosuch0", "nosuch0: no such interface"),
             ("enslave bond0 eth0", "eth0 is already a member of this bond"),
             ("enslave bond1 eth0", "eth0 is already a member of bond0"),

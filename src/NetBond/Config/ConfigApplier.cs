@@ -103,7 +103,7 @@ internal sealed class ConfigApplier
     private string? Build(UpBond b, CommandResult r)
     {
         List<KeyValuePair<string, string>> options = [.. b.Options
-            .Where(o => OptionTable.Canonical(o.Name) is not ("active_slave" or "max_bonds"))
+            .Where(o => OptionTable.Canonical(o.Name) != "active_slave")
             .Select(o => KeyValuePair.Create(o.Name, o.Value))];
         CommandResult step = _registry.Add(b.Name, options, new CommandResult());
         if (step.ExitCode != 0)

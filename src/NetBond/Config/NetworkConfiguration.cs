@@ -95,7 +95,7 @@ internal sealed class NetworkConfiguration
             {
                 continue;
             }
-            if (OptionTable.IsModuleOnly(s.Name) && OptionTable.Canonical(s.Name) != "tx_queues")
+            if (OptionTable.IsModuleOnly(s.Name))
             {
                 Problem(s.Where, $"{bond.Name}: {OptionTable.Canonical(s.Name)} is a module parameter: write it as 'options bonding {s.Name}={s.Value}'");
                 continue;

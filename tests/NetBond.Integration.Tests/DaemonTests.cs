@@ -1,0 +1,50 @@
+namespace NetBond.Integration.Tests;
+
+public class DaemonTests
+{
+    [IntegrationFact]
+    public void One_daemon_per_namespace_and_each_namespace_has_its_own()
+    {
+        using Topology t = new();
+        using Topology other = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        System.Diagnostics.Process second = t.StartDaemon();
+        Assert.True(Topology.Finish(second, 10_000));
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("a daemon already runs in this network namespace", t.OutputOf(second));
+        other.StartDaemon();
+        other.WaitForDaemon();
+        t.NetBond("add bond0 mode=1").ShouldSucceed();
+        Assert.Equal("no bonds\n", other.NetBond("status").ShouldSucceed().Out);
+    }
+
+    [IntegrationFact]
+    public void The_control_socket_admits_root_only()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        // Talk to the daemon's socket directly as nobody: the CLI would refuse before connecting.
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-peercred-{Environment.ProcessId}.py");
+        File.WriteAllText(script, """
+            import json, socket, struct
+            s = socket.socket(socket.AF_UNIX)
+            s.connect("\0netbond-control")
+            b = json.dumps(["add", "bond0"]).encode()
+            s.sendall(struct.pack(">i", len(b)) + b)
+            n = struct.unpack(">i", s.recv(4))[0]
+            print(s.recv(n).decode())
+            """);
+        try
+        {
+            Result r = t.In(t.Host, $"setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 {script}");
+            Assert.Contains("permission denied", r.Out + r.Err);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+        Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
+    }
+}
