@@ -93,6 +93,7 @@ public sealed unsafe class BondDataPlane : IDisposable
 
     private void TransmitLoop()
     {
+        DataPlaneCpu.PinCurrentThread();
         byte* buffer = (byte*)NativeMemory.AlignedAlloc(BufferSize, 4096);
         TxState state = default;
         bool added = false;
@@ -163,6 +164,7 @@ public sealed unsafe class BondDataPlane : IDisposable
 
     private void ReceiveLoop(MemberPort port)
     {
+        DataPlaneCpu.PinCurrentThread();
         byte* buffer = (byte*)NativeMemory.AlignedAlloc(BufferSize, 4096);
         const int ControlSize = 64;
         byte* control = stackalloc byte[ControlSize];

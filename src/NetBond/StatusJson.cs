@@ -64,6 +64,14 @@ internal static class StatusJson
         w.WriteBoolean("packet_ignore_outgoing", runtime.Ports.Values.All(p => p.Socket.IgnoresOutgoing));
         w.WriteString("ingress_drop", "cls_bpf direct-action");
         w.WriteString("carrier_source", "ETHTOOL_GLINK");
+        if (DataPlaneCpu.Cpu >= 0)
+        {
+            w.WriteNumber("dataplane_cpu", DataPlaneCpu.Cpu);
+        }
+        else
+        {
+            w.WriteNull("dataplane_cpu");
+        }
         w.WriteEndObject();
         w.WriteStartObject("counters");
         w.WriteNumber("tx_packets", runtime.DataPlane.TapReadPackets);

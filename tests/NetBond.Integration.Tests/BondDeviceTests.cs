@@ -72,4 +72,26 @@ public class BondDeviceTests
         t.NetBond("set bond0 mode=active-backup").ShouldSucceed();
         Assert.Contains("gso_max_segs 65535 ", t.In(t.Host, "ip -d link show bond0").Out);
     }
+
+    [IntegrationFact]
+    public void Data_plane_threads_run_on_the_cpu_status_names()
+    {
+        using Topology t = new();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=1 miimon=100");
+        t.NetBond("enslave bond0 eth0").ShouldSucceed();
+        using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(t.NetBond("status --json").ShouldSucceed().Out);
+        System.Text.Json.JsonElement cpu = doc.RootElement.GetProperty("bonds")[0].GetProperty("features").GetProperty("dataplane_cpu");
+        string[] dataPlane = [.. Directory.GetDirectories($"/proc/{daemon.Id}/task")
+            .Where(task => File.ReadAllText(Path.Combine(task, "comm")).StartsWith("netbond-tx", StringComparison.Ordinal)
+                || File.ReadAllText(Path.Combine(task, "comm")).StartsWith("netbond-rx", StringComparison.Ordinal))];
+        Assert.Equal(2, dataPlane.Length);
+        string expected = cpu.ValueKind == System.Text.Json.JsonValueKind.Null ? $"0-{Environment.ProcessorCount - 1}" : cpu.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string task in dataPlane)
+        {
+            string allowed = File.ReadAllLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split('\t')[1];
+            Assert.Equal(expected, allowed);
+        }
+    }
 }

@@ -140,3 +140,13 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(FileDescriptorHandle fd, byte* buffer, nint count);
 }
+
+internal static unsafe partial class LibC
+{
+    /// <summary>pid 0 is the calling thread (sched_setaffinity(2)).</summary>
+    [LibraryImport(Lib, EntryPoint = "sched_setaffinity", SetLastError = true)]
+    public static partial int SchedSetAffinity(int pid, nuint size, ulong* mask);
+
+    [LibraryImport(Lib, EntryPoint = "sched_getaffinity", SetLastError = true)]
+    public static partial int SchedGetAffinity(int pid, nuint size, ulong* mask);
+}
