@@ -71,6 +71,14 @@ internal static unsafe partial class LibC
         public int Flags;
     }
 
+    /// <summary>struct mmsghdr: a message and the length the kernel received into it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     public struct CmsgHdr
     {
@@ -117,6 +125,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "recvmsg", SetLastError = true)]
     public static partial nint RecvMsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
