@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using NetBond.Core;
 using NetBond.Linux;
 using NetBond.Linux.Interop;
@@ -81,9 +82,9 @@ internal sealed class BondRegistry : IDisposable
 
     public CommandResult Enslave(string name, IReadOnlyList<string> members, CommandResult r)
     {
-        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        if (!TryGet(name, r, out BondRuntime? bond))
         {
-            return r.Fail($"{name}: no such bond");
+            return r;
         }
         if (members.Count == 0)
         {
@@ -125,9 +126,9 @@ internal sealed class BondRegistry : IDisposable
 
     public CommandResult Release(string name, IReadOnlyList<string> members, CommandResult r)
     {
-        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        if (!TryGet(name, r, out BondRuntime? bond))
         {
-            return r.Fail($"{name}: no such bond");
+            return r;
         }
         if (members.Count == 0)
         {
@@ -155,9 +156,9 @@ internal sealed class BondRegistry : IDisposable
 
     public CommandResult Set(string name, IReadOnlyList<KeyValuePair<string, string>> options, CommandResult r)
     {
-        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        if (!TryGet(name, r, out BondRuntime? bond))
         {
-            return r.Fail($"{name}: no such bond");
+            return r;
         }
         if (options.Count == 0)
         {
@@ -172,7 +173,7 @@ internal sealed class BondRegistry : IDisposable
         }
         if (error != null)
         {
-            return r.Fail(error.StartsWith(name + ":", StringComparison.Ordinal) ? error : $"{name}: {error}");
+            return FailFor(name, error, r);
         }
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         return r;
@@ -180,12 +181,12 @@ internal sealed class BondRegistry : IDisposable
 
     public CommandResult SetActive(string name, string member, CommandResult r)
     {
-        if (!_bonds.TryGetValue(name, out BondRuntime? bond))
+        if (!TryGet(name, r, out BondRuntime? bond))
         {
-            return r.Fail($"{name}: no such bond");
+            return r;
         }
         string? error = bond.Bond.ForceActive(member);
-        return error == null ? r : r.Fail(error.StartsWith(name + ":", StringComparison.Ordinal) ? error : $"{name}: {error}");
+        return error == null ? r : FailFor(name, error, r);
     }
 
     /// <summary>The link monitor of every bond, due or not; each decides for itself.</summary>
@@ -218,6 +219,20 @@ internal sealed class BondRegistry : IDisposable
         }
         _bonds.Clear();
     }
+
+    private bool TryGet(string name, CommandResult r, [NotNullWhen(true)] out BondRuntime? bond)
+    {
+        if (_bonds.TryGetValue(name, out bond))
+        {
+            return true;
+        }
+        r.Fail($"{name}: no such bond");
+        return false;
+    }
+
+    /// <summary>Core's messages name the bond already, the option model's do not: prefix only those.</summary>
+    private static CommandResult FailFor(string name, string error, CommandResult r) =>
+        r.Fail(error.StartsWith(name + ":", StringComparison.Ordinal) ? error : $"{name}: {error}");
 
     private string? CheckEnslave(BondRuntime bond, string name, out LinkInfo? link)
     {

@@ -55,25 +55,15 @@ internal static class ControlClient
 
     private static Socket? StartDaemonAndConnect()
     {
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the netbond executable");
-        ProcessStartInfo start = new(self) { UseShellExecute = false, RedirectStandardError = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ControlClient).Assembly.Location);
-        }
-        start.ArgumentList.Add("daemon");
-        start.ArgumentList.Add("--background");
-        // The daemon's stderr goes to its log file; a shell wrapper keeps the CLI's own streams out of it.
-        string log = LogPath;
+        // A shell wrapper sends the daemon's output to its log and keeps the CLI's own streams out of it.
         ProcessStartInfo shell = new("/bin/sh") { UseShellExecute = false };
         shell.ArgumentList.Add("-c");
         shell.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >>\"$NETBOND_LOG\" 2>&1 &");
-        shell.ArgumentList.Add(start.FileName);
-        foreach (string a in start.ArgumentList)
+        foreach (string a in SelfCommand.Arguments.Append("daemon").Append("--background"))
         {
             shell.ArgumentList.Add(a);
         }
-        shell.Environment["NETBOND_LOG"] = log;
+        shell.Environment["NETBOND_LOG"] = LogPath;
         using (Process? p = Process.Start(shell))
         {
             p?.WaitForExit();

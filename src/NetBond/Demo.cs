@@ -246,14 +246,7 @@ internal sealed partial class Demo : IDisposable
         }
     }
 
-    private static string Self
-    {
-        get
-        {
-            string path = Environment.ProcessPath!;
-            return Path.GetFileNameWithoutExtension(path) == "dotnet" ? $"{path} {typeof(Demo).Assembly.Location}" : path;
-        }
-    }
+    private static string Self => string.Join(' ', SelfCommand.Arguments);
 
     private static bool Exists(string tool) => Run($"command -v {tool}").Exit == 0;
 

@@ -12,7 +12,6 @@ internal static unsafe partial class LibC
 
     // include/uapi/asm-generic/errno-base.h, errno.h
     public const int EINTR = 4;
-    public const int ENXIO = 6;
     public const int EAGAIN = 11;
     public const int ENOBUFS = 105;
     public const int ENODEV = 19;

@@ -7,7 +7,6 @@ public sealed record LinkInfo(int Index, string Name, uint Flags, int Mtu, MacAd
 {
     public const uint IFF_UP = 0x1;
     public const uint IFF_RUNNING = 0x40;
-    public const uint IFF_PROMISC = 0x100;
     public const ushort ARPHRD_ETHER = 1;
 
     public bool IsUp => (Flags & IFF_UP) != 0;
