@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using NetBond.Core;
 using NetBond.Linux.Interop;
@@ -6,10 +5,13 @@ using NetBond.Linux.Interop;
 namespace NetBond.Linux;
 
 /// <summary>
-/// The data plane of one bond. Threads: "netbond-tx-BOND" reads the TAP and sends each frame on the member
-/// the mode picks; one "netbond-rx-MEMBER" per member receives and writes what the bond accepts to the TAP.
-/// They read the published <see cref="Lanes"/> through one volatile field and never wait on the control
-/// thread. Frames cross as [virtio_net_hdr][frame], whole GSO frames, in pinned buffers: no allocation per frame.
+/// The data plane of one bond: one thread, "netbond/BOND", reads the TAP and sends each frame on the member the
+/// mode picks, and receives from every member and writes what the bond accepts to the TAP. It polls only when
+/// a whole pass over all descriptors found nothing. One thread rather than one per direction: on a host where
+/// the data plane shares cores with the traffic's own ends, a second thread mostly waits for the CPU the first
+/// one holds and pays a context switch each time (see bench/RESULTS.md). It reads the published
+/// <see cref="Lanes"/> through one volatile field and never waits on the control thread. Frames cross as
+/// [virtio_net_hdr][frame], whole GSO frames, in native buffers: no allocation per frame.
 /// </summary>
 public sealed unsafe class BondDataPlane : IDisposable
 {
@@ -18,14 +20,19 @@ public sealed unsafe class BondDataPlane : IDisposable
     private const int BufferSize = VnetHeader + VlanTag + 65535 + 1024;
     private const int PollTimeoutMs = 1000;
     private const int ReceiveBatch = 16;
+    private const int TransmitBatch = 16;
+    private const int ControlSize = 64;
+    private const int AddressSize = 20;
     private const uint TP_STATUS_VLAN_VALID = 0x10;
     private const uint TP_STATUS_VLAN_TPID_VALID = 0x40;
     private const int PACKET_OUTGOING = 4;
 
     private readonly TapDevice _tap;
-    private readonly EventFdHandle _stop = NewEventFd();
-    private readonly Thread _txThread;
+    private readonly EventFdHandle _wake = NewEventFd();
+    private readonly Thread _thread;
     private volatile Lanes _lanes = new(DataPlan.Empty, []);
+    private volatile MemberPort[] _receivers = [];
+    private long _passes;
     private volatile bool _stopping;
 
     /// <summary>A plan and the ports its member indexes point at, published together.</summary>
@@ -34,8 +41,8 @@ public sealed unsafe class BondDataPlane : IDisposable
     public BondDataPlane(TapDevice tap)
     {
         _tap = tap;
-        _txThread = new Thread(TransmitLoop) { Name = $"netbond-tx-{tap.Name}", IsBackground = true };
-        _txThread.Start();
+        _thread = new Thread(Run) { Name = $"netbond/{tap.Name}", IsBackground = true };
+        _thread.Start();
     }
 
     public long TapReadPackets;
@@ -58,22 +65,28 @@ public sealed unsafe class BondDataPlane : IDisposable
 
     public void StartReceiving(MemberPort port)
     {
-        Thread t = new(() => ReceiveLoop(port)) { Name = $"netbond-rx-{port.Member.Name}", IsBackground = true };
-        port.ReceiveThread = t;
-        t.Start();
+        _receivers = [.. _receivers, port];
+        Wake();
     }
 
-    /// <summary>Stops a member's receive thread; the caller then disposes the port.</summary>
+    /// <summary>
+    /// Takes a member off the receive list and returns once the data-plane thread can no longer touch its
+    /// socket, so the caller may dispose the port: a pass that may hold the old list has finished once the
+    /// pass counter moves past the value read after publishing.
+    /// </summary>
     public void StopReceiving(MemberPort port)
     {
         port.Delivers = false;
-        port.StopRequested = true;
-        Wake(port.Stop);
-        port.ReceiveThread?.Join();
-        port.ReceiveThread = null;
+        _receivers = Array.FindAll(_receivers, p => p != port);
+        long seen = Interlocked.Read(ref _passes);
+        Wake();
+        while (Interlocked.Read(ref _passes) == seen && _thread.IsAlive)
+        {
+            Thread.Sleep(1);
+        }
     }
 
-    internal static EventFdHandle NewEventFd()
+    private static EventFdHandle NewEventFd()
     {
         int fd = LibC.EventFd(0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0)
@@ -85,17 +98,19 @@ public sealed unsafe class BondDataPlane : IDisposable
         return handle;
     }
 
-    /// <summary>An eventfd stays readable once written: each thread has its own, written only to stop it.</summary>
-    private static void Wake(EventFdHandle stop)
+    private void Wake()
     {
         ulong one = 1;
-        LibC.Write(stop, (byte*)&one, 8);
+        LibC.Write(_wake, (byte*)&one, 8);
     }
 
-    private void TransmitLoop()
+    private void Run()
     {
         DataPlaneCpu.PinCurrentThread();
-        byte* buffer = (byte*)NativeMemory.AlignedAlloc(BufferSize, 4096);
+        using ReceiveBuffers rx = new(ReceiveBatch, BufferSize);
+        byte* txBuffer = (byte*)NativeMemory.AlignedAlloc(BufferSize, 4096);
+        LibC.PollFd* fds = null;
+        MemberPort[]? polled = null;
         TxState state = default;
         bool added = false;
         _tap.Handle.DangerousAddRef(ref added);
@@ -104,38 +119,33 @@ public sealed unsafe class BondDataPlane : IDisposable
         {
             while (!_stopping)
             {
-                nint n = LibC.Read(tap, buffer, BufferSize);
-                if (n <= VnetHeader)
+                Interlocked.Increment(ref _passes);
+                MemberPort[] receivers = _receivers;
+                bool busy = TransmitFromTap(tap, txBuffer, ref state);
+                foreach (MemberPort port in receivers)
                 {
-                    if (n < 0 && LibC.Errno is LibC.EAGAIN or LibC.EINTR)
-                    {
-                        WaitReadable(tap, _stop);
-                    }
+                    busy |= ReceiveFrom(port, rx);
+                }
+                if (busy)
+                {
                     continue;
                 }
-                TapReadPackets++;
-                TapReadBytes += n - VnetHeader;
-                Lanes lanes = _lanes;
-                ReadOnlySpan<byte> frame = new(buffer + VnetHeader, (int)n - VnetHeader);
-                int index = TxPolicy.Select(lanes.Plan, frame, ref state);
-                if (index >= 0)
+                if (polled != receivers)
                 {
-                    Send(lanes.Ports[index], buffer, n);
-                }
-                else if (index == TxPolicy.AllMembers)
-                {
-                    bool[] can = lanes.Plan.CanTransmit;
-                    for (int i = 0; i < can.Length; i++)
+                    NativeMemory.Free(fds);
+                    fds = (LibC.PollFd*)NativeMemory.Alloc((nuint)receivers.Length + 2, (nuint)sizeof(LibC.PollFd));
+                    fds[0] = new LibC.PollFd { Fd = _wake.Fd, Events = LibC.POLLIN };
+                    fds[1] = new LibC.PollFd { Fd = tap, Events = LibC.POLLIN };
+                    for (int i = 0; i < receivers.Length; i++)
                     {
-                        if (can[i])
-                        {
-                            Send(lanes.Ports[i], buffer, n);
-                        }
+                        fds[i + 2] = new LibC.PollFd { Fd = receivers[i].Socket.Handle.Fd, Events = LibC.POLLIN };
                     }
+                    polled = receivers;
                 }
-                else
+                if (LibC.Poll(fds, (nuint)receivers.Length + 2, PollTimeoutMs) > 0 && fds[0].REvents != 0)
                 {
-                    TxNoMember++;
+                    ulong value;
+                    LibC.Read(_wake.Fd, (byte*)&value, 8);
                 }
             }
         }
@@ -145,8 +155,51 @@ public sealed unsafe class BondDataPlane : IDisposable
             {
                 _tap.Handle.DangerousRelease();
             }
-            NativeMemory.AlignedFree(buffer);
+            NativeMemory.Free(fds);
+            NativeMemory.AlignedFree(txBuffer);
         }
+    }
+
+    /// <summary>Up to <see cref="TransmitBatch"/> frames from the TAP, each to the member(s) the mode picks.</summary>
+    private bool TransmitFromTap(int tap, byte* buffer, ref TxState state)
+    {
+        for (int k = 0; k < TransmitBatch; k++)
+        {
+            nint n = LibC.Read(tap, buffer, BufferSize);
+            if (n < 0)
+            {
+                return k > 0;
+            }
+            if (n <= VnetHeader)
+            {
+                continue;
+            }
+            TapReadPackets++;
+            TapReadBytes += n - VnetHeader;
+            Lanes lanes = _lanes;
+            ReadOnlySpan<byte> frame = new(buffer + VnetHeader, (int)n - VnetHeader);
+            int index = TxPolicy.Select(lanes.Plan, frame, ref state);
+            if (index >= 0)
+            {
+                Send(lanes.Ports[index], buffer, n);
+            }
+            else if (index == TxPolicy.AllMembers)
+            {
+                bool[] can = lanes.Plan.CanTransmit;
+                for (int i = 0; i < can.Length; i++)
+                {
+                    if (can[i])
+                    {
+                        Send(lanes.Ports[i], buffer, n);
+                    }
+                }
+            }
+            else
+            {
+                TxNoMember++;
+            }
+        }
+        return true;
     }
 
     private static void Send(MemberPort port, byte* buffer, nint length)
@@ -163,79 +216,89 @@ public sealed unsafe class BondDataPlane : IDisposable
         }
     }
 
-    private void ReceiveLoop(MemberPort port)
+    /// <summary>
+    /// One recvmmsg of up to <see cref="ReceiveBatch"/> frames from a member: the ACKs of a transfer going out
+    /// arrive as a stream of small frames, and one call each was the receive side's main cost.
+    /// </summary>
+    private bool ReceiveFrom(MemberPort port, ReceiveBuffers rx)
     {
-        DataPlaneCpu.PinCurrentThread();
-        // recvmmsg takes up to ReceiveBatch frames per system call: the ACKs of a transfer going out arrive
-        // as a stream of small frames, and one call each was the receive thread's main cost.
-        const int ControlSize = 64;
-        const int AddressSize = 20;
-        byte* buffers = (byte*)NativeMemory.AlignedAlloc((nuint)ReceiveBatch * BufferSize, 4096);
-        byte* controls = (byte*)NativeMemory.Alloc((nuint)ReceiveBatch * ControlSize);
-        byte* addresses = (byte*)NativeMemory.Alloc((nuint)ReceiveBatch * AddressSize);
-        LibC.IoVec* iovs = (LibC.IoVec*)NativeMemory.Alloc((nuint)ReceiveBatch, (nuint)sizeof(LibC.IoVec));
-        LibC.MMsgHdr* msgs = (LibC.MMsgHdr*)NativeMemory.AllocZeroed((nuint)ReceiveBatch, (nuint)sizeof(LibC.MMsgHdr));
-        for (int i = 0; i < ReceiveBatch; i++)
+        rx.Reset();
+        int count = LibC.RecvMMsg(port.Socket.Handle.Fd, rx.Messages, ReceiveBatch, LibC.MSG_DONTWAIT, null);
+        if (count < 0)
         {
-            iovs[i] = new LibC.IoVec { Base = buffers + ((nint)i * BufferSize) + VlanTag, Length = BufferSize - VlanTag };
+            // EAGAIN: nothing waiting; ENETDOWN: the member went down (and the error is now cleared);
+            // EINVAL: a GSO type virtio_net_hdr cannot express (§1.5), the skb is gone.
+            int errno = LibC.Errno;
+            if (errno is not (LibC.EAGAIN or LibC.EINTR or LibC.ENETDOWN))
+            {
+                port.Counters.RxErrors++;
+            }
+            return errno != LibC.EAGAIN;
         }
-        MemberCounters c = port.Counters;
-        bool added = false;
-        port.Socket.Handle.DangerousAddRef(ref added);
-        int fd = port.Socket.Handle.Fd;
         bool filterOutgoing = !port.Socket.IgnoresOutgoing;
-        try
+        for (int i = 0; i < count; i++)
         {
-            while (!_stopping && !port.StopRequested)
+            if (filterOutgoing && rx.Addresses[(i * AddressSize) + 10] == PACKET_OUTGOING)
             {
-                for (int i = 0; i < ReceiveBatch; i++)
-                {
-                    LibC.MsgHdr* m = &msgs[i].Header;
-                    m->Name = addresses + (i * AddressSize);
-                    m->NameLen = AddressSize;
-                    m->Iov = &iovs[i];
-                    m->IovLen = 1;
-                    m->Control = controls + (i * ControlSize);
-                    m->ControlLen = ControlSize;
-                    m->Flags = 0;
-                }
-                int count = LibC.RecvMMsg(fd, msgs, ReceiveBatch, LibC.MSG_DONTWAIT, null);
-                if (count < 0)
-                {
-                    int errno = LibC.Errno;
-                    if (errno is LibC.EAGAIN or LibC.EINTR)
-                    {
-                        WaitReadable(fd, port.Stop);
-                    }
-                    else if (errno != LibC.ENETDOWN)
-                    {
-                        // EINVAL: a GSO type virtio_net_hdr cannot express (§1.5); the skb is gone.
-                        c.RxErrors++;
-                    }
-                    continue;
-                }
-                for (int i = 0; i < count; i++)
-                {
-                    byte* buffer = buffers + ((nint)i * BufferSize);
-                    if (filterOutgoing && addresses[(i * AddressSize) + 10] == PACKET_OUTGOING)
-                    {
-                        continue;
-                    }
-                    Deliver(port, &msgs[i].Header, buffer, (nint)msgs[i].Length);
-                }
+                continue;
+            }
+            Deliver(port, &rx.Messages[i].Header, rx.Buffer(i), (nint)rx.Messages[i].Length);
+        }
+        return count > 0;
+    }
+
+    /// <summary>recvmmsg's arrays for one batch: each buffer keeps 4 spare bytes in front for a restored VLAN tag.</summary>
+    private sealed class ReceiveBuffers : IDisposable
+    {
+        private readonly int _count;
+        private readonly int _bufferSize;
+        private readonly byte* _buffers;
+        private readonly byte* _controls;
+        private readonly LibC.IoVec* _iovs;
+
+        public ReceiveBuffers(int count, int bufferSize)
+        {
+            _count = count;
+            _bufferSize = bufferSize;
+            _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)count * (nuint)bufferSize, 4096);
+            _controls = (byte*)NativeMemory.Alloc((nuint)count * ControlSize);
+            Addresses = (byte*)NativeMemory.Alloc((nuint)count * AddressSize);
+            _iovs = (LibC.IoVec*)NativeMemory.Alloc((nuint)count, (nuint)sizeof(LibC.IoVec));
+            Messages = (LibC.MMsgHdr*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LibC.MMsgHdr));
+            for (int i = 0; i < count; i++)
+            {
+                _iovs[i] = new LibC.IoVec { Base = Buffer(i) + VlanTag, Length = (nuint)(bufferSize - VlanTag) };
             }
         }
-        finally
+
+        public LibC.MMsgHdr* Messages { get; }
+        public byte* Addresses { get; }
+
+        public byte* Buffer(int i) => _buffers + ((nint)i * _bufferSize);
+
+        /// <summary>recvmmsg writes back name, control and flags lengths: restore them before each call.</summary>
+        public void Reset()
         {
-            if (added)
+            for (int i = 0; i < _count; i++)
             {
-                port.Socket.Handle.DangerousRelease();
+                LibC.MsgHdr* m = &Messages[i].Header;
+                m->Name = Addresses + (i * AddressSize);
+                m->NameLen = AddressSize;
+                m->Iov = &_iovs[i];
+                m->IovLen = 1;
+                m->Control = _controls + (i * ControlSize);
+                m->ControlLen = ControlSize;
+                m->Flags = 0;
             }
-            NativeMemory.Free(msgs);
-            NativeMemory.Free(iovs);
-            NativeMemory.Free(addresses);
-            NativeMemory.Free(controls);
-            NativeMemory.AlignedFree(buffers);
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.Free(Messages);
+            NativeMemory.Free(_iovs);
+            NativeMemory.Free(Addresses);
+            NativeMemory.Free(_controls);
+            NativeMemory.AlignedFree(_buffers);
         }
     }
 
@@ -265,12 +328,12 @@ public sealed unsafe class BondDataPlane : IDisposable
         c.RxBytes += length - VnetHeader;
         if (LibC.Write(_tap.Handle, start, length) == length)
         {
-            Interlocked.Increment(ref TapWritePackets);
-            Interlocked.Add(ref TapWriteBytes, length - VnetHeader);
+            TapWritePackets++;
+            TapWriteBytes += length - VnetHeader;
         }
         else
         {
-            Interlocked.Increment(ref TapWriteErrors);
+            TapWriteErrors++;
         }
     }
 
@@ -311,23 +374,12 @@ public sealed unsafe class BondDataPlane : IDisposable
         return cm->Len < (nuint)sizeof(LibC.CmsgHdr) || next + sizeof(LibC.CmsgHdr) > end ? null : (LibC.CmsgHdr*)next;
     }
 
-    private static void WaitReadable(int fd, EventFdHandle stop)
-    {
-        LibC.PollFd* fds = stackalloc LibC.PollFd[2];
-        fds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-        fds[1] = new LibC.PollFd { Fd = stop.Fd, Events = LibC.POLLIN };
-        LibC.Poll(fds, 2, PollTimeoutMs);
-    }
-
     public void Dispose()
     {
         _stopping = true;
-        Wake(_stop);
-        _txThread.Join();
-        foreach (MemberPort p in _lanes.Ports)
-        {
-            StopReceiving(p);
-        }
-        _stop.Dispose();
+        Wake();
+        _thread.Join();
+        _receivers = [];
+        _wake.Dispose();
     }
 }

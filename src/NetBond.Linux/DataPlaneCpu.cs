@@ -4,9 +4,9 @@ using NetBond.Linux.Interop;
 namespace NetBond.Linux;
 
 /// <summary>
-/// The CPU the data-plane threads run on. Keeping a bond's TX and RX threads on one core spares them cache-line
-/// bouncing and leaves the other cores to the traffic's producers and consumers: on the 2-core bench machine
-/// single-flow TCP went from 11.5–13.2 to 13.2–13.8 Gbit/s. The last CPU the daemon may use is taken, since CPU 0
+/// The CPU the data-plane threads run on. Keeping them on one core spares them cache-line bouncing and
+/// leaves the other cores to the traffic's producers and consumers: on the 2-core bench machine single-flow
+/// TCP went from 11.5–13.2 to 13.2–13.8 Gbit/s. The last CPU the daemon may use is taken, since CPU 0
 /// usually takes the most interrupts; NETBOND_CPU=N picks another, NETBOND_CPU=none leaves threads unpinned.
 /// </summary>
 public static unsafe class DataPlaneCpu

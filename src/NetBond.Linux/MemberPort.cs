@@ -3,7 +3,7 @@ using NetBond.Linux.Interop;
 
 namespace NetBond.Linux;
 
-/// <summary>A member as the data plane holds it: its packet socket, counters and receive thread.</summary>
+/// <summary>A member as the data plane holds it: its packet socket and counters.</summary>
 public sealed unsafe class MemberPort : IDisposable
 {
     private const int VnetHeader = VnetFrame.HeaderLength;
@@ -20,12 +20,6 @@ public sealed unsafe class MemberPort : IDisposable
 
     /// <summary>Whether frames from this member feed the bond; set at each plan change, read per frame.</summary>
     public volatile bool Delivers;
-
-    internal Thread? ReceiveThread { get; set; }
-
-    internal volatile bool StopRequested;
-
-    internal EventFdHandle Stop { get; } = BondDataPlane.NewEventFd();
 
     /// <summary>Sends one control frame (peer notification) with an empty virtio_net_hdr in front.</summary>
     public bool SendControlFrame(ReadOnlySpan<byte> frame)
@@ -44,9 +38,5 @@ public sealed unsafe class MemberPort : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Socket.Dispose();
-        Stop.Dispose();
-    }
+    public void Dispose() => Socket.Dispose();
 }
