@@ -21,8 +21,6 @@ public sealed unsafe class BondDataPlane : IDisposable
     private const int PollTimeoutMs = 1000;
     private const int ReceiveBatch = 16;
     private const int TransmitBatch = 16;
-    private const int ControlSize = 64;
-    private const int AddressSize = 20;
     private const uint TP_STATUS_VLAN_VALID = 0x10;
     private const uint TP_STATUS_VLAN_TPID_VALID = 0x40;
     private const int PACKET_OUTGOING = 4;
@@ -108,7 +106,7 @@ public sealed unsafe class BondDataPlane : IDisposable
     {
         DataPlaneCpu.PinCurrentThread();
         using ReceiveBuffers rx = new(ReceiveBatch, BufferSize);
-        byte* txBuffer = (byte*)NativeMemory.AlignedAlloc(BufferSize, 4096);
+        using TransmitBuffers tx = new(TransmitBatch, BufferSize);
         LibC.PollFd* fds = null;
         MemberPort[]? polled = null;
         TxState state = default;
@@ -121,7 +119,7 @@ public sealed unsafe class BondDataPlane : IDisposable
             {
                 Interlocked.Increment(ref _passes);
                 MemberPort[] receivers = _receivers;
-                bool busy = TransmitFromTap(tap, txBuffer, ref state);
+                bool busy = TransmitFromTap(tap, tx, ref state);
                 foreach (MemberPort port in receivers)
                 {
                     busy |= ReceiveFrom(port, rx);
@@ -156,63 +154,85 @@ public sealed unsafe class BondDataPlane : IDisposable
                 _tap.Handle.DangerousRelease();
             }
             NativeMemory.Free(fds);
-            NativeMemory.AlignedFree(txBuffer);
         }
     }
 
-    /// <summary>Up to <see cref="TransmitBatch"/> frames from the TAP, each to the member(s) the mode picks.</summary>
-    private bool TransmitFromTap(int tap, byte* buffer, ref TxState state)
+    /// <summary>
+    /// Reads what the TAP holds, up to <see cref="TransmitBatch"/> frames, picks each frame's member, then sends
+    /// each member its share with one sendmmsg: small frames cost one read and a fraction of a send each.
+    /// Per member the frames keep the order they were read in.
+    /// </summary>
+    private bool TransmitFromTap(int tap, TransmitBuffers tx, ref TxState state)
     {
-        for (int k = 0; k < TransmitBatch; k++)
+        tx.Clear();
+        Lanes lanes = _lanes;
+        bool any = false;
+        while (tx.Count < tx.Capacity)
         {
-            nint n = LibC.Read(tap, buffer, BufferSize);
+            byte* buffer = tx.Next;
+            nint n = LibC.Read(tap, buffer, tx.BufferSize);
             if (n < 0)
             {
-                return k > 0;
+                break;
             }
+            any = true;
             if (n <= VnetHeader)
             {
                 continue;
             }
             TapReadPackets++;
             TapReadBytes += n - VnetHeader;
-            Lanes lanes = _lanes;
-            ReadOnlySpan<byte> frame = new(buffer + VnetHeader, (int)n - VnetHeader);
-            int index = TxPolicy.Select(lanes.Plan, frame, ref state);
-            if (index >= 0)
+            int target = TxPolicy.Select(lanes.Plan, new ReadOnlySpan<byte>(buffer + VnetHeader, (int)n - VnetHeader), ref state);
+            if (target >= 0 || target == TxPolicy.AllMembers)
             {
-                Send(lanes.Ports[index], buffer, n);
-            }
-            else if (index == TxPolicy.AllMembers)
-            {
-                bool[] can = lanes.Plan.CanTransmit;
-                for (int i = 0; i < can.Length; i++)
-                {
-                    if (can[i])
-                    {
-                        Send(lanes.Ports[i], buffer, n);
-                    }
-                }
+                tx.Keep(n, target);
             }
             else
             {
                 TxNoMember++;
             }
         }
-        return true;
+        bool[] can = lanes.Plan.CanTransmit;
+        for (int m = 0; m < lanes.Ports.Length; m++)
+        {
+            int queued = 0;
+            for (int f = 0; f < tx.Count; f++)
+            {
+                int target = tx.Target(f);
+                if (target == m || (target == TxPolicy.AllMembers && can[m]))
+                {
+                    tx.Queue(queued++, f);
+                }
+            }
+            if (queued > 0)
+            {
+                Send(lanes.Ports[m], tx.Messages, queued);
+            }
+        }
+        return any;
     }
 
-    private static void Send(MemberPort port, byte* buffer, nint length)
+    /// <summary>sendmmsg stops at the first frame the kernel refuses: count it and go on with the rest.</summary>
+    private static void Send(MemberPort port, LibC.MMsgHdr* messages, int count)
     {
         MemberCounters c = port.Counters;
-        if (LibC.Write(port.Socket.Handle, buffer, length) == length)
+        int fd = port.Socket.Handle.Fd;
+        int done = 0;
+        while (done < count)
         {
-            c.TxPackets++;
-            c.TxBytes += length - VnetHeader;
-        }
-        else
-        {
-            c.TxErrors++;
+            int sent = LibC.SendMMsg(fd, messages + done, (uint)(count - done), 0);
+            if (sent <= 0)
+            {
+                c.TxErrors++;
+                done++;
+                continue;
+            }
+            for (int i = done; i < done + sent; i++)
+            {
+                c.TxPackets++;
+                c.TxBytes += (nint)messages[i].Header.Iov->Length - VnetHeader;
+            }
+            done += sent;
         }
     }
 
@@ -238,68 +258,13 @@ public sealed unsafe class BondDataPlane : IDisposable
         bool filterOutgoing = !port.Socket.IgnoresOutgoing;
         for (int i = 0; i < count; i++)
         {
-            if (filterOutgoing && rx.Addresses[(i * AddressSize) + 10] == PACKET_OUTGOING)
+            if (filterOutgoing && rx.Addresses[(i * ReceiveBuffers.AddressSize) + 10] == PACKET_OUTGOING)
             {
                 continue;
             }
             Deliver(port, &rx.Messages[i].Header, rx.Buffer(i), (nint)rx.Messages[i].Length);
         }
         return count > 0;
-    }
-
-    /// <summary>recvmmsg's arrays for one batch: each buffer keeps 4 spare bytes in front for a restored VLAN tag.</summary>
-    private sealed class ReceiveBuffers : IDisposable
-    {
-        private readonly int _count;
-        private readonly int _bufferSize;
-        private readonly byte* _buffers;
-        private readonly byte* _controls;
-        private readonly LibC.IoVec* _iovs;
-
-        public ReceiveBuffers(int count, int bufferSize)
-        {
-            _count = count;
-            _bufferSize = bufferSize;
-            _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)count * (nuint)bufferSize, 4096);
-            _controls = (byte*)NativeMemory.Alloc((nuint)count * ControlSize);
-            Addresses = (byte*)NativeMemory.Alloc((nuint)count * AddressSize);
-            _iovs = (LibC.IoVec*)NativeMemory.Alloc((nuint)count, (nuint)sizeof(LibC.IoVec));
-            Messages = (LibC.MMsgHdr*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LibC.MMsgHdr));
-            for (int i = 0; i < count; i++)
-            {
-                _iovs[i] = new LibC.IoVec { Base = Buffer(i) + VlanTag, Length = (nuint)(bufferSize - VlanTag) };
-            }
-        }
-
-        public LibC.MMsgHdr* Messages { get; }
-        public byte* Addresses { get; }
-
-        public byte* Buffer(int i) => _buffers + ((nint)i * _bufferSize);
-
-        /// <summary>recvmmsg writes back name, control and flags lengths: restore them before each call.</summary>
-        public void Reset()
-        {
-            for (int i = 0; i < _count; i++)
-            {
-                LibC.MsgHdr* m = &Messages[i].Header;
-                m->Name = Addresses + (i * AddressSize);
-                m->NameLen = AddressSize;
-                m->Iov = &_iovs[i];
-                m->IovLen = 1;
-                m->Control = _controls + (i * ControlSize);
-                m->ControlLen = ControlSize;
-                m->Flags = 0;
-            }
-        }
-
-        public void Dispose()
-        {
-            NativeMemory.Free(Messages);
-            NativeMemory.Free(_iovs);
-            NativeMemory.Free(Addresses);
-            NativeMemory.Free(_controls);
-            NativeMemory.AlignedFree(_buffers);
-        }
     }
 
     /// <summary>One received frame in <paramref name="buffer"/> (4 spare bytes, then [vnet hdr][frame]) to the TAP, if the bond takes it.</summary>
