@@ -1,5 +1,6 @@
 # Shared by bench/run: namespaces, the systems compared, and the measurements. Sourced, not run.
-# Topology (as in the integration tests): host eth0..ethN-1 -> switch (Linux bridge) -> peer 198.18.0.2.
+# Topology (src/NetBond/LabNetwork.cs, as the demo and the integration tests build it): host eth0..ethN-1 ->
+# switch (Linux bridge) -> peer 198.18.0.2.
 
 BENCH_ID=$$
 H=nbb-h$BENCH_ID S=nbb-s$BENCH_ID P=nbb-p$BENCH_ID

@@ -157,19 +157,10 @@ internal sealed partial class Demo : IDisposable
 
     private void BuildTopology()
     {
-        foreach (string ns in new[] { _host, _switch, _peer })
+        foreach (string command in LabNetwork.Commands(_host, _switch, _peer, 2, PeerAddress))
         {
-            Shell(null, $"ip netns add {ns} && ip -n {ns} link set lo up");
+            Shell(null, command);
         }
-        Shell(null, $"ip -n {_switch} link add br0 type bridge && ip -n {_switch} link set br0 up");
-        for (int i = 0; i < 2; i++)
-        {
-            Shell(null, $"ip link add eth{i} netns {_host} type veth peer name sw{i} netns {_switch}");
-            Shell(null, $"ip -n {_switch} link set sw{i} master br0 && ip -n {_switch} link set sw{i} up");
-        }
-        Shell(null, $"ip link add eth0 netns {_peer} type veth peer name swp netns {_switch}");
-        Shell(null, $"ip -n {_switch} link set swp master br0 && ip -n {_switch} link set swp up");
-        Shell(null, $"ip -n {_peer} addr add {PeerAddress}/24 dev eth0 && ip -n {_peer} link set eth0 up");
     }
 
     private void StartDaemon()

@@ -25,19 +25,10 @@ internal sealed class Topology : IDisposable
         Directory.CreateDirectory(_stateDir);
         try
         {
-            foreach (string ns in new[] { Host, Switch, Peer })
+            foreach (string command in LabNetwork.Commands(Host, Switch, Peer, members, PeerAddress))
             {
-                Sh($"ip netns add {ns} && ip -n {ns} link set lo up");
+                Sh(command);
             }
-            Sh($"ip -n {Switch} link add br0 type bridge && ip -n {Switch} link set br0 up");
-            for (int i = 0; i < members; i++)
-            {
-                Sh($"ip link add eth{i} netns {Host} type veth peer name sw{i} netns {Switch}");
-                Sh($"ip -n {Switch} link set sw{i} master br0 && ip -n {Switch} link set sw{i} up");
-            }
-            Sh($"ip link add eth0 netns {Peer} type veth peer name swp netns {Switch}");
-            Sh($"ip -n {Switch} link set swp master br0 && ip -n {Switch} link set swp up");
-            Sh($"ip -n {Peer} addr add {PeerAddress}/24 dev eth0 && ip -n {Peer} link set eth0 up");
         }
         catch
         {

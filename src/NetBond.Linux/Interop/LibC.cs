@@ -11,6 +11,7 @@ internal static unsafe partial class LibC
     private const string Lib = "libc";
 
     // include/uapi/asm-generic/errno-base.h, errno.h
+    public const int EIO = 5;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int ENOBUFS = 105;

@@ -80,32 +80,23 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                 }
                 NativeException.Throw("netlink recv");
             }
+            ReadOnlySpan<byte> datagram = _receive.AsSpan(0, (int)n);
             int offset = 0;
-            while (offset + 16 <= n)
+            while (NextMessage(datagram, ref offset, out ushort type, out ushort flags, out uint mseq, out ReadOnlySpan<byte> payload))
             {
-                ReadOnlySpan<byte> m = _receive.AsSpan(offset, (int)n - offset);
-                int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(m);
-                ushort type = BinaryPrimitives.ReadUInt16LittleEndian(m[4..]);
-                ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(m[6..]);
-                uint mseq = BinaryPrimitives.ReadUInt32LittleEndian(m[8..]);
-                if (len < 16 || len > m.Length)
-                {
-                    break;
-                }
-                offset += NetlinkMessageWriter.Align(len);
                 if (mseq != seq)
                 {
                     continue;
                 }
                 if (type == NLMSG_ERROR)
                 {
-                    return -BinaryPrimitives.ReadInt32LittleEndian(m[16..]);
+                    return payload.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(payload) : LibC.EIO;
                 }
                 if (type == NLMSG_DONE)
                 {
                     return 0;
                 }
-                onMessage?.Invoke(type, m[16..len]);
+                onMessage?.Invoke(type, payload);
                 if ((flags & NLM_F_MULTI) == 0 && onMessage != null && (request.Flags & NLM_F_ACK) == 0)
                 {
                     return 0;
@@ -128,18 +119,36 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             overrun = LibC.Errno == LibC.ENOBUFS;
             return overrun;
         }
+        ReadOnlySpan<byte> datagram = _receive.AsSpan(0, (int)n);
         int offset = 0;
-        while (offset + 16 <= n)
+        while (NextMessage(datagram, ref offset, out ushort type, out _, out _, out ReadOnlySpan<byte> payload))
         {
-            ReadOnlySpan<byte> m = _receive.AsSpan(offset, (int)n - offset);
-            int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(m);
-            if (len < 16 || len > m.Length)
-            {
-                break;
-            }
-            onMessage(BinaryPrimitives.ReadUInt16LittleEndian(m[4..]), m[16..len]);
-            offset += NetlinkMessageWriter.Align(len);
+            onMessage(type, payload);
         }
+        return true;
+    }
+
+    /// <summary>The message at <paramref name="offset"/> in a datagram; false at its end or at a length that does not fit.</summary>
+    private static bool NextMessage(ReadOnlySpan<byte> datagram, ref int offset, out ushort type, out ushort flags, out uint seq, out ReadOnlySpan<byte> payload)
+    {
+        type = flags = 0;
+        seq = 0;
+        payload = default;
+        if (offset + 16 > datagram.Length)
+        {
+            return false;
+        }
+        ReadOnlySpan<byte> m = datagram[offset..];
+        int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(m);
+        if (len < 16 || len > m.Length)
+        {
+            return false;
+        }
+        type = BinaryPrimitives.ReadUInt16LittleEndian(m[4..]);
+        flags = BinaryPrimitives.ReadUInt16LittleEndian(m[6..]);
+        seq = BinaryPrimitives.ReadUInt32LittleEndian(m[8..]);
+        payload = m[16..len];
+        offset += NetlinkMessageWriter.Align(len);
         return true;
     }
 
