@@ -5,13 +5,13 @@ using NetBond.Linux.Interop;
 namespace NetBond.Linux;
 
 /// <summary>
-/// The data plane of one bond: one thread, "netbond/BOND", reads the TAP and sends each frame on the member the
-/// mode picks, and receives from every member and writes what the bond accepts to the TAP. It polls only when
-/// a whole pass over all descriptors found nothing. One thread rather than one per direction: on a host where
-/// the data plane shares cores with the traffic's own ends, a second thread mostly waits for the CPU the first
-/// one holds and pays a context switch each time (see bench/RESULTS.md). It reads the published
-/// <see cref="Lanes"/> through one volatile field and never waits on the control thread. Frames cross as
-/// [virtio_net_hdr][frame], whole GSO frames, in native buffers: no allocation per frame.
+/// The data plane of one bond: one thread, "netbond/BOND", reads the TAP and sends each frame on the member
+/// the mode picks, and receives from every member and writes what the bond accepts to the TAP. It polls only
+/// when a whole pass over all descriptors found nothing. One thread rather than one per direction: pinned to
+/// one CPU, a second thread mostly waits for the CPU the first holds and pays a context switch each time; on
+/// the 2-core bench machine one thread took 4-flow TCP from 10.9 to 13.4 Gbit/s, single flow no worse. It
+/// reads the published <see cref="Lanes"/> through one volatile field and never waits on the control thread.
+/// Frames cross as [virtio_net_hdr][frame], whole GSO frames, in native buffers: no allocation per frame.
 /// </summary>
 public sealed unsafe class BondDataPlane : IDisposable
 {
