@@ -212,7 +212,11 @@ public sealed unsafe class BondDataPlane : IDisposable
         return any;
     }
 
-    /// <summary>sendmmsg stops at the first frame the kernel refuses: count it and go on with the rest.</summary>
+    /// <summary>
+    /// sendmmsg stops at the first frame the kernel refuses: count it and go on with the rest. The socket never
+    /// blocks: a member whose queue is full drops the frame, as a NIC's full ring would, and the other members
+    /// and the receive side keep moving.
+    /// </summary>
     private static void Send(MemberPort port, LibC.MMsgHdr* messages, int count)
     {
         MemberCounters c = port.Counters;
@@ -223,7 +227,14 @@ public sealed unsafe class BondDataPlane : IDisposable
             int sent = LibC.SendMMsg(fd, messages + done, (uint)(count - done), 0);
             if (sent <= 0)
             {
-                c.TxErrors++;
+                if (LibC.Errno is LibC.EAGAIN or LibC.ENOBUFS)
+                {
+                    c.TxDropped++;
+                }
+                else
+                {
+                    c.TxErrors++;
+                }
                 done++;
                 continue;
             }
