@@ -254,7 +254,7 @@ public sealed unsafe class BondDataPlane : IDisposable
     private bool ReceiveFrom(MemberPort port, ReceiveBuffers rx)
     {
         rx.Reset();
-        int count = LibC.RecvMMsg(port.Socket.Handle.Fd, rx.Messages, ReceiveBatch, LibC.MSG_DONTWAIT, null);
+        int count = LibC.RecvMMsg(port.Socket.Handle.Fd, rx.Messages, (uint)rx.Count, LibC.MSG_DONTWAIT, null);
         if (count < 0)
         {
             // EAGAIN: nothing waiting; ENETDOWN: the member went down (and the error is now cleared);

@@ -11,14 +11,13 @@ internal sealed unsafe class ReceiveBuffers : IDisposable
     private const int ControlSize = 64;
     private const int VlanTag = VnetFrame.VlanTagLength;
 
-        private readonly int _bufferSize;
+    private readonly int _bufferSize;
     private readonly byte* _buffers;
     private readonly byte* _controls;
     private readonly LibC.IoVec* _iovs;
 
     public ReceiveBuffers(int count, int bufferSize)
     {
-        Count = count;
         Count = count;
         _bufferSize = bufferSize;
         _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)count * (nuint)bufferSize, 4096);

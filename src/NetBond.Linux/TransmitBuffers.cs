@@ -9,7 +9,6 @@ namespace NetBond.Linux;
 /// </summary>
 internal sealed unsafe class TransmitBuffers : IDisposable
 {
-    private readonly int _bufferSize;
     private readonly byte* _buffers;
     private readonly nint* _lengths;
     private readonly int* _targets;
@@ -18,7 +17,7 @@ internal sealed unsafe class TransmitBuffers : IDisposable
     public TransmitBuffers(int capacity, int bufferSize)
     {
         Capacity = capacity;
-        _bufferSize = bufferSize;
+        BufferSize = bufferSize;
         _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)capacity * (nuint)bufferSize, 4096);
         _lengths = (nint*)NativeMemory.Alloc((nuint)capacity, (nuint)sizeof(nint));
         _targets = (int*)NativeMemory.Alloc((nuint)capacity, sizeof(int));
@@ -31,9 +30,9 @@ internal sealed unsafe class TransmitBuffers : IDisposable
     public LibC.MMsgHdr* Messages { get; }
 
     /// <summary>Where the next frame read from the TAP goes.</summary>
-    public byte* Next => _buffers + ((nint)Count * _bufferSize);
+    public byte* Next => _buffers + ((nint)Count * BufferSize);
 
-    public int BufferSize => _bufferSize;
+    public int BufferSize { get; }
 
     /// <summary>Keeps the frame just read into <see cref="Next"/>, to go to <paramref name="target"/>.</summary>
     public void Keep(nint length, int target)
@@ -52,7 +51,7 @@ internal sealed unsafe class TransmitBuffers : IDisposable
     /// <summary>Puts frame <paramref name="frame"/> in message slot <paramref name="slot"/> of the next sendmmsg.</summary>
     public void Queue(int slot, int frame)
     {
-        _iovs[slot] = new LibC.IoVec { Base = _buffers + ((nint)frame * _bufferSize), Length = (nuint)_lengths[frame] };
+        _iovs[slot] = new LibC.IoVec { Base = _buffers + ((nint)frame * BufferSize), Length = (nuint)_lengths[frame] };
         LibC.MsgHdr* m = &Messages[slot].Header;
         m->Iov = &_iovs[slot];
         m->IovLen = 1;
