@@ -167,13 +167,13 @@ internal sealed class BondRegistry : IDisposable
         List<string> warnings = [];
         BondMode mode = bond.Bond.Options.Mode;
         string? error = bond.Bond.SetOptions(options, warnings);
-        if (error == null && bond.Bond.Options.Mode != mode)
-        {
-            bond.ApplyModeDefaults();
-        }
         if (error != null)
         {
             return FailFor(name, error, r);
+        }
+        if (bond.Bond.Options.Mode != mode)
+        {
+            bond.ApplyModeDefaults();
         }
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         return r;
