@@ -27,12 +27,12 @@ public class PerFrameBenchmarks
         _frame[23] = 6;
         byte[] addresses = [198, 18, 0, 1, 198, 18, 0, 2, 0x9c, 0x40, 0x14, 0x51];
         addresses.CopyTo(_frame, 26);
-        _rr = Plan(BondMode.BalanceRr, 0);
-        _ab = Plan(BondMode.ActiveBackup, 0);
-        _xor = Plan(BondMode.BalanceXor, XmitHash.Layer34);
+        _rr = Plan(BondMode.BalanceRr, XmitHashPolicy.Layer2);
+        _ab = Plan(BondMode.ActiveBackup, XmitHashPolicy.Layer2);
+        _xor = Plan(BondMode.BalanceXor, XmitHashPolicy.Layer34);
     }
 
-    private static DataPlan Plan(BondMode mode, int policy)
+    private static DataPlan Plan(BondMode mode, XmitHashPolicy policy)
     {
         Member[] members = [new("eth0", 2, new MacAddress(0x020000000001)), new("eth1", 3, new MacAddress(0x020000000002))];
         foreach (Member m in members)
@@ -54,17 +54,17 @@ public class PerFrameBenchmarks
     public int TxSelectXorLayer34() => TxPolicy.Select(_xor, _frame, ref _state);
 
     [Benchmark]
-    public bool RxFilter() => RxPolicy.Deliver(_ab, 1, _frame);
+    public RxVerdict RxClassify() => ReceiveClassifier.Classify(_ab, 1, _frame);
 
     [Benchmark]
     public void VlanRestore() => VnetFrame.InsertVlanTag(_vlanBuffer, 0x8100, 10);
 
     [Benchmark]
-    public uint HashLayer2() => XmitHash.Compute(_frame, XmitHash.Layer2);
+    public uint HashLayer2() => XmitHash.Compute(_frame, XmitHashPolicy.Layer2);
 
     [Benchmark]
-    public uint HashLayer23() => XmitHash.Compute(_frame, XmitHash.Layer23);
+    public uint HashLayer23() => XmitHash.Compute(_frame, XmitHashPolicy.Layer23);
 
     [Benchmark]
-    public uint HashLayer34() => XmitHash.Compute(_frame, XmitHash.Layer34);
+    public uint HashLayer34() => XmitHash.Compute(_frame, XmitHashPolicy.Layer34);
 }

@@ -12,8 +12,8 @@ public enum MacAssignment
 
 /// <summary>
 /// One bond, sans I/O: its options, members, link monitor, active selection and MAC rules, following
-/// bond_main.c. Driven by the control thread through method calls and <see cref="Tick"/>; every effect
-/// goes out through <see cref="IBondHost"/>.
+/// bond_main.c. Events come in as method calls (an option set, a member enslaved, a carrier change, a
+/// timer due at T, a control frame); every effect goes out through <see cref="IBondHost"/>.
 /// </summary>
 public sealed partial class Bond
 {
@@ -23,10 +23,10 @@ public sealed partial class Bond
     private readonly IBondHost _host;
     private readonly List<Member> _members = [];
     private readonly Random _random;
+    private readonly TimerTable _timers = new();
     private Member? _primary;
     private bool _forcePrimary;
     private int _sendPeerNotif;
-    private long _nextTickMs;
 
     public Bond(string name, BondOptions options, MacAddress mac, IBondHost host, Random? random = null)
     {
@@ -36,6 +36,7 @@ public sealed partial class Bond
         _host = host;
         _random = random ?? Random.Shared;
         Plan = DataPlan.Empty;
+        _timers.Arm(BondTimer.LinkMonitor, 0);
     }
 
     public string Name { get; }
@@ -56,68 +57,56 @@ public sealed partial class Bond
     /// <summary>The enslaved member named by the primary option (primary_slave), if any.</summary>
     public Member? PrimaryMember => _primary;
 
+    /// <summary>Control frames the data path handed over, and those it had to drop because the queue was full.</summary>
+    public long ControlFrames { get; private set; }
+
     public Member? Find(string name) => _members.Find(m => m.Name == name);
 
     /// <summary>
-    /// Sets options all or nothing. <c>active_slave</c> is state rather than a stored option and acts after
-    /// the others, as the kernel's netlink order puts it first only to find it refused without members.
+    /// Sets options all or nothing, in the kernel's netlink order and with its checks (<see cref="OptionTable.Apply"/>).
+    /// active_slave and primary act on the members once the new options stand.
     /// </summary>
-    public string? SetOptions(IReadOnlyList<KeyValuePair<string, string>> assignments, List<string> warnings)
+    public string? SetOptions(IReadOnlyList<OptionAssignment> assignments, List<string> warnings)
     {
-        string? activeSlave = null;
-        List<KeyValuePair<string, string>> rest = [];
-        foreach (KeyValuePair<string, string> a in assignments)
+        foreach (OptionAssignment a in assignments)
         {
-            if (OptionTable.Canonical(a.Key) == "active_slave")
+            if (OptionTable.IsModuleOnly(a.Option))
             {
-                activeSlave = a.Value.Trim();
+                return $"option {OptionTable.NameOf(a.Option)}: a module parameter, not an option of one bond";
             }
-            else if (OptionTable.IsModuleOnly(a.Key))
+            if (OptionTable.IsCreateOnly(a.Option))
             {
-                return $"option {OptionTable.Canonical(a.Key)}: a module parameter, not an option of one bond";
-            }
-            else if (OptionTable.IsCreateOnly(a.Key))
-            {
-                return $"option {OptionTable.Canonical(a.Key)}: fixed when the bond is made; give it to add";
-            }
-            else
-            {
-                rest.Add(a);
+                return $"option {OptionTable.NameOf(a.Option)}: fixed when the bond is made; give it to add";
             }
         }
-        BondOptions? next = OptionTable.Apply(Options, rest, new OptionContext(_members.Count > 0, IsUp), warnings, out string? error);
+        string? activeSlave = null;
+        BondOptions? next = OptionTable.Apply(Options, assignments, new OptionContext(_members.Count > 0, IsUp), warnings, out string? error,
+            (_, name) =>
+            {
+                activeSlave = Truncate(name.Trim());
+                return CheckActiveSlave(activeSlave);
+            });
         if (next == null)
         {
             return error;
-        }
-        if (activeSlave != null)
-        {
-            error = CheckForceActive(next.Mode, activeSlave);
-            if (error != null)
-            {
-                return error;
-            }
         }
         BondOptions old = Options;
         Options = next;
         if (next.Miimon != old.Miimon)
         {
-            _nextTickMs = 0;
+            _timers.Arm(BondTimer.LinkMonitor, 0);
         }
-        if (next.Primary != old.Primary)
+        if (activeSlave != null)
         {
-            // bond_option_primary_set: a named member becomes primary at once and is forced active.
-            _primary = BondModeNames.UsesPrimary(next.Mode) ? Find(next.Primary) : null;
-            _forcePrimary = _primary != null;
-            SelectActive();
+            ChangeActiveSlave(activeSlave);
+        }
+        if (assignments.Any(a => a.Option == BondOption.Primary))
+        {
+            SetPrimary(next.Primary);
         }
         else if (next.PrimaryReselect != old.PrimaryReselect)
         {
             SelectActive();
-        }
-        if (activeSlave != null)
-        {
-            ForceActive(activeSlave);
         }
         Publish();
         return null;
@@ -146,23 +135,20 @@ public sealed partial class Bond
         {
             SetMemberMac(member, Mac);
         }
+        else if (Options.FailOverMac == FailOverMac.Follow && _members.Count > 0 && member.CurrentMac == Mac)
+        {
+            // A second holder of the bond's MAC would answer for it on failover: it gets a random one.
+            SetMemberMac(member, MacAddress.Random(_random));
+        }
         member.Carrier = carrier;
-        if (Options.Miimon == 0)
+        if (Options.Miimon > 0)
         {
-            member.Link = LinkState.Up;
-        }
-        else if (!carrier)
-        {
-            member.Link = LinkState.Down;
-        }
-        else if (Options.UpdelayTicks > 0)
-        {
-            member.Link = LinkState.Back;
-            member.Delay = Options.UpdelayTicks;
+            member.Link = !carrier ? LinkState.Down : Options.UpdelayTicks > 0 ? LinkState.Back : LinkState.Up;
+            member.Delay = member.Link == LinkState.Back ? Options.UpdelayTicks : 0;
         }
         else
         {
-            member.Link = LinkState.Up;
+            member.Link = Options.ArpInterval > 0 && !carrier ? LinkState.Down : LinkState.Up;
         }
         _members.Add(member);
         if (Options.Mode == BondMode.ActiveBackup)
@@ -217,7 +203,7 @@ public sealed partial class Bond
             MacAssignment = MacAssignment.Random;
             _host.SetBondMac(Mac);
         }
-        else if (member.PermanentMac == Mac && !KeepsOwnMacs)
+        else if (member.PermanentMac == Mac && !(Options.Mode == BondMode.ActiveBackup && Options.FailOverMac == FailOverMac.Active))
         {
             _host.Log($"{Name}: the permanent HWaddr of slave - {member.PermanentMac} - is still in use by bond - set the HWaddr of slave to a different address to avoid conflicts");
         }
@@ -225,58 +211,69 @@ public sealed partial class Bond
         Publish();
     }
 
-    /// <summary>The user set the bond's MAC (ip link set BOND address X): every member follows.</summary>
-    public void OnBondMacSet(MacAddress mac)
+    /// <summary>
+    /// The user set the bond's MAC (ip link set BOND address X): every member follows. With fail_over_mac in
+    /// active-backup the kernel leaves the MAC as it was (bond_set_mac_address returns 0 and does nothing):
+    /// returns false, and the host puts the old one back.
+    /// </summary>
+    public bool OnBondMacSet(MacAddress mac)
     {
         if (mac == Mac)
         {
-            return;
+            return true;
+        }
+        if (KeepsOwnMacs)
+        {
+            return false;
         }
         Mac = mac;
         MacAssignment = MacAssignment.Set;
-        if (KeepsOwnMacs)
-        {
-            return;
-        }
         foreach (Member m in _members)
         {
             SetMemberMac(m, mac);
         }
+        return true;
+    }
+
+    /// <summary>A member's carrier as the host last read it (ETHTOOL_GLINK, or a link event).</summary>
+    public void OnCarrier(Member member, bool carrier)
+    {
+        if (member.Carrier == carrier)
+        {
+            return;
+        }
+        member.Carrier = carrier;
+        Publish();
+    }
+
+    /// <summary>A control frame the data path handed over (<see cref="RxVerdict.ToControl"/>) from <paramref name="member"/>.</summary>
+    public void OnControlFrame(Member member, ReadOnlySpan<byte> frame, long nowMs)
+    {
+        ControlFrames++;
+        member.LastControlRxMs = nowMs;
     }
 
     /// <summary>Forces the active member (active_slave, ifenslave -c). Returns an error or null.</summary>
     public string? ForceActive(string name)
     {
-        string? error = CheckForceActive(Options.Mode, name);
+        if (!BondModeNames.UsesPrimary(Options.Mode))
+        {
+            return OptionTable.ModeDependencyError(BondOption.ActiveSlave, Options.Mode);
+        }
+        name = Truncate(name.Trim());
+        string? error = CheckActiveSlave(name);
         if (error != null)
         {
             return error;
         }
-        if (name.Length == 0)
-        {
-            ChangeActive(null);
-            SelectActive();
-            Publish();
-            return null;
-        }
-        Member target = Find(name)!;
-        if (target == Active)
-        {
-            _host.Log($"{Name}: {name} is already the current active slave");
-            return null;
-        }
-        ChangeActive(target);
-        UpdateCarrier();
+        ChangeActiveSlave(name);
         Publish();
         return null;
     }
 
-    private string? CheckForceActive(BondMode mode, string name)
+    /// <summary>bond_option_active_slave_set()'s refusals: not a member, or (unless it is already active) not up.</summary>
+    private string? CheckActiveSlave(string name)
     {
-        if (!BondModeNames.UsesPrimary(mode))
-        {
-            return $"option active_slave: mode dependency failed, not supported in mode {OptionTable.NameOf("mode", (int)mode)}({(int)mode})";
-        }
         if (name.Length == 0)
         {
             return null;
@@ -293,29 +290,60 @@ public sealed partial class Bond
         return null;
     }
 
-    /// <summary>Time at which <see cref="Tick"/> has work to do next.</summary>
-    public long NextDueMs => _nextTickMs;
-
-    /// <summary>Runs the link monitor if it is due at <paramref name="nowMs"/> (a monotonic clock in ms).</summary>
-    public void Tick(long nowMs)
+    private void ChangeActiveSlave(string name)
     {
-        if (nowMs < _nextTickMs)
+        if (name.Length == 0)
         {
+            ChangeActive(null);
+            SelectActive();
             return;
         }
-        if (Options.Miimon > 0)
+        Member target = Find(name)!;
+        if (target == Active)
         {
-            _nextTickMs = nowMs + Options.Miimon;
-            MiiMonitor();
+            _host.Log($"{Name}: {name} is already the current active slave");
+            return;
         }
-        else
+        ChangeActive(target);
+        UpdateCarrier();
+    }
+
+    /// <summary>bond_option_primary_set(): a named member becomes primary and is forced active, even when it already was primary.</summary>
+    private void SetPrimary(string name)
+    {
+        Member? member = name.Length == 0 ? null : Find(name);
+        if (member != null)
         {
-            _nextTickMs = nowMs + CarrierRefreshMs;
-            RefreshCarriers();
+            _primary = member;
+            _forcePrimary = true;
+            SelectActive();
+        }
+        else if (_primary != null)
+        {
+            _primary = null;
+            SelectActive();
         }
     }
 
-    private bool KeepsOwnMacs => Options.Mode == BondMode.ActiveBackup && Options.FailOverMac != 0;
+    /// <summary>Time at which <see cref="Tick"/> has work to do next.</summary>
+    public long NextDueMs => _timers.NextDue;
+
+    /// <summary>Runs every timer due at <paramref name="nowMs"/> (a monotonic clock in ms).</summary>
+    public void Tick(long nowMs)
+    {
+        if (_timers.Fire(BondTimer.LinkMonitor, nowMs))
+        {
+            _timers.Arm(BondTimer.LinkMonitor, nowMs + (Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));
+            if (Options.Miimon > 0)
+            {
+                MiiMonitor();
+            }
+        }
+    }
+
+    private bool KeepsOwnMacs => Options.Mode == BondMode.ActiveBackup && Options.FailOverMac != FailOverMac.None;
+
+    private static string Truncate(string name) => name.Length > 15 ? name[..15] : name;
 
     private void SetMemberMac(Member member, MacAddress mac)
     {
@@ -326,38 +354,30 @@ public sealed partial class Bond
         }
     }
 
-    private void RefreshCarriers()
-    {
-        bool changed = false;
-        foreach (Member m in _members)
-        {
-            bool carrier = _host.ReadCarrier(m);
-            changed |= carrier != m.Carrier;
-            m.Carrier = carrier;
-        }
-        if (changed)
-        {
-            Publish();
-        }
-    }
-
-    private void UpdateCarrier()
+    /// <summary>bond_set_carrier() outside 802.3ad: up while any member's link is up. Returns whether it changed.</summary>
+    private bool UpdateCarrier()
     {
         bool carrier = _members.Exists(m => m.Link == LinkState.Up);
-        if (carrier != Carrier)
+        if (carrier == Carrier)
         {
-            Carrier = carrier;
-            _host.SetBondCarrier(carrier);
+            return false;
         }
+        Carrier = carrier;
+        _host.SetBondCarrier(carrier);
+        return true;
     }
 
     private void Publish()
     {
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
-            Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive != 0);
+            Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted());
         _host.DataPlanChanged(Plan);
     }
+
+    /// <summary>Which received frames the control plane needs: ARP and neighbour discovery for the ARP/NS monitor.</summary>
+    private ControlFrameKinds ControlFramesWanted() =>
+        Options.ArpInterval > 0 ? ControlFrameKinds.Arp | ControlFrameKinds.NeighborDiscovery : ControlFrameKinds.None;
 
     private string Ms(int ticks) => (ticks * Options.Miimon).ToString(CultureInfo.InvariantCulture);
 }

@@ -2,13 +2,11 @@ namespace NetBond.Core;
 
 /// <summary>
 /// What a <see cref="Bond"/> asks of the world. Core decides; the host (the Linux platform, or a
-/// simulation in tests) carries the decision out. Calls come on the control thread only.
+/// simulation in tests) carries the decision out. Calls come on the control thread only, and only as
+/// effects: what the bond needs to know (carrier, frames, time) is pushed in, never asked for mid-decision.
 /// </summary>
 public interface IBondHost
 {
-    /// <summary>Current carrier of a member; the Linux host polls ETHTOOL_GLINK, which also flushes linkwatch.</summary>
-    bool ReadCarrier(Member member);
-
     void SetMemberMac(Member member, MacAddress mac);
 
     void SetBondMac(MacAddress mac);

@@ -15,8 +15,8 @@ public sealed class BondRuntime : IBondHost, IDisposable
     private readonly Ethtool _ethtool;
     private readonly IMemberJournal _journal;
     private readonly Action<string> _log;
-    private readonly Dictionary<Member, MemberPort> _ports = [];
     private readonly Dictionary<Member, MemberOriginalState> _originals = [];
+    private readonly byte[] _controlFrame = new byte[ControlFrameQueue.SlotSize];
     private int _mtu;
 
     private BondRuntime(TapDevice tap, LinkInfo link, BondOptions options, RtNetlink rt, Ethtool ethtool, IMemberJournal journal, Action<string> log)
@@ -28,16 +28,14 @@ public sealed class BondRuntime : IBondHost, IDisposable
         _ethtool = ethtool;
         _journal = journal;
         _log = log;
-        DataPlane = new BondDataPlane(tap);
+        DataPath = new UserDataPath(tap);
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
     }
 
     public Bond Bond { get; }
     public TapDevice Tap { get; }
     public int IfIndex { get; }
-    public BondDataPlane DataPlane { get; }
-
-    public IReadOnlyDictionary<Member, MemberPort> Ports => _ports;
+    public IDataPath DataPath { get; }
 
     public Ethtool Ethtool => _ethtool;
 
@@ -59,27 +57,20 @@ public sealed class BondRuntime : IBondHost, IDisposable
     {
         MemberOriginalState original = MemberSetup.Prepare(_rt, _journal, Bond.Name, link, _mtu);
         Member member = new(link.Name, link.Index, link.Mac);
-        PacketSocket? socket = null;
+        bool attached = false;
         try
         {
-            socket = PacketSocket.Open(link.Index, link.Name);
-            MemberPort port = new(member, socket);
             (member.Speed, member.Duplex) = _ethtool.GetSettings(link.Name);
-            _ports.Add(member, port);
+            DataPath.Attach(member);
+            attached = true;
             _originals.Add(member, original);
-            DataPlane.StartReceiving(port);
             Bond.Enslave(member, ReadCarrier(member));
         }
         catch
         {
-            if (_ports.Remove(member, out MemberPort? port))
+            if (attached)
             {
-                DataPlane.StopReceiving(port);
-                port.Dispose();
-            }
-            else
-            {
-                socket?.Dispose();
+                DataPath.Detach(member);
             }
             _originals.Remove(member);
             MemberSetup.Restore(_rt, original);
@@ -92,11 +83,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public List<string> Release(Member member)
     {
         Bond.Release(member);
-        if (_ports.Remove(member, out MemberPort? port))
-        {
-            DataPlane.StopReceiving(port);
-            port.Dispose();
-        }
+        DataPath.Detach(member);
         List<string> problems = [];
         if (_originals.Remove(member, out MemberOriginalState? original))
         {
@@ -134,7 +121,10 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public void SetMac(MacAddress mac)
     {
         _rt.SetMac(IfIndex, mac);
-        Bond.OnBondMacSet(mac);
+        if (!Bond.OnBondMacSet(mac))
+        {
+            SetBondMac(Bond.Mac);
+        }
     }
 
     /// <summary>An RTM_NEWLINK for the bond device: follow MTU, MAC and up/down changes made with ip link.</summary>
@@ -156,9 +146,10 @@ public sealed class BondRuntime : IBondHost, IDisposable
                 }
             }
         }
-        if (!link.Mac.IsZero && link.Mac != Bond.Mac)
+        if (!link.Mac.IsZero && link.Mac != Bond.Mac && !Bond.OnBondMacSet(link.Mac))
         {
-            Bond.OnBondMacSet(link.Mac);
+            // fail_over_mac: the kernel leaves the bond's MAC as it was; the TAP took the new one, so put it back.
+            SetBondMac(Bond.Mac);
         }
     }
 
@@ -175,11 +166,49 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public void Dispose()
     {
         ReleaseAll();
-        DataPlane.Dispose();
+        DataPath.Dispose();
         Tap.Dispose();
     }
 
-    public bool ReadCarrier(Member member) =>
+    /// <summary>
+    /// Runs the bond's due timers. Before that it hands the bond what it must know at that moment: the control
+    /// frames the data path queued and every member's carrier, read with ETHTOOL_GLINK, which also flushes
+    /// linkwatch so a lost carrier is seen at once rather than up to a second late.
+    /// </summary>
+    public void Tick(long nowMs)
+    {
+        DrainControlFrames(nowMs);
+        if (nowMs < Bond.NextDueMs)
+        {
+            return;
+        }
+        foreach (Member m in Bond.Members)
+        {
+            Bond.OnCarrier(m, ReadCarrier(m));
+        }
+        Bond.Tick(nowMs);
+    }
+
+    private void DrainControlFrames(long nowMs)
+    {
+        int length;
+        while ((length = DataPath.ControlFrames.TryDequeue(_controlFrame, out Member? sender)) >= 0)
+        {
+            if (sender != null && Bond.Find(sender.Name) == sender)
+            {
+                Bond.OnControlFrame(sender, _controlFrame.AsSpan(0, length), nowMs);
+            }
+        }
+    }
+
+    /// <summary>The state of the bond and its counters at this moment, for status, JSON and show.</summary>
+    public BondSnapshot Snapshot()
+    {
+        (PortCounters bond, IReadOnlyDictionary<Member, PortCounters> members) = DataPath.Counters();
+        return BondSnapshot.Of(Bond, bond, m => members.GetValueOrDefault(m), DataPath.ControlFrames.Dropped);
+    }
+
+    private bool ReadCarrier(Member member) =>
         _ethtool.GetLink(member.Name) ?? _rt.GetLink(member.IfIndex)?.Carrier ?? false;
 
     public void SetMemberMac(Member member, MacAddress mac)
@@ -210,17 +239,13 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     public void NotifyPeers(Member member)
     {
-        if (!_ports.TryGetValue(member, out MemberPort? port))
-        {
-            return;
-        }
         foreach (IPAddress address in _rt.GetAddresses(IfIndex))
         {
-            port.SendControlFrame(PeerNotificationFrames.For(address, Bond.Mac));
+            DataPath.SendControlFrame(member, PeerNotificationFrames.For(address, Bond.Mac));
         }
     }
 
-    public void DataPlanChanged(DataPlan plan) => DataPlane.Publish(plan, _ports);
+    public void DataPlanChanged(DataPlan plan) => DataPath.Publish(plan);
 
     public void Log(string message) => _log(message);
 }

@@ -32,7 +32,8 @@ internal sealed class BondRegistry : IDisposable
 
     public BondRuntime? Find(string name) => _bonds.GetValueOrDefault(name);
 
-    public CommandResult Add(string name, IReadOnlyList<KeyValuePair<string, string>> options, CommandResult r)
+    /// <param name="oneRequest">False for options from configuration files, which the kernel gets one sysfs write at a time.</param>
+    public CommandResult Add(string name, IReadOnlyList<OptionAssignment> options, CommandResult r, bool oneRequest = true)
     {
         if (!IsValidName(name))
         {
@@ -42,26 +43,25 @@ internal sealed class BondRegistry : IDisposable
         {
             return r.Fail($"{name} already exists");
         }
-        if (options.FirstOrDefault(o => OptionTable.IsModuleOnly(o.Key)) is { Key: not null } module)
+        if (options.FirstOrDefault(o => OptionTable.IsModuleOnly(o.Option)) is { Value: not null } module)
         {
-            return r.Fail($"option {module.Key}: a module parameter, not an option of one bond");
+            return r.Fail($"option {OptionTable.NameOf(module.Option)}: a module parameter, not an option of one bond");
+        }
+        if (options.Any(o => o.Option == BondOption.ActiveSlave))
+        {
+            return r.Fail($"{name}: option active_slave: the bond has no members yet");
         }
         List<string> warnings = [];
-        BondOptions? parsed = OptionTable.Apply(new BondOptions(), options.Where(o => OptionTable.Canonical(o.Key) != "active_slave"),
-            new OptionContext(false, false), warnings, out string? error);
+        BondOptions? parsed = OptionTable.Apply(new BondOptions(), options, new OptionContext(false, false, oneRequest), warnings, out string? error);
         if (parsed == null)
         {
             return r.Fail($"{name}: {error}");
-        }
-        if (options.Any(o => OptionTable.Canonical(o.Key) == "active_slave"))
-        {
-            return r.Fail($"{name}: option active_slave: the bond has no members yet");
         }
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         BondRuntime runtime = BondRuntime.Create(name, parsed, _rt, _ethtool, _journal, _log);
         _bonds.Add(name, runtime);
         runtime.ApplyModeDefaults();
-        _log($"{name}: created, mode {OptionTable.NameOf("mode", (int)parsed.Mode)}");
+        _log($"{name}: created, mode {OptionTable.ModeName(parsed.Mode)}");
         return r;
     }
 
@@ -154,7 +154,7 @@ internal sealed class BondRegistry : IDisposable
         return r;
     }
 
-    public CommandResult Set(string name, IReadOnlyList<KeyValuePair<string, string>> options, CommandResult r)
+    public CommandResult Set(string name, IReadOnlyList<OptionAssignment> options, CommandResult r)
     {
         if (!TryGet(name, r, out BondRuntime? bond))
         {
@@ -194,7 +194,7 @@ internal sealed class BondRegistry : IDisposable
     {
         foreach (BondRuntime b in _bonds.Values)
         {
-            b.Bond.Tick(nowMs);
+            b.Tick(nowMs);
         }
     }
 

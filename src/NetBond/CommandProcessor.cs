@@ -61,23 +61,23 @@ internal sealed class CommandProcessor
 
     private CommandResult AddBond(List<string> rest, CommandResult r)
     {
-        List<KeyValuePair<string, string>> options = ParseOptions(rest.Skip(1), r, out bool ok);
+        List<OptionAssignment> options = ParseOptions(rest.Skip(1), r, out bool ok);
         return ok ? _registry.Add(rest[0], options, r) : r;
     }
 
     private CommandResult SetOptions(List<string> rest, CommandResult r)
     {
-        List<KeyValuePair<string, string>> options = ParseOptions(rest.Skip(1), r, out bool ok);
+        List<OptionAssignment> options = ParseOptions(rest.Skip(1), r, out bool ok);
         return ok ? _registry.Set(rest[0], options, r) : r;
     }
 
     private static CommandResult? NeedBond(List<string> rest, CommandResult r) =>
         rest.Count == 0 ? r.Fail("a bond name is needed\n" + Usage, 2) : null;
 
-    /// <summary>opt=value words; a word without '=' is refused rather than guessed at.</summary>
-    internal static List<KeyValuePair<string, string>> ParseOptions(IEnumerable<string> words, CommandResult r, out bool ok)
+    /// <summary>opt=value words, each name resolved to its option here, once; a word without '=' is refused rather than guessed at.</summary>
+    internal static List<OptionAssignment> ParseOptions(IEnumerable<string> words, CommandResult r, out bool ok)
     {
-        List<KeyValuePair<string, string>> options = [];
+        List<OptionAssignment> options = [];
         ok = true;
         foreach (string w in words)
         {
@@ -95,7 +95,7 @@ internal sealed class CommandProcessor
                 ok = false;
                 return [];
             }
-            options.Add(KeyValuePair.Create(name, w[(eq + 1)..]));
+            options.Add(OptionTable.Assign(name, w[(eq + 1)..]));
         }
         return options;
     }
@@ -124,7 +124,7 @@ internal sealed class CommandProcessor
         foreach (Linux.BondRuntime b in bonds)
         {
             RefreshSpeeds(b);
-            r.Out.Append(ProcStatus.Render(b.Bond));
+            r.Out.Append(ProcStatus.Render(b.Snapshot()));
             if (bonds.Count > 1)
             {
                 r.Out.Append('\n');

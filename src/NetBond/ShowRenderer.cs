@@ -19,24 +19,22 @@ internal static class ShowRenderer
         error = null;
         StringBuilder s = new();
         bool found = false;
-        foreach (BondRuntime b in registry.Bonds.OrderBy(b => b.Bond.Name, StringComparer.Ordinal))
+        foreach (BondRuntime runtime in registry.Bonds.OrderBy(b => b.Bond.Name, StringComparer.Ordinal))
         {
-            if (only == null || only == b.Bond.Name)
+            BondSnapshot b = runtime.Snapshot();
+            if (only == null || only == b.Name)
             {
-                Block(s, registry.Netlink, b.IfIndex, "MASTER", null, b.DataPlane.TapWritePackets, b.DataPlane.TapWriteBytes, b.DataPlane.TapWriteErrors, 0,
-                    b.DataPlane.TapReadPackets, b.DataPlane.TapReadBytes, 0, b.DataPlane.TxNoMember);
+                Block(s, registry.Netlink, runtime.IfIndex, "MASTER", null, b.Counters);
                 found = true;
             }
-            foreach (Member m in b.Bond.Members)
+            foreach (MemberSnapshot m in b.Members)
             {
-                if (only != null && only != b.Bond.Name && only != m.Name)
+                if (only != null && only != b.Name && only != m.Name)
                 {
                     continue;
                 }
-                MemberCounters c = b.Ports[m].Counters;
-                bool backup = b.Bond.Options.Mode == BondMode.ActiveBackup && !m.IsActive;
-                Block(s, registry.Netlink, m.IfIndex, backup ? "NOARP SLAVE" : "SLAVE", b.Bond.Name,
-                    c.RxPackets, c.RxBytes, c.RxErrors, c.RxDropped, c.TxPackets, c.TxBytes, c.TxErrors, c.TxDropped);
+                bool backup = b.Options.Mode == BondMode.ActiveBackup && !m.IsActive;
+                Block(s, registry.Netlink, m.IfIndex, backup ? "NOARP SLAVE" : "SLAVE", b.Name, m.Counters);
                 found = true;
             }
         }
@@ -47,8 +45,7 @@ internal static class ShowRenderer
         return s.ToString();
     }
 
-    private static void Block(StringBuilder s, RtNetlink rt, int index, string role, string? master,
-        long rxPackets, long rxBytes, long rxErrors, long rxDropped, long txPackets, long txBytes, long txErrors, long txDropped)
+    private static void Block(StringBuilder s, RtNetlink rt, int index, string role, string? master, PortCounters c)
     {
         LinkInfo? link = rt.GetLink(index);
         if (link == null)
@@ -87,9 +84,9 @@ internal static class ShowRenderer
         flags.Add(role);
         flags.Add("MULTICAST");
         s.Append(ci, $"          {string.Join(' ', flags)}  MTU:{link.Mtu}  Metric:1\n");
-        s.Append(ci, $"          RX packets:{rxPackets} errors:{rxErrors} dropped:{rxDropped} overruns:0 frame:0\n");
-        s.Append(ci, $"          TX packets:{txPackets} errors:{txErrors} dropped:{txDropped} overruns:0 carrier:0\n");
-        s.Append(ci, $"          RX bytes:{rxBytes}  TX bytes:{txBytes}\n\n");
+        s.Append(ci, $"          RX packets:{c.RxPackets} errors:{c.RxErrors} dropped:{c.RxDropped} overruns:0 frame:0\n");
+        s.Append(ci, $"          TX packets:{c.TxPackets} errors:{c.TxErrors} dropped:{c.TxDropped} overruns:0 carrier:0\n");
+        s.Append(ci, $"          RX bytes:{c.RxBytes}  TX bytes:{c.TxBytes}\n\n");
     }
 
     private static IPAddress Mask(int prefix) =>

@@ -37,32 +37,32 @@ internal static class StatusJson
 
     private static void WriteBond(Utf8JsonWriter w, BondRuntime runtime)
     {
-        Bond bond = runtime.Bond;
+        BondSnapshot bond = runtime.Snapshot();
         BondOptions o = bond.Options;
         w.WriteStartObject();
         w.WriteString("name", bond.Name);
-        w.WriteString("mode", OptionTable.NameOf("mode", (int)o.Mode));
+        w.WriteString("mode", OptionTable.ModeName(o.Mode));
         w.WriteString("bonding_mode", BondModeNames.Describe(o.Mode));
         w.WriteString("mii_status", bond.Carrier ? "up" : "down");
         w.WriteString("mac", bond.Mac.ToString());
-        w.WriteString("primary_slave", bond.PrimaryMember?.Name);
-        w.WriteString("currently_active_slave", bond.Active?.Name);
+        w.WriteString("primary_slave", bond.Primary);
+        w.WriteString("currently_active_slave", bond.Active);
         w.WriteNumber("mii_polling_interval_ms", o.Miimon);
         w.WriteNumber("up_delay_ms", o.UpdelayMs);
         w.WriteNumber("down_delay_ms", o.DowndelayMs);
         w.WriteNumber("peer_notification_delay_ms", o.PeerNotifDelayMs);
         w.WriteStartObject("options");
-        foreach (string name in OptionTable.Names.Where(n => !OptionTable.IsModuleOnly(n)))
+        foreach (string name in OptionTable.Names.Where(n => n != "max_bonds"))
         {
             w.WriteString(name, OptionTable.Show(o, name));
         }
         w.WriteEndObject();
         w.WriteStartObject("features");
-        w.WriteBoolean("tap_vnet_hdr", true);
-        w.WriteString("tap_offloads", runtime.Tap.UdpSegmentationOffload ? "csum tso4 tso6 tso_ecn uso4 uso6" : "csum tso4 tso6 tso_ecn");
-        w.WriteBoolean("packet_vnet_hdr", true);
-        w.WriteBoolean("packet_ignore_outgoing", runtime.Ports.Values.All(p => p.Socket.IgnoresOutgoing));
-        w.WriteString("ingress_drop", "cls_bpf direct-action");
+        w.WriteString("datapath", runtime.DataPath.Name);
+        foreach (KeyValuePair<string, string> f in runtime.DataPath.Features)
+        {
+            w.WriteString(f.Key, f.Value);
+        }
         w.WriteString("carrier_source", "ETHTOOL_GLINK");
         if (DataPlaneCpu.Cpu >= 0)
         {
@@ -74,15 +74,17 @@ internal static class StatusJson
         }
         w.WriteEndObject();
         w.WriteStartObject("counters");
-        w.WriteNumber("tx_packets", runtime.DataPlane.TapReadPackets);
-        w.WriteNumber("tx_bytes", runtime.DataPlane.TapReadBytes);
-        w.WriteNumber("tx_dropped_no_member", runtime.DataPlane.TxNoMember);
-        w.WriteNumber("rx_packets", runtime.DataPlane.TapWritePackets);
-        w.WriteNumber("rx_bytes", runtime.DataPlane.TapWriteBytes);
-        w.WriteNumber("rx_errors", runtime.DataPlane.TapWriteErrors);
+        w.WriteNumber("tx_packets", bond.Counters.TxPackets);
+        w.WriteNumber("tx_bytes", bond.Counters.TxBytes);
+        w.WriteNumber("tx_dropped_no_member", bond.Counters.TxDropped);
+        w.WriteNumber("rx_packets", bond.Counters.RxPackets);
+        w.WriteNumber("rx_bytes", bond.Counters.RxBytes);
+        w.WriteNumber("rx_errors", bond.Counters.RxErrors);
+        w.WriteNumber("control_frames", bond.ControlFrames);
+        w.WriteNumber("control_frames_dropped", bond.ControlFramesDropped);
         w.WriteEndObject();
         w.WriteStartArray("slaves");
-        foreach (Member m in bond.Members)
+        foreach (MemberSnapshot m in bond.Members)
         {
             w.WriteStartObject();
             w.WriteString("name", m.Name);
@@ -95,20 +97,17 @@ internal static class StatusJson
             w.WriteString("hw_addr", m.CurrentMac.ToString());
             w.WriteNumber("queue_id", m.QueueId);
             w.WriteNumber("prio", m.Prio);
-            if (runtime.Ports.TryGetValue(m, out MemberPort? port))
-            {
-                MemberCounters c = port.Counters;
-                w.WriteStartObject("counters");
-                w.WriteNumber("rx_packets", c.RxPackets);
-                w.WriteNumber("rx_bytes", c.RxBytes);
-                w.WriteNumber("rx_errors", c.RxErrors);
-                w.WriteNumber("rx_dropped", c.RxDropped);
-                w.WriteNumber("tx_packets", c.TxPackets);
-                w.WriteNumber("tx_bytes", c.TxBytes);
-                w.WriteNumber("tx_errors", c.TxErrors);
-                w.WriteNumber("tx_dropped", c.TxDropped);
-                w.WriteEndObject();
-            }
+            PortCounters c = m.Counters;
+            w.WriteStartObject("counters");
+            w.WriteNumber("rx_packets", c.RxPackets);
+            w.WriteNumber("rx_bytes", c.RxBytes);
+            w.WriteNumber("rx_errors", c.RxErrors);
+            w.WriteNumber("rx_dropped", c.RxDropped);
+            w.WriteNumber("tx_packets", c.TxPackets);
+            w.WriteNumber("tx_bytes", c.TxBytes);
+            w.WriteNumber("tx_errors", c.TxErrors);
+            w.WriteNumber("tx_dropped", c.TxDropped);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         w.WriteEndArray();

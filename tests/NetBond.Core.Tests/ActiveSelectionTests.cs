@@ -95,10 +95,10 @@ public class ActiveSelectionTests
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100", "eth0", "eth1");
         byte[] frame = new byte[60];
-        Assert.True(RxPolicy.Deliver(host.Plan!, 0, frame));
-        Assert.False(RxPolicy.Deliver(host.Plan!, 1, frame));
+        Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(host.Plan!, 0, frame));
+        Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(host.Plan!, 1, frame));
         Assert.Null(bond.SetOptions(TestBonds.Parse("all_slaves_active=1"), []));
-        Assert.True(RxPolicy.Deliver(host.Plan!, 1, frame));
-        Assert.False(RxPolicy.Deliver(host.Plan!, 1, new byte[10]));
+        Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(host.Plan!, 1, frame));
+        Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(host.Plan!, 1, new byte[10]));
     }
 }

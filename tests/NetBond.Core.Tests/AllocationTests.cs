@@ -22,14 +22,14 @@ public class AllocationTests
         int sink = 0;
         for (int i = 0; i < 100; i++)
         {
-            sink += TxPolicy.Select(plan, frame, ref state) + (RxPolicy.Deliver(plan, i & 1, frame) ? 1 : 0);
+            sink += TxPolicy.Select(plan, frame, ref state) + (int)ReceiveClassifier.Classify(plan, i & 1, frame);
         }
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100_000; i++)
         {
             frame[26] = (byte)i;
-            sink += TxPolicy.Select(plan, frame, ref state) + (RxPolicy.Deliver(plan, i & 1, frame) ? 1 : 0);
-            sink += (int)XmitHash.Compute(frame, i % 6);
+            sink += TxPolicy.Select(plan, frame, ref state) + (int)ReceiveClassifier.Classify(plan, i & 1, frame);
+            sink += (int)XmitHash.Compute(frame, (XmitHashPolicy)(i % 6));
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.NotEqual(int.MinValue, sink);

@@ -55,7 +55,6 @@ public class LinkMonitorTests
 
     [Theory]
     [InlineData("mode=1")]
-    [InlineData("mode=0")]
     [InlineData("mode=2")]
     public void Updelay_is_ignored_when_no_member_is_usable(string mode)
     {
@@ -70,6 +69,57 @@ public class LinkMonitorTests
         Assert.Equal(LinkState.Up, bond.Find("eth1")!.Link);
         Assert.True(bond.Carrier);
         Assert.True(host.Plan!.Usable.Length == 1);
+    }
+
+    /// <summary>bond_miimon_inspect(): only active-backup and the modes with a usable-slaves array skip updelay.</summary>
+    [Theory]
+    [InlineData("mode=0")]
+    [InlineData("mode=3")]
+    public void Round_robin_and_broadcast_wait_out_updelay_even_with_no_usable_member(string mode)
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make(mode + " miimon=100 updelay=500", "eth0", "eth1");
+        host.Run(bond, 1000);
+        host.SetCarrier("eth0", false);
+        host.SetCarrier("eth1", false);
+        host.Run(bond, 200);
+        Assert.False(bond.Carrier);
+        host.SetCarrier("eth1", true);
+        host.Run(bond, 300);
+        Assert.Equal(LinkState.Back, bond.Find("eth1")!.Link);
+        Assert.False(bond.Carrier);
+        host.Run(bond, 400);
+        Assert.Equal(LinkState.Up, bond.Find("eth1")!.Link);
+        Assert.True(bond.Carrier);
+    }
+
+    [Fact]
+    public void A_member_going_back_that_loses_carrier_again_counts_a_link_failure()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 updelay=1000", "eth0", "eth1");
+        host.Run(bond, 1200);
+        host.SetCarrier("eth1", false);
+        host.Run(bond, 200);
+        Assert.Equal(1, bond.Find("eth1")!.LinkFailureCount);
+        host.SetCarrier("eth1", true);
+        host.Run(bond, 300);
+        Assert.Equal(LinkState.Back, bond.Find("eth1")!.Link);
+        host.SetCarrier("eth1", false);
+        host.Run(bond, 200);
+        Assert.Equal(LinkState.Down, bond.Find("eth1")!.Link);
+        Assert.Equal(2, bond.Find("eth1")!.LinkFailureCount);
+    }
+
+    [Fact]
+    public void With_arp_interval_a_new_members_link_follows_its_carrier()
+    {
+        VirtualHost host = new();
+        host.SetCarrier("eth1", false);
+        Bond bond = new("bond0", new BondOptions(), new MacAddress(0x02_00_00_00_00_99), host, new Random(1));
+        Assert.Null(bond.SetOptions(TestBonds.Parse("mode=1 arp_interval=100 arp_ip_target=198.18.0.1"), []));
+        bond.Enslave(new Member("eth0", 11, new MacAddress(0x020000000001)), carrier: true);
+        bond.Enslave(new Member("eth1", 12, new MacAddress(0x020000000002)), carrier: false);
+        Assert.Equal(LinkState.Up, bond.Find("eth0")!.Link);
+        Assert.Equal(LinkState.Down, bond.Find("eth1")!.Link);
     }
 
     [Fact]

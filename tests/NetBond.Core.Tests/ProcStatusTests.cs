@@ -43,8 +43,8 @@ Permanent HW addr: 02:00:00:00:00:02
 Slave queue ID: 0
 
 """;
-        string text = ProcStatus.Render(bond);
-        Assert.StartsWith("NetBond Ethernet Channel Bonding Driver: v", text);
+        string text = ProcStatus.Render(TestBonds.Snapshot(bond));
+        Assert.StartsWith("Ethernet Channel Bonding Driver: v", text);
         Assert.Equal(expected, Body(text));
     }
 
@@ -72,7 +72,7 @@ Permanent HW addr: 02:00:00:00:00:01
 Slave queue ID: 0
 
 """;
-        Assert.Equal(expected, Body(ProcStatus.Render(bond)));
+        Assert.Equal(expected, Body(ProcStatus.Render(TestBonds.Snapshot(bond))));
     }
 
     [Fact]
@@ -82,13 +82,13 @@ Slave queue ID: 0
         host.Run(bond, 300);
         host.SetCarrier("eth1", false);
         host.Run(bond, 100);
-        string text = ProcStatus.Render(bond);
+        string text = ProcStatus.Render(TestBonds.Snapshot(bond));
         Assert.Contains("Bonding Mode: fault-tolerance (active-backup) (fail_over_mac active)\n", text);
         Assert.Contains("Primary Slave: eth1 (primary_reselect always)\n", text);
         Assert.Contains("Up Delay (ms): 200\n", text);
         Assert.Contains("Slave Interface: eth1\nMII Status: down\nSpeed: Unknown\nDuplex: Unknown\nLink Failure Count: 1\n", text);
 
         (Bond xor, _) = TestBonds.Make("mode=2 xmit_hash_policy=layer3+4", "eth0");
-        Assert.Contains("Transmit Hash Policy: layer3+4 (1)\n", ProcStatus.Render(xor));
+        Assert.Contains("Transmit Hash Policy: layer3+4 (1)\n", ProcStatus.Render(TestBonds.Snapshot(xor)));
     }
 }

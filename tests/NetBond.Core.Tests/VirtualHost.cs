@@ -20,6 +20,15 @@ internal sealed class VirtualHost : IBondHost
 
     public bool ReadCarrier(Member member) => _carrier.GetValueOrDefault(member.Name, true);
 
+    /// <summary>Pushes every member's carrier into the bond, as the Linux host does before each due tick.</summary>
+    public void PushCarriers(Bond bond)
+    {
+        foreach (Member m in bond.Members)
+        {
+            bond.OnCarrier(m, ReadCarrier(m));
+        }
+    }
+
     public void SetMemberMac(Member member, MacAddress mac) => MemberMacs[member.Name] = mac;
 
     public void SetBondMac(MacAddress mac) => BondMac = mac;
@@ -42,7 +51,11 @@ internal sealed class VirtualHost : IBondHost
         long end = Now + ms;
         while (Now < end)
         {
-            bond.Tick(Now);
+            if (Now >= bond.NextDueMs)
+            {
+                PushCarriers(bond);
+                bond.Tick(Now);
+            }
             Now++;
         }
     }
@@ -67,6 +80,8 @@ internal static class TestBonds
         return (bond, host);
     }
 
-    public static List<KeyValuePair<string, string>> Parse(string options) =>
-        [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : ""))];
+    public static BondSnapshot Snapshot(Bond bond) => BondSnapshot.Of(bond, default, _ => default, 0);
+
+    public static List<OptionAssignment> Parse(string options) =>
+        [.. options.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Select(kv => OptionTable.Assign(kv[0], kv.Length > 1 ? kv[1] : ""))];
 }

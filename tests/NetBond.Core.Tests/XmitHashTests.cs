@@ -23,10 +23,10 @@ public class XmitHashTests
     }
 
     [Theory]
-    [InlineData(XmitHash.Layer2, 0x085bu)]
-    [InlineData(XmitHash.Layer23, 0x1e1e164du)]
-    [InlineData(XmitHash.Layer34, 0x27270749u)]
-    public void Matches_the_kernels_arithmetic(int policy, uint expected) =>
+    [InlineData(XmitHashPolicy.Layer2, 0x085bu)]
+    [InlineData(XmitHashPolicy.Layer23, 0x1e1e164du)]
+    [InlineData(XmitHashPolicy.Layer34, 0x27270749u)]
+    public void Matches_the_kernels_arithmetic(XmitHashPolicy policy, uint expected) =>
         Assert.Equal(expected, XmitHash.Compute(Example(), policy));
 
     [Fact]
@@ -37,16 +37,16 @@ public class XmitHashTests
         byte[] g = Example();
         g[14 + 6] = 0x20;
         g[34] = 0x11;
-        Assert.Equal(XmitHash.Compute(f, XmitHash.Layer34), XmitHash.Compute(g, XmitHash.Layer34));
+        Assert.Equal(XmitHash.Compute(f, XmitHashPolicy.Layer34), XmitHash.Compute(g, XmitHashPolicy.Layer34));
     }
 
     [Fact]
     public void Runt_and_non_ip_frames_fall_back_to_layer2()
     {
-        Assert.Equal(0u, XmitHash.Compute(new byte[6], XmitHash.Layer34));
+        Assert.Equal(0u, XmitHash.Compute(new byte[6], XmitHashPolicy.Layer34));
         byte[] arp = new byte[42];
         arp[12] = 0x08;
         arp[13] = 0x06;
-        Assert.Equal(0x0806u, XmitHash.Compute(arp, XmitHash.Layer34));
+        Assert.Equal(0x0806u, XmitHash.Compute(arp, XmitHashPolicy.Layer34));
     }
 }

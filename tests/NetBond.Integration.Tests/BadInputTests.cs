@@ -20,13 +20,13 @@ public class BadInputTests
         (string Args, string Message)[] cases =
         [
             ("add bond2 frobnicate=1", "unknown option 'frobnicate'"),
-            ("add bond2 mode=7", "invalid value '7'"),
-            ("add bond2 miimon=fast", "option miimon: invalid value 'fast'"),
+            ("add bond2 mode=7", "option mode: invalid value (7)"),
+            ("add bond2 miimon=fast", "option miimon: invalid value (fast)"),
             ("add bond2 updelay=200", "MII monitoring is disabled"),
             ("add bond0", "bond0 already exists"),
             ("add eth2", "eth2 already exists"),
             ("set bond0 mode=0", "has slaves"),
-            ("set bond0 miimon=-5", "invalid value '-5'"),
+            ("set bond0 miimon=-5", "option miimon: invalid value (-5)"),
             ("set bond0 packets_per_slave=2", "not supported in mode active-backup(1)"),
             ("set bond9 miimon=10", "bond9: no such bond"),
             ("set bond0 tx_queues=4", "fixed when the bond is made"),

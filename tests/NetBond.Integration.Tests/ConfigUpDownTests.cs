@@ -57,7 +57,7 @@ public class ConfigUpDownTests
             t.WaitForDaemon();
             Result r = t.NetBond($"up --all --root {root}");
             Assert.NotEqual(0, r.Exit);
-            Assert.Contains($"{file}:6: bond0: option miimon: invalid value 'sometimes'", r.Err);
+            Assert.Contains($"{file}:6: bond0: option miimon: invalid value (sometimes)", r.Err);
             Assert.DoesNotContain("bond0", t.In(t.Host, "ip -o link").Out);
             Assert.Equal(before, Links(t));
 

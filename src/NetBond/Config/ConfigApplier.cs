@@ -102,10 +102,10 @@ internal sealed class ConfigApplier
 
     private string? Build(UpBond b, CommandResult r)
     {
-        List<KeyValuePair<string, string>> options = [.. b.Options
-            .Where(o => OptionTable.Canonical(o.Name) != "active_slave")
-            .Select(o => KeyValuePair.Create(o.Name, o.Value))];
-        CommandResult step = _registry.Add(b.Name, options, new CommandResult());
+        List<OptionAssignment> options = [.. b.Options
+            .Select(o => OptionTable.Assign(o.Name, o.Value))
+            .Where(o => o.Option != BondOption.ActiveSlave)];
+        CommandResult step = _registry.Add(b.Name, options, new CommandResult(), oneRequest: false);
         if (step.ExitCode != 0)
         {
             return $"{b.Where}: {step.Err.ToString().Trim()}";
@@ -134,7 +134,7 @@ internal sealed class ConfigApplier
                 return $"{b.Members[0].Where}: {step.Err.ToString().Trim()}";
             }
         }
-        if (b.Options.LastOrDefault(o => OptionTable.Canonical(o.Name) == "active_slave") is { } active && active.Value.Length > 0)
+        if (b.Options.LastOrDefault(o => OptionTable.Assign(o.Name, o.Value).Option == BondOption.ActiveSlave) is { } active && active.Value.Length > 0)
         {
             step = _registry.SetActive(b.Name, active.Value, new CommandResult());
             if (step.ExitCode != 0)

@@ -89,19 +89,20 @@ internal sealed class NetworkConfiguration
     private void ValidateOptions(BondDefinition bond)
     {
         BondOptions options = new();
-        foreach (OptionSetting s in bond.EffectiveOptions(ModuleDefaults).OrderBy(s => OptionTable.Order(s.Name)))
+        foreach ((OptionSetting s, OptionAssignment a) in bond.EffectiveOptions(ModuleDefaults)
+            .Select(s => (s, OptionTable.Assign(s.Name, s.Value))).OrderBy(p => p.Item2.Option))
         {
-            if (OptionTable.Canonical(s.Name) == "active_slave")
+            if (a.Option == BondOption.ActiveSlave)
             {
                 continue;
             }
-            if (OptionTable.IsModuleOnly(s.Name))
+            if (OptionTable.IsModuleOnly(a.Option))
             {
                 Problem(s.Where, $"{bond.Name}: {OptionTable.Canonical(s.Name)} is a module parameter: write it as 'options bonding {s.Name}={s.Value}'");
                 continue;
             }
             List<string> warnings = [];
-            BondOptions? next = OptionTable.Apply(options, [KeyValuePair.Create(s.Name, s.Value)], new OptionContext(false, false), warnings, out string? error);
+            BondOptions? next = OptionTable.Apply(options, [a], new OptionContext(false, false), warnings, out string? error);
             if (next == null)
             {
                 Problem(s.Where, $"{bond.Name}: {error}");

@@ -9,31 +9,31 @@ public static class ProcStatus
     public static string Version =>
         typeof(ProcStatus).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
-    public static string Render(Bond bond)
+    public static string Render(BondSnapshot bond)
     {
         BondOptions o = bond.Options;
         StringBuilder s = new();
-        s.Append(CultureInfo.InvariantCulture, $"NetBond Ethernet Channel Bonding Driver: v{Version}\n\n");
+        s.Append(CultureInfo.InvariantCulture, $"Ethernet Channel Bonding Driver: v{Version}\n\n");
         s.Append(CultureInfo.InvariantCulture, $"Bonding Mode: {BondModeNames.Describe(o.Mode)}");
-        if (o.Mode == BondMode.ActiveBackup && o.FailOverMac != 0)
+        if (o.Mode == BondMode.ActiveBackup && o.FailOverMac != FailOverMac.None)
         {
-            s.Append(CultureInfo.InvariantCulture, $" (fail_over_mac {OptionTable.NameOf("fail_over_mac", o.FailOverMac)})");
+            s.Append(CultureInfo.InvariantCulture, $" (fail_over_mac {OptionTable.NameOf(BondOption.FailOverMac, (long)o.FailOverMac)})");
         }
         s.Append('\n');
         if (o.Mode is BondMode.BalanceXor or BondMode.Ieee8023ad
-            || (o.Mode is BondMode.BalanceTlb or BondMode.BalanceAlb && o.TlbDynamicLb == 0))
+            || (o.Mode is BondMode.BalanceTlb or BondMode.BalanceAlb && !o.TlbDynamicLb))
         {
-            s.Append(CultureInfo.InvariantCulture, $"Transmit Hash Policy: {OptionTable.NameOf("xmit_hash_policy", o.XmitHashPolicy)} ({o.XmitHashPolicy})\n");
+            s.Append(CultureInfo.InvariantCulture, $"Transmit Hash Policy: {OptionTable.NameOf(BondOption.XmitHashPolicy, (long)o.XmitHashPolicy)} ({(int)o.XmitHashPolicy})\n");
         }
         if (BondModeNames.UsesPrimary(o.Mode))
         {
-            Member? primary = bond.PrimaryMember;
-            s.Append(CultureInfo.InvariantCulture, $"Primary Slave: {primary?.Name ?? "None"}");
+            string? primary = bond.Primary;
+            s.Append(CultureInfo.InvariantCulture, $"Primary Slave: {primary ?? "None"}");
             if (primary != null)
             {
-                s.Append(CultureInfo.InvariantCulture, $" (primary_reselect {OptionTable.NameOf("primary_reselect", o.PrimaryReselect)})");
+                s.Append(CultureInfo.InvariantCulture, $" (primary_reselect {OptionTable.NameOf(BondOption.PrimaryReselect, (long)o.PrimaryReselect)})");
             }
-            s.Append(CultureInfo.InvariantCulture, $"\nCurrently Active Slave: {bond.Active?.Name ?? "None"}\n");
+            s.Append(CultureInfo.InvariantCulture, $"\nCurrently Active Slave: {bond.Active ?? "None"}\n");
         }
         s.Append(CultureInfo.InvariantCulture, $"MII Status: {(bond.Carrier ? "up" : "down")}\n");
         s.Append(CultureInfo.InvariantCulture, $"MII Polling Interval (ms): {o.Miimon}\n");
@@ -47,7 +47,7 @@ public static class ProcStatus
             s.Append("ARP IP target/s (n.n.n.n form):").Append(string.Join(",", o.ArpIpTargets.Select(a => " " + a))).Append('\n');
             s.Append("NS IPv6 target/s (xx::xx form):").Append(string.Join(",", o.NsIp6Targets.Select(a => " " + a))).Append('\n');
         }
-        foreach (Member m in bond.Members)
+        foreach (MemberSnapshot m in bond.Members)
         {
             s.Append(CultureInfo.InvariantCulture, $"\nSlave Interface: {m.Name}\n");
             s.Append(CultureInfo.InvariantCulture, $"MII Status: {LinkStateNames.Describe(m.Link)}\n");

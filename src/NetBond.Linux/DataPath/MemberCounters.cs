@@ -15,4 +15,11 @@ public sealed class MemberCounters
     public long TxBytes;
     public long TxErrors;
     public long TxDropped;
+
+    /// <summary>Monotonic ms of the last frame received and sent (slave->last_rx, dev_trans_start), for the monitors.</summary>
+    public long LastRxMs;
+    public long LastTxMs;
+
+    public Core.PortCounters Snapshot() =>
+        new(RxPackets, RxBytes, RxErrors, RxDropped, TxPackets, TxBytes, TxErrors, TxDropped, LastRxMs, LastTxMs);
 }

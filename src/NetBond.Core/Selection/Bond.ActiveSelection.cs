@@ -7,11 +7,16 @@ public sealed partial class Bond
     private void SelectActive()
     {
         Member? best = FindBest();
-        if (best != Active)
+        if (best == Active)
         {
-            ChangeActive(best);
+            UpdateCarrier();
+            return;
         }
-        UpdateCarrier();
+        ChangeActive(best);
+        if (UpdateCarrier())
+        {
+            _host.Log(Carrier ? $"{Name}: active interface up!" : $"{Name}: now running without any active interface!");
+        }
     }
 
     private Member? FindBest()
@@ -73,10 +78,12 @@ public sealed partial class Bond
         {
             return candidate;
         }
+        // speed is a u32 and duplex a u8 in struct slave: SPEED_UNKNOWN (-1) and DUPLEX_UNKNOWN (0xff) compare as the largest.
         return Options.PrimaryReselect switch
         {
-            0 => candidate,
-            1 => candidate.Speed < curr.Speed || (candidate.Speed == curr.Speed && candidate.Duplex <= curr.Duplex) ? curr : candidate,
+            PrimaryReselect.Always => candidate,
+            PrimaryReselect.Better => (uint)candidate.Speed < (uint)curr.Speed
+                || ((uint)candidate.Speed == (uint)curr.Speed && (byte)candidate.Duplex <= (byte)curr.Duplex) ? curr : candidate,
             _ => curr,
         };
     }
@@ -88,9 +95,10 @@ public sealed partial class Bond
         {
             return;
         }
-        if (next != null && next.Link == LinkState.Back)
+        bool earlier = next != null && next.Link == LinkState.Back;
+        if (earlier)
         {
-            _host.Log($"{Name}: making interface {next.Name} the new active one {Ms(next.Delay)} ms earlier");
+            _host.Log($"{Name}: making interface {next!.Name} the new active one {Ms(Options.UpdelayTicks - next.Delay)} ms earlier");
             next.Link = LinkState.Up;
             next.Delay = 0;
         }
@@ -105,11 +113,13 @@ public sealed partial class Bond
         }
         if (next == null)
         {
-            _host.Log($"{Name}: now running without any active interface!");
             return;
         }
         next.IsActive = true;
-        _host.Log($"{Name}: making interface {next.Name} the new active one");
+        if (!earlier)
+        {
+            _host.Log($"{Name}: making interface {next.Name} the new active one");
+        }
         ApplyFailOverMac(old, next);
         if (IsUp)
         {
@@ -122,25 +132,32 @@ public sealed partial class Bond
         }
     }
 
-    /// <summary>fail_over_mac=active: the bond takes the new active's MAC; =follow: the new active takes the bond's.</summary>
+    /// <summary>
+    /// bond_do_fail_over_mac(). active: the bond takes the new active's MAC. follow: the new active takes the
+    /// MAC of the old one (after a time without one, of the member holding the bond's MAC), which takes the new
+    /// one's: the two swap, so no two members ever share the bond's MAC.
+    /// </summary>
     private void ApplyFailOverMac(Member? old, Member next)
     {
-        if (Options.FailOverMac == 1)
+        if (Options.FailOverMac == FailOverMac.Active)
         {
             if (Mac != next.CurrentMac)
             {
                 Mac = next.CurrentMac;
                 _host.SetBondMac(Mac);
             }
+            return;
         }
-        else if (Options.FailOverMac == 2 && next.CurrentMac != Mac)
+        if (Options.FailOverMac != FailOverMac.Follow)
         {
-            MacAddress previous = next.CurrentMac;
-            SetMemberMac(next, Mac);
-            if (old != null)
-            {
-                SetMemberMac(old, previous);
-            }
+            return;
+        }
+        old ??= _members.Find(m => m != next && m.CurrentMac == Mac);
+        MacAddress previous = next.CurrentMac;
+        SetMemberMac(next, old?.CurrentMac ?? Mac);
+        if (old != null)
+        {
+            SetMemberMac(old, previous);
         }
     }
 

@@ -1,19 +1,21 @@
 namespace NetBond.Core;
 
 /// <summary>
-/// An immutable snapshot of what the data plane needs per frame: members in enslave order, which of them
-/// may transmit and which feed the bond. The control plane publishes a new one on every change; data-plane
-/// threads read it through one volatile reference, without locks.
+/// An immutable snapshot of what the data path needs per frame: members in enslave order, which of them
+/// may transmit, which feed the bond and which frames the control plane wants. The control plane publishes
+/// a new one on every change; data-path threads read it through one volatile reference, without locks.
 /// </summary>
 public sealed class DataPlan
 {
-    public DataPlan(BondMode mode, Member[] members, int activeIndex, int packetsPerSlave, int xmitHashPolicy, bool allSlavesActive)
+    public DataPlan(BondMode mode, Member[] members, int activeIndex, int packetsPerSlave, XmitHashPolicy xmitHashPolicy,
+        bool allSlavesActive, ControlFrameKinds control = ControlFrameKinds.None)
     {
         Mode = mode;
         Members = members;
         ActiveIndex = activeIndex;
         PacketsPerSlave = packetsPerSlave;
         XmitHashPolicy = xmitHashPolicy;
+        Control = control;
         CanTransmit = new bool[members.Length];
         Delivers = new bool[members.Length];
         List<int> usable = [];
@@ -30,7 +32,7 @@ public sealed class DataPlan
         Usable = [.. usable];
     }
 
-    public static DataPlan Empty { get; } = new(BondMode.BalanceRr, [], -1, 1, 0, false);
+    public static DataPlan Empty { get; } = new(BondMode.BalanceRr, [], -1, 1, XmitHashPolicy.Layer2, false);
 
     public BondMode Mode { get; }
     public Member[] Members { get; }
@@ -39,7 +41,11 @@ public sealed class DataPlan
     public int ActiveIndex { get; }
 
     public int PacketsPerSlave { get; }
-    public int XmitHashPolicy { get; }
+    public XmitHashPolicy XmitHashPolicy { get; }
+
+    /// <summary>The kinds of received frame that are copied to the control plane (the kernel's recv_probe).</summary>
+    public ControlFrameKinds Control { get; }
+
     public bool[] CanTransmit { get; }
     public bool[] Delivers { get; }
 

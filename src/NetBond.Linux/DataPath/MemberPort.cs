@@ -18,9 +18,6 @@ public sealed unsafe class MemberPort : IDisposable
     public PacketSocket Socket { get; }
     public MemberCounters Counters { get; } = new();
 
-    /// <summary>Whether frames from this member feed the bond; set at each plan change, read per frame.</summary>
-    public volatile bool Delivers;
-
     /// <summary>Sends one control frame (peer notification) with an empty virtio_net_hdr in front.</summary>
     public bool SendControlFrame(ReadOnlySpan<byte> frame)
     {
@@ -33,6 +30,7 @@ public sealed unsafe class MemberPort : IDisposable
             {
                 Interlocked.Increment(ref Counters.TxPackets);
                 Interlocked.Add(ref Counters.TxBytes, frame.Length);
+                Volatile.Write(ref Counters.LastTxMs, Environment.TickCount64);
             }
             return ok;
         }

@@ -5,7 +5,7 @@ using NetBond.Linux.Interop;
 namespace NetBond.Linux;
 
 /// <summary>
-/// The data plane of one bond: one thread, "netbond/BOND", reads the TAP and sends each frame on the member
+/// The userspace data path of one bond: one thread, "netbond/BOND", reads the TAP and sends each frame on the member
 /// the mode picks, and receives from every member and writes what the bond accepts to the TAP. It polls only
 /// when a whole pass over all descriptors found nothing. One thread rather than one per direction: pinned to
 /// one CPU, a second thread mostly waits for the CPU the first holds and pays a context switch each time; on
@@ -13,7 +13,7 @@ namespace NetBond.Linux;
 /// reads the published <see cref="Lanes"/> through one volatile field and never waits on the control thread.
 /// Frames cross as [virtio_net_hdr][frame], whole GSO frames, in native buffers: no allocation per frame.
 /// </summary>
-public sealed unsafe class BondDataPlane : IDisposable
+public sealed unsafe class UserDataPath : IDataPath
 {
     private const int VnetHeader = VnetFrame.HeaderLength;
     private const int VlanTag = VnetFrame.VlanTagLength;
@@ -30,51 +30,82 @@ public sealed unsafe class BondDataPlane : IDisposable
     private readonly Thread _thread;
     private volatile Lanes _lanes = new(DataPlan.Empty, []);
     private volatile MemberPort[] _receivers = [];
+    private readonly Dictionary<Member, MemberPort> _ports = [];
     private long _passes;
     private volatile bool _stopping;
 
     /// <summary>A plan and the ports its member indexes point at, published together.</summary>
     private sealed record Lanes(DataPlan Plan, MemberPort[] Ports);
 
-    public BondDataPlane(TapDevice tap)
+    public UserDataPath(TapDevice tap)
     {
         _tap = tap;
         _thread = new Thread(Run) { Name = $"netbond/{tap.Name}", IsBackground = true };
         _thread.Start();
     }
 
-    public long TapReadPackets;
-    public long TapReadBytes;
-    public long TapWritePackets;
-    public long TapWriteBytes;
-    public long TapWriteErrors;
-    public long TxNoMember;
+    private long _tapReadPackets;
+    private long _tapReadBytes;
+    private long _tapWritePackets;
+    private long _tapWriteBytes;
+    private long _tapWriteErrors;
+    private long _txNoMember;
 
-    public void Publish(DataPlan plan, IReadOnlyDictionary<Member, MemberPort> ports)
+    public string Name => "user";
+
+    public ControlFrameQueue ControlFrames { get; } = new();
+
+    public IReadOnlyList<KeyValuePair<string, string>> Features =>
+    [
+        KeyValuePair.Create("tap_offloads", _tap.UdpSegmentationOffload ? "csum tso4 tso6 tso_ecn uso4 uso6" : "csum tso4 tso6 tso_ecn"),
+        KeyValuePair.Create("packet_vnet_hdr", "yes"),
+        KeyValuePair.Create("packet_ignore_outgoing", _ports.Values.All(p => p.Socket.IgnoresOutgoing) ? "yes" : "no"),
+        KeyValuePair.Create("ingress_drop", "cls_bpf direct-action"),
+    ];
+
+    /// <summary>Publishes the plan with the ports its member indexes point at; a member not attached yet is left out of it.</summary>
+    public void Publish(DataPlan plan)
     {
         MemberPort[] lanePorts = new MemberPort[plan.Members.Length];
         for (int i = 0; i < lanePorts.Length; i++)
         {
-            lanePorts[i] = ports[plan.Members[i]];
-            lanePorts[i].Delivers = plan.Delivers[i];
+            lanePorts[i] = _ports[plan.Members[i]];
         }
         _lanes = new Lanes(plan, lanePorts);
     }
 
-    public void StartReceiving(MemberPort port)
+    public void Attach(Member member)
     {
+        PacketSocket socket = PacketSocket.Open(member.IfIndex, member.Name);
+        MemberPort port = new(member, socket);
+        _ports.Add(member, port);
         _receivers = [.. _receivers, port];
         Wake();
     }
+
+    public void Detach(Member member)
+    {
+        if (_ports.Remove(member, out MemberPort? port))
+        {
+            StopReceiving(port);
+            port.Dispose();
+        }
+    }
+
+    public bool SendControlFrame(Member member, ReadOnlySpan<byte> frame) =>
+        _ports.TryGetValue(member, out MemberPort? port) && port.SendControlFrame(frame);
+
+    public (PortCounters Bond, IReadOnlyDictionary<Member, PortCounters> Members) Counters() =>
+        (new PortCounters(_tapWritePackets, _tapWriteBytes, _tapWriteErrors, 0, _tapReadPackets, _tapReadBytes, 0, _txNoMember),
+         _ports.ToDictionary(p => p.Key, p => p.Value.Counters.Snapshot()));
 
     /// <summary>
     /// Takes a member off the receive list and returns once the data-plane thread can no longer touch its
     /// socket, so the caller may dispose the port: a pass that may hold the old list has finished once the
     /// pass counter moves past the value read after publishing.
     /// </summary>
-    public void StopReceiving(MemberPort port)
+    private void StopReceiving(MemberPort port)
     {
-        port.Delivers = false;
         _receivers = Array.FindAll(_receivers, p => p != port);
         long seen = Interlocked.Read(ref _passes);
         Wake();
@@ -180,8 +211,8 @@ public sealed unsafe class BondDataPlane : IDisposable
             {
                 continue;
             }
-            TapReadPackets++;
-            TapReadBytes += n - VnetHeader;
+            _tapReadPackets++;
+            _tapReadBytes += n - VnetHeader;
             int target = TxPolicy.Select(lanes.Plan, new ReadOnlySpan<byte>(buffer + VnetHeader, (int)n - VnetHeader), ref state);
             if (target >= 0 || target == TxPolicy.AllMembers)
             {
@@ -189,7 +220,7 @@ public sealed unsafe class BondDataPlane : IDisposable
             }
             else
             {
-                TxNoMember++;
+                _txNoMember++;
             }
         }
         bool[] can = lanes.Plan.CanTransmit;
@@ -238,6 +269,7 @@ public sealed unsafe class BondDataPlane : IDisposable
                 done++;
                 continue;
             }
+            c.LastTxMs = Environment.TickCount64;
             for (int i = done; i < done + sent; i++)
             {
                 c.TxPackets++;
@@ -266,6 +298,13 @@ public sealed unsafe class BondDataPlane : IDisposable
             }
             return errno != LibC.EAGAIN;
         }
+        if (count == 0)
+        {
+            return false;
+        }
+        port.Counters.LastRxMs = Environment.TickCount64;
+        Lanes lanes = _lanes;
+        int index = Array.IndexOf(lanes.Ports, port);
         bool filterOutgoing = !port.Socket.IgnoresOutgoing;
         for (int i = 0; i < count; i++)
         {
@@ -273,13 +312,17 @@ public sealed unsafe class BondDataPlane : IDisposable
             {
                 continue;
             }
-            Deliver(port, &rx.Messages[i].Header, rx.Buffer(i), (nint)rx.Messages[i].Length);
+            Deliver(port, lanes.Plan, index, &rx.Messages[i].Header, rx.Buffer(i), (nint)rx.Messages[i].Length);
         }
-        return count > 0;
+        return true;
     }
 
-    /// <summary>One received frame in <paramref name="buffer"/> (4 spare bytes, then [vnet hdr][frame]) to the TAP, if the bond takes it.</summary>
-    private void Deliver(MemberPort port, LibC.MsgHdr* msg, byte* buffer, nint n)
+    /// <summary>
+    /// One received frame in <paramref name="buffer"/> (4 spare bytes, then [vnet hdr][frame]), classified once
+    /// by Core: to the TAP, to the control plane's queue, both, or dropped. Member <paramref name="index"/> is
+    /// the port's place in <paramref name="plan"/>, -1 for a port the plan does not know yet.
+    /// </summary>
+    private void Deliver(MemberPort port, DataPlan plan, int index, LibC.MsgHdr* msg, byte* buffer, nint n)
     {
         MemberCounters c = port.Counters;
         if ((msg->Flags & LibC.MSG_TRUNC) != 0 || n <= VnetHeader)
@@ -288,9 +331,17 @@ public sealed unsafe class BondDataPlane : IDisposable
             return;
         }
         ReadOnlySpan<byte> frame = new(buffer + VlanTag + VnetHeader, (int)n - VnetHeader);
-        if (!port.Delivers || frame.Length < 14)
+        RxVerdict verdict = ReceiveClassifier.Classify(plan, index, frame);
+        if ((verdict & RxVerdict.ToControl) != 0)
         {
-            c.RxDropped++;
+            ControlFrames.TryEnqueue(port.Member, frame);
+        }
+        if ((verdict & RxVerdict.Deliver) == 0)
+        {
+            if (verdict == RxVerdict.Drop)
+            {
+                c.RxDropped++;
+            }
             return;
         }
         byte* start = buffer + VlanTag;
@@ -304,12 +355,12 @@ public sealed unsafe class BondDataPlane : IDisposable
         c.RxBytes += length - VnetHeader;
         if (LibC.Write(_tap.Handle, start, length) == length)
         {
-            TapWritePackets++;
-            TapWriteBytes += length - VnetHeader;
+            _tapWritePackets++;
+            _tapWriteBytes += length - VnetHeader;
         }
         else
         {
-            TapWriteErrors++;
+            _tapWriteErrors++;
         }
     }
 
@@ -356,6 +407,11 @@ public sealed unsafe class BondDataPlane : IDisposable
         Wake();
         _thread.Join();
         _receivers = [];
+        foreach (MemberPort port in _ports.Values)
+        {
+            port.Dispose();
+        }
+        _ports.Clear();
         _wake.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 namespace NetBond.Core;
 
-// The MII link monitor: bond_miimon_inspect() and bond_miimon_commit(), one call per miimon tick.
+// The MII link monitor: bond_miimon_inspect() and bond_miimon_commit(), one call per miimon tick, on the
+// carriers the host pushed in (OnCarrier) before the tick.
 public sealed partial class Bond
 {
     private void MiiMonitor()
@@ -12,17 +13,20 @@ public sealed partial class Bond
             _sendPeerNotif--;
         }
 
-        // With no usable member the first link to come up is taken at once (bonding.rst §13.1).
-        bool ignoreUpdelay = Options.Mode == BondMode.ActiveBackup
-            ? Active == null
-            : !_members.Exists(m => m.CanTransmit);
+        // With no usable member the first link to come up is taken at once: in active-backup when there is
+        // no active member, in the modes with a usable-slaves array (xor here) when it is empty. balance-rr
+        // and broadcast keep no such array, so they always wait out updelay.
+        bool ignoreUpdelay = Options.Mode switch
+        {
+            BondMode.ActiveBackup => Active == null,
+            BondMode.BalanceXor or BondMode.Ieee8023ad or BondMode.BalanceTlb or BondMode.BalanceAlb => !_members.Exists(m => m.CanTransmit),
+            _ => false,
+        };
         bool changed = false;
         bool reselect = false;
         foreach (Member m in _members)
         {
-            bool carrier = _host.ReadCarrier(m);
-            changed |= carrier != m.Carrier;
-            m.Carrier = carrier;
+            bool carrier = m.Carrier;
             switch (m.Link)
             {
                 case LinkState.Up:
@@ -32,16 +36,19 @@ public sealed partial class Bond
                     }
                     m.Link = LinkState.Fail;
                     m.Delay = Options.DowndelayTicks;
+                    changed = true;
                     if (m.Delay > 0)
                     {
-                        _host.Log($"{Name}: link status down for {(m.IsActive ? "active " : "")}interface {m.Name}, disabling it in {Ms(m.Delay)} ms");
+                        string role = Options.Mode == BondMode.ActiveBackup ? m.IsActive ? "active " : "backup " : "";
+                        _host.Log($"{Name}: link status down for {role}interface {m.Name}, disabling it in {Ms(m.Delay)} ms");
                     }
                     goto case LinkState.Fail;
                 case LinkState.Fail:
                     if (carrier)
                     {
-                        m.Link = LinkState.Up;
                         _host.Log($"{Name}: link status up again after {Ms(Options.DowndelayTicks - m.Delay)} ms for interface {m.Name}");
+                        reselect |= CommitUp(m);
+                        changed = true;
                         break;
                     }
                     if (m.Delay <= 0)
@@ -59,16 +66,19 @@ public sealed partial class Bond
                     }
                     m.Link = LinkState.Back;
                     m.Delay = Options.UpdelayTicks;
+                    changed = true;
                     if (m.Delay > 0)
                     {
-                        _host.Log($"{Name}: link status up for interface {m.Name}, enabling it in {Ms(m.Delay)} ms");
+                        _host.Log($"{Name}: link status up for interface {m.Name}, enabling it in {(ignoreUpdelay ? "0" : Ms(m.Delay))} ms");
                     }
                     goto case LinkState.Back;
                 case LinkState.Back:
                     if (!carrier)
                     {
-                        m.Link = LinkState.Down;
+                        // Proposed down and committed as any fall to down: it counts as a link failure.
                         _host.Log($"{Name}: link status down again after {Ms(Options.UpdelayTicks - m.Delay)} ms for interface {m.Name}");
+                        reselect |= CommitDown(m);
+                        changed = true;
                         break;
                     }
                     if (ignoreUpdelay)

@@ -51,7 +51,8 @@ public static class TxPolicy
         {
             0 => NextRandom(ref state.Random),
             1 => ++state.Counter,
-            int n => state.Counter++ / (uint)n,
+            // bond_rr_gen_slave_id(): the per-CPU counter is pre-incremented for every packets_per_slave.
+            int n => ++state.Counter / (uint)n,
         };
         return FirstCanTransmit(plan, (int)(id % (uint)count));
     }

@@ -44,5 +44,8 @@ public sealed class Member
     /// <summary>Per-member priority for active selection; higher wins, primary overrides it.</summary>
     public int Prio { get; set; }
 
+    /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
+    public long LastControlRxMs { get; internal set; }
+
     public bool CanTransmit => Link == LinkState.Up && IsActive && Carrier;
 }

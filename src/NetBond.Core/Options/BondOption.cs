@@ -1,0 +1,49 @@
+namespace NetBond.Core;
+
+/// <summary>
+/// Every option of a bond, declared in the order bond_changelink() applies its netlink attributes: several
+/// options in one request apply in this order whatever order they were written in. NetBond's module-level
+/// ones come last.
+/// </summary>
+public enum BondOption
+{
+    Mode,
+    ActiveSlave,
+    Miimon,
+    Updelay,
+    Downdelay,
+    PeerNotifDelay,
+    UseCarrier,
+    ArpInterval,
+    ArpIpTarget,
+    NsIp6Target,
+    ArpValidate,
+    ArpAllTargets,
+    Primary,
+    PrimaryReselect,
+    FailOverMac,
+    XmitHashPolicy,
+    ResendIgmp,
+    NumGratArp,
+    NumUnsolNa,
+    AllSlavesActive,
+    MinLinks,
+    LpInterval,
+    PacketsPerSlave,
+    LacpActive,
+    LacpRate,
+    AdSelect,
+    AdActorSysPrio,
+    AdUserPortKey,
+    AdActorSystem,
+    TlbDynamicLb,
+    ArpMissedMax,
+    CoupledControl,
+    BroadcastNeighbor,
+    LacpStrict,
+    TxQueues,
+    MaxBonds,
+}
+
+/// <summary>One option=value as the user wrote it, the name resolved to its option once, at the boundary.</summary>
+public readonly record struct OptionAssignment(BondOption Option, string Value);

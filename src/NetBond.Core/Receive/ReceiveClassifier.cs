@@ -1,0 +1,77 @@
+using System.Buffers.Binary;
+
+namespace NetBond.Core;
+
+/// <summary>What happens to a frame received on a member; a frame may feed the bond and the control plane both.</summary>
+[Flags]
+public enum RxVerdict : byte
+{
+    Drop = 0,
+    /// <summary>Written to the bond device, as the kernel's RX_HANDLER_ANOTHER with skb->dev = bond.</summary>
+    Deliver = 1,
+    /// <summary>Copied to the control plane (LACPDU, ARP/NS for the monitors, ALB learning).</summary>
+    ToControl = 2,
+}
+
+/// <summary>Frame kinds the control plane may ask for (<see cref="DataPlan.Control"/>).</summary>
+[Flags]
+public enum ControlFrameKinds
+{
+    None = 0,
+    /// <summary>Slow protocols, ethertype 0x8809: LACPDUs and Marker PDUs.</summary>
+    SlowProtocols = 1,
+    Arp = 2,
+    /// <summary>ICMPv6 neighbour solicitations and advertisements.</summary>
+    NeighborDiscovery = 4,
+}
+
+/// <summary>
+/// bond_handle_frame(): each frame received on a member is classified once, on the data path, without
+/// allocation. First the control plane's probe (recv_probe) sees the frames it asked for; then an inactive
+/// member's frames stay off the bond (exact match only) unless all_slaves_active.
+/// </summary>
+public static class ReceiveClassifier
+{
+    private const int EthHeader = 14;
+    private const ushort EthPArp = 0x0806;
+    private const ushort EthPIpv6 = 0x86DD;
+    private const ushort EthPSlow = 0x8809;
+    private const byte IpProtoIcmpv6 = 58;
+
+    public static RxVerdict Classify(DataPlan plan, int memberIndex, ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < EthHeader || (uint)memberIndex >= (uint)plan.Delivers.Length)
+        {
+            return RxVerdict.Drop;
+        }
+        ControlFrameKinds kind = KindOf(frame);
+        RxVerdict verdict = (kind & plan.Control) != 0 ? RxVerdict.ToControl : RxVerdict.Drop;
+        // A slow-protocols frame the control plane takes is consumed (bond_3ad_lacpdu_recv returns RX_HANDLER_CONSUMED).
+        if (kind == ControlFrameKinds.SlowProtocols && verdict == RxVerdict.ToControl)
+        {
+            return verdict;
+        }
+        return plan.Delivers[memberIndex] ? verdict | RxVerdict.Deliver : verdict;
+    }
+
+    private static ControlFrameKinds KindOf(ReadOnlySpan<byte> frame)
+    {
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
+        switch (type)
+        {
+            case EthPSlow:
+                return ControlFrameKinds.SlowProtocols;
+            case EthPArp:
+                return ControlFrameKinds.Arp;
+            case EthPIpv6:
+                // The fixed header's next header must be ICMPv6, type 135 (NS) or 136 (NA), as bond_na_rcv checks.
+                if (frame.Length >= EthHeader + 41 && frame[EthHeader + 6] == IpProtoIcmpv6 && frame[EthHeader + 40] is 135 or 136)
+                {
+                    return ControlFrameKinds.NeighborDiscovery;
+                }
+                return ControlFrameKinds.None;
+            default:
+                return ControlFrameKinds.None;
+        }
+    }
+}

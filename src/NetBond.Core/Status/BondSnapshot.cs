@@ -1,0 +1,40 @@
+namespace NetBond.Core;
+
+/// <summary>One member as a status shows it.</summary>
+public sealed record MemberSnapshot(
+    string Name,
+    int IfIndex,
+    LinkState Link,
+    bool IsActive,
+    int Speed,
+    int Duplex,
+    int LinkFailureCount,
+    MacAddress PermanentMac,
+    MacAddress CurrentMac,
+    int QueueId,
+    int Prio,
+    PortCounters Counters);
+
+/// <summary>
+/// A bond as it stood at one moment, taken on the control thread: the status text, JSON and `show` render
+/// from this, never from the live bond or the data path's fields, so any data path can stand behind them.
+/// </summary>
+public sealed record BondSnapshot(
+    string Name,
+    BondOptions Options,
+    bool Carrier,
+    MacAddress Mac,
+    string? Active,
+    string? Primary,
+    IReadOnlyList<MemberSnapshot> Members,
+    PortCounters Counters,
+    long ControlFrames,
+    long ControlFramesDropped)
+{
+    /// <summary>Takes the bond's state; <paramref name="counters"/> gives each member's counters from the data path.</summary>
+    public static BondSnapshot Of(Bond bond, PortCounters bondCounters, Func<Member, PortCounters> counters, long controlDropped) =>
+        new(bond.Name, bond.Options.Clone(), bond.Carrier, bond.Mac, bond.Active?.Name, bond.PrimaryMember?.Name,
+            [.. bond.Members.Select(m => new MemberSnapshot(m.Name, m.IfIndex, m.Link, m.IsActive, m.Speed, m.Duplex,
+                m.LinkFailureCount, m.PermanentMac, m.CurrentMac, m.QueueId, m.Prio, counters(m)))],
+            bondCounters, bond.ControlFrames, controlDropped);
+}
