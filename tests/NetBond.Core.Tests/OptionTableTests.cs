@@ -167,3 +167,89 @@ public class OptionTableTests
         Assert.Contains("module parameter", bond.SetOptions(TestBonds.Parse("max_bonds=4"), []));
     }
 }
+
+public class OptionValueTableTests
+{
+    private static (BondOptions? Options, string? Error) Apply(string text, bool oneRequest = true, BondOptions? start = null)
+    {
+        BondOptions? o = OptionTable.Apply(start ?? new BondOptions(), TestBonds.Parse(text), new OptionContext(false, false, oneRequest), [], out string? error);
+        return (o, error);
+    }
+
+    [Theory]
+    [InlineData("miimon=off", "miimon", "0")]
+    [InlineData("miimon=maxval", "miimon", "2147483647")]
+    [InlineData("num_grat_arp=maxval", "num_grat_arp", "255")]
+    [InlineData("num_unsol_na=off", "num_unsol_na", "0")]
+    [InlineData("resend_igmp=default", "resend_igmp", "1")]
+    [InlineData("mode=default", "mode", "balance-rr")]
+    [InlineData("lp_interval=minval", "lp_interval", "1")]
+    [InlineData("all_slaves_active=on", "all_slaves_active", "1")]
+    [InlineData("packets_per_slave=maxval", "packets_per_slave", "65535")]
+    public void Value_names_come_from_the_kernels_tables(string text, string option, string shown) =>
+        Assert.Equal(shown, OptionTable.Show(Apply(text).Options!, option));
+
+    [Fact]
+    public void Blanks_around_a_number_and_words_after_a_name_are_ignored_as_sscanf_ignores_them()
+    {
+        List<string> warnings = [];
+        BondOptions o = OptionTable.Apply(new BondOptions(),
+            [OptionTable.Assign("miimon", " 100 \n"), OptionTable.Assign("xmit_hash_policy", "layer3+4 trailing")], new OptionContext(false, false), warnings, out _)!;
+        Assert.Equal(100, o.Miimon);
+        Assert.Equal(XmitHashPolicy.Layer34, o.XmitHashPolicy);
+    }
+
+    [Theory]
+    [InlineData("peer_notif_delay=default")]
+    [InlineData("miimon=default9")]
+    [InlineData("lp_interval=0")]
+    [InlineData("arp_missed_max=0")]
+    [InlineData("miimon=")]
+    [InlineData("miimon=99999999999999999999")]
+    [InlineData("xmit_hash_policy=LAYER2")]
+    public void Values_the_tables_do_not_have_are_refused(string text) =>
+        Assert.Contains("invalid value", Apply(text).Error);
+
+    [Fact]
+    public void The_range_is_named_as_the_kernel_logs_it()
+    {
+        Assert.Equal("option num_grat_arp: invalid value (300); allowed values 0 - 255", Apply("num_grat_arp=300").Error);
+        Assert.Equal("option lp_interval: invalid value (0); allowed values 1 - 2147483647", Apply("lp_interval=0").Error);
+    }
+
+    [Fact]
+    public void The_mode_dependency_is_checked_before_the_value()
+    {
+        Assert.Equal("option packets_per_slave: mode dependency failed, not supported in mode active-backup(1)",
+            Apply("mode=1 packets_per_slave=nonsense").Error);
+        Assert.Equal("option fail_over_mac: unable to set because the bond device has slaves",
+            OptionTable.Apply(new BondOptions(), TestBonds.Parse("fail_over_mac=bogus"), new OptionContext(true, false), [], out string? error) == null ? error : null);
+    }
+
+    [Fact]
+    public void Miimon_with_arp_interval_in_one_request_is_refused_but_later_wins_one_write_at_a_time()
+    {
+        Assert.Equal("option arp_interval: ARP monitoring cannot be used with MII monitoring", Apply("arp_interval=200 miimon=100").Error);
+        Assert.Equal("option arp_validate: ARP validating cannot be used with MII monitoring", Apply("miimon=100 arp_validate=active").Error);
+        Assert.NotNull(Apply("miimon=0 arp_interval=200").Options);
+        BondOptions o = Apply("miimon=100 arp_interval=200", oneRequest: false).Options!;
+        Assert.Equal((0, 200), (o.Miimon, o.ArpInterval));
+    }
+
+    [Fact]
+    public void Arp_and_ns_targets_are_not_mode_restricted_and_the_actor_system_must_be_valid()
+    {
+        Assert.NotNull(Apply("mode=1 ns_ip6_target=2001:db8::1 arp_ip_target=198.18.0.1").Options);
+        Assert.Contains("NS target 2001:db8::1 is already present", Apply("ns_ip6_target=2001:db8::1,2001:db8::1").Error);
+    }
+
+    [Fact]
+    public void Every_option_id_is_at_its_place_in_the_table()
+    {
+        foreach (BondOption option in Enum.GetValues<BondOption>())
+        {
+            Assert.True(OptionTable.TryFind(OptionTable.NameOf(option), out BondOption found));
+            Assert.Equal(option, found);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+/// <summary>Places where bond_main.c / bond_options.c behave in a way a careful user would check, one test each.</summary>
+public class KernelFidelityTests
+{
+    private static void Fail(VirtualHost host, Bond bond, string member)
+    {
+        host.SetCarrier(member, false);
+        host.Run(bond, 200);
+    }
+
+    [Fact]
+    public void Setting_primary_to_its_current_value_forces_the_primary_active_again()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 primary=eth0 primary_reselect=failure", "eth0", "eth1");
+        Assert.Null(bond.ForceActive("eth1"));
+        Assert.Equal("eth1", bond.Active!.Name);
+        Assert.Null(bond.SetOptions(TestBonds.Parse("primary=eth0"), []));
+        Assert.Equal("eth0", bond.Active!.Name);
+    }
+
+    [Fact]
+    public void A_primary_name_longer_than_ifnamsiz_is_cut_not_refused()
+    {
+        (Bond bond, _) = TestBonds.Make("mode=1 miimon=100", "eth0");
+        Assert.Null(bond.SetOptions(TestBonds.Parse("primary=abcdefghijklmnopqrst"), []));
+        Assert.Equal("abcdefghijklmno", bond.Options.Primary);
+    }
+
+    [Fact]
+    public void Better_treats_an_unknown_speed_as_the_largest_u32()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 primary=eth1 primary_reselect=better", "eth0", "eth1");
+        bond.Find("eth0")!.Speed = 100000;
+        bond.Find("eth1")!.Speed = -1;
+        Fail(host, bond, "eth1");
+        Assert.Equal("eth0", bond.Active!.Name);
+        host.SetCarrier("eth1", true);
+        host.Run(bond, 200);
+        Assert.Equal("eth1", bond.Active!.Name);
+    }
+
+    [Fact]
+    public void Follow_after_a_time_without_an_active_member_swaps_with_the_holder_of_the_bond_mac()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 fail_over_mac=follow", "eth0", "eth1");
+        MacAddress bondMac = bond.Mac;
+        Fail(host, bond, "eth0");
+        Fail(host, bond, "eth1");
+        Assert.Null(bond.Active);
+        Assert.Equal(bondMac, bond.Find("eth1")!.CurrentMac);
+        MacAddress eth0Mac = bond.Find("eth0")!.CurrentMac;
+        host.SetCarrier("eth0", true);
+        host.Run(bond, 200);
+        Assert.Equal("eth0", bond.Active!.Name);
+        Assert.Equal(bondMac, bond.Find("eth0")!.CurrentMac);
+        Assert.Equal(eth0Mac, bond.Find("eth1")!.CurrentMac);
+        Assert.Single(bond.Members, m => m.CurrentMac == bondMac);
+    }
+
+    [Fact]
+    public void Follow_gives_a_member_enslaved_with_the_bonds_mac_a_random_one()
+    {
+        VirtualHost host = new();
+        Bond bond = new("bond0", new BondOptions(), default, host, new Random(1));
+        Assert.Null(bond.SetOptions(TestBonds.Parse("mode=1 miimon=100 fail_over_mac=follow"), []));
+        MacAddress mac = new(0x020000000001);
+        bond.Enslave(new Member("eth0", 11, mac), carrier: true);
+        bond.Enslave(new Member("eth1", 12, mac), carrier: true);
+        Assert.Equal(mac, bond.Find("eth0")!.CurrentMac);
+        Assert.NotEqual(mac, bond.Find("eth1")!.CurrentMac);
+        Assert.False(bond.Find("eth1")!.CurrentMac.IsMulticast);
+    }
+
+    [Fact]
+    public void Setting_the_bond_mac_with_fail_over_mac_changes_nothing()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 fail_over_mac=active", "eth0", "eth1");
+        MacAddress before = bond.Mac;
+        Assert.False(bond.OnBondMacSet(new MacAddress(0x02AABBCCDDEE)));
+        Assert.Equal(before, bond.Mac);
+        (Bond plain, _) = TestBonds.Make("mode=1 miimon=100", "eth0", "eth1");
+        Assert.True(plain.OnBondMacSet(new MacAddress(0x02AABBCCDDEE)));
+        Assert.All(plain.Members, m => Assert.Equal(new MacAddress(0x02AABBCCDDEE), m.CurrentMac));
+    }
+
+    [Fact]
+    public void Active_slave_is_judged_in_netlink_order_after_mode()
+    {
+        (Bond bond, _) = TestBonds.Make("mode=1 miimon=100", "eth0", "eth1");
+        Assert.Null(bond.SetOptions(TestBonds.Parse("miimon=200 active_slave=eth1"), []));
+        Assert.Equal("eth1", bond.Active!.Name);
+        Assert.Contains("eth9 is not enslaved", bond.SetOptions(TestBonds.Parse("miimon=300 active_slave=eth9"), []));
+        Assert.Equal(200, bond.Options.Miimon);
+    }
+}

@@ -1,0 +1,115 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+public class ReceiveClassifierTests
+{
+    private static byte[] Frame(ushort type, int length = 60)
+    {
+        byte[] f = new byte[length];
+        f[12] = (byte)(type >> 8);
+        f[13] = (byte)type;
+        return f;
+    }
+
+    private static byte[] NeighborAdvertisement()
+    {
+        byte[] f = Frame(0x86DD, 86);
+        f[14 + 6] = 58;
+        f[14 + 40] = 136;
+        return f;
+    }
+
+    [Fact]
+    public void Arp_monitoring_copies_arp_and_neighbour_discovery_to_the_control_plane_from_every_member()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 arp_interval=100 arp_ip_target=198.18.0.1", "eth0", "eth1");
+        DataPlan plan = host.Plan!;
+        int active = plan.ActiveIndex;
+        int backup = 1 - active;
+        Assert.Equal(RxVerdict.Deliver | RxVerdict.ToControl, ReceiveClassifier.Classify(plan, active, Frame(0x0806)));
+        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, backup, Frame(0x0806)));
+        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, backup, NeighborAdvertisement()));
+        Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(plan, active, Frame(0x0800)));
+        Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(plan, backup, Frame(0x0800)));
+    }
+
+    [Fact]
+    public void Without_a_monitor_that_asks_nothing_goes_to_the_control_plane()
+    {
+        (_, VirtualHost host) = TestBonds.Make("mode=0 miimon=100", "eth0", "eth1");
+        Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(host.Plan!, 1, Frame(0x0806)));
+        Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(host.Plan!, 1, Frame(0x8809)));
+    }
+
+    [Fact]
+    public void Slow_protocol_frames_asked_for_are_consumed_not_delivered()
+    {
+        Member[] members = [new("eth0", 2, new MacAddress(0x020000000001))];
+        members[0].Link = LinkState.Up;
+        members[0].Carrier = true;
+        members[0].IsActive = true;
+        DataPlan plan = new(BondMode.BalanceXor, members, 0, 1, XmitHashPolicy.Layer2, false, ControlFrameKinds.SlowProtocols);
+        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, 0, Frame(0x8809)));
+        Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(plan, 0, Frame(0x0806)));
+    }
+
+    [Fact]
+    public void Runts_and_unknown_members_are_dropped()
+    {
+        (_, VirtualHost host) = TestBonds.Make("mode=1 arp_interval=100 arp_ip_target=198.18.0.1", "eth0");
+        Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(host.Plan!, 0, new byte[13]));
+        Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(host.Plan!, -1, Frame(0x0806)));
+        Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(host.Plan!, 5, Frame(0x0806)));
+    }
+
+    [Fact]
+    public void The_control_queue_keeps_order_counts_what_it_cannot_hold_and_never_grows()
+    {
+        ControlFrameQueue q = new(capacity: 2);
+        Member eth0 = new("eth0", 2, default);
+        Assert.True(q.TryEnqueue(eth0, [1, 2, 3]));
+        Assert.True(q.TryEnqueue(eth0, [4]));
+        Assert.False(q.TryEnqueue(eth0, [5]));
+        Assert.False(q.TryEnqueue(eth0, new byte[ControlFrameQueue.SlotSize + 1]));
+        Assert.Equal(2, q.Dropped);
+        byte[] buffer = new byte[ControlFrameQueue.SlotSize];
+        Assert.Equal(3, q.TryDequeue(buffer, out Member? sender));
+        Assert.Same(eth0, sender);
+        Assert.Equal([1, 2, 3], buffer[..3]);
+        Assert.True(q.TryEnqueue(eth0, [6, 7]));
+        Assert.Equal(1, q.TryDequeue(buffer, out _));
+        Assert.Equal(4, buffer[0]);
+        Assert.Equal(2, q.TryDequeue(buffer, out _));
+        Assert.Equal(-1, q.TryDequeue(buffer, out _));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            q.TryEnqueue(eth0, buffer.AsSpan(0, 60));
+            q.TryDequeue(buffer, out _);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void A_control_frame_reaches_the_bond_with_its_time()
+    {
+        (Bond bond, _) = TestBonds.Make("mode=1 miimon=100", "eth0");
+        bond.OnControlFrame(bond.Members[0], Frame(0x0806), 1234);
+        Assert.Equal(1, bond.ControlFrames);
+        Assert.Equal(1234, bond.Members[0].LastControlRxMs);
+    }
+
+    [Fact]
+    public void Timers_fire_once_when_due_and_name_the_next_due_time()
+    {
+        TimerTable t = new();
+        Assert.Equal(long.MaxValue, t.NextDue);
+        t.Arm(BondTimer.LinkMonitor, 100);
+        Assert.Equal(100, t.NextDue);
+        Assert.False(t.Fire(BondTimer.LinkMonitor, 99));
+        Assert.True(t.Fire(BondTimer.LinkMonitor, 100));
+        Assert.False(t.Fire(BondTimer.LinkMonitor, 200));
+        Assert.False(t.IsArmed(BondTimer.LinkMonitor));
+    }
+}
