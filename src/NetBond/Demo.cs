@@ -48,6 +48,8 @@ internal sealed partial class Demo : IDisposable
         try
         {
             demo.Play();
+            // A signal after the last step still means the user stopped the demo: say so by the exit code.
+            demo.ThrowIfInterrupted();
             return 0;
         }
         catch (OperationCanceledException)
