@@ -36,7 +36,8 @@ public class DemoTests
         string id = (demo.Id % 100000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(Topology.Eventually(() => Namespaces().Contains($"nbdemo-peer-{id}"), 20_000));
         Thread.Sleep(1500);
-        Process.Start("kill", $"-INT {demo.Id}")!.WaitForExit();
+        // SIGTERM, not SIGINT: a shell that starts the tests in the background has its children ignore SIGINT.
+        Process.Start("kill", $"-TERM {demo.Id}")!.WaitForExit();
         Assert.True(demo.WaitForExit(30_000));
         Assert.Equal(130, demo.ExitCode);
         Assert.DoesNotContain($"nbdemo-", Namespaces());
