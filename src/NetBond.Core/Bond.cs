@@ -80,15 +80,29 @@ public sealed partial class Bond
             }
         }
         string? activeSlave = null;
+        List<(Member Member, int QueueId)> queueIds = [];
+        List<(Member Member, int Prio)> prios = [];
         BondOptions? next = OptionTable.Apply(Options, assignments, new OptionContext(_members.Count > 0, IsUp), warnings, out string? error,
-            (_, name) =>
+            (options, option, text) =>
             {
-                activeSlave = Truncate(name.Trim());
-                return CheckActiveSlave(activeSlave);
+                switch (option)
+                {
+                    case BondOption.ActiveSlave:
+                        activeSlave = Truncate(text.Trim());
+                        return CheckActiveSlave(activeSlave);
+                    case BondOption.QueueId:
+                        return ParseQueueId(text, options, queueIds);
+                    default:
+                        return ParsePrio(text, prios);
+                }
             });
         if (next == null)
         {
             return error;
+        }
+        foreach ((Member m, int queueId) in queueIds)
+        {
+            m.QueueId = queueId;
         }
         BondOptions old = Options;
         Options = next;
@@ -100,6 +114,10 @@ public sealed partial class Bond
         {
             ChangeActiveSlave(activeSlave);
         }
+        foreach ((Member m, int prio) in prios)
+        {
+            SetPrio(m, prio);
+        }
         if (assignments.Any(a => a.Option == BondOption.Primary))
         {
             SetPrimary(next.Primary);
@@ -110,6 +128,24 @@ public sealed partial class Bond
         }
         Publish();
         return null;
+    }
+
+    /// <summary>
+    /// `ip link set IFACE type bond_slave queue_id N prio N`: the per-member options, set on the member,
+    /// queue_id then prio as bond_slave_changelink() applies them.
+    /// </summary>
+    public string? SetMemberOptions(Member member, IReadOnlyList<OptionAssignment> assignments, List<string> warnings)
+    {
+        List<OptionAssignment> asBond = [];
+        foreach (OptionAssignment a in assignments)
+        {
+            if (a.Option is not (BondOption.QueueId or BondOption.Prio))
+            {
+                return $"option {OptionTable.NameOf(a.Option)}: an option of the bond, not of a member (a member takes queue_id and prio)";
+            }
+            asBond.Add(a with { Value = $"{member.Name}:{a.Value.Trim()}" });
+        }
+        return SetOptions(asBond, warnings);
     }
 
     /// <summary>Why <paramref name="name"/> cannot join this bond as far as the bond itself knows, or null.</summary>
@@ -306,6 +342,55 @@ public sealed partial class Bond
         }
         ChangeActive(target);
         UpdateCarrier();
+    }
+
+    /// <summary>
+    /// bond_option_queue_id_set(): "IFACE:ID", ID at most tx_queues (the kernel's bound, one past the last
+    /// queue), unique among the members except 0; every refusal is the kernel's one EPERM.
+    /// </summary>
+    private string? ParseQueueId(string text, BondOptions options, List<(Member, int)> changes)
+    {
+        const string Invalid = "invalid input for queue_id set";
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !ushort.TryParse(text[(colon + 1)..].Trim(), out ushort queueId) || queueId > options.TxQueues)
+        {
+            return Invalid;
+        }
+        Member? member = Find(text[..colon].Trim());
+        if (member == null || (queueId != 0 && _members.Exists(m => m != member && m.QueueId == queueId)))
+        {
+            return Invalid;
+        }
+        changes.Add((member, queueId));
+        return null;
+    }
+
+    private string? ParsePrio(string text, List<(Member, int)> changes)
+    {
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..].Trim(), out int prio))
+        {
+            return $"invalid value ({text}): IFACE:PRIO, PRIO a 32-bit signed number";
+        }
+        Member? member = Find(text[..colon].Trim());
+        if (member == null)
+        {
+            return $"{Name}: {text[..colon].Trim()} is not enslaved";
+        }
+        changes.Add((member, prio));
+        return null;
+    }
+
+    /// <summary>bond_option_prio_set(): the new prio takes part in reselection at once, unless a primary decides it.</summary>
+    private void SetPrio(Member member, int prio)
+    {
+        member.Prio = prio;
+        if (_primary != null)
+        {
+            _host.Log($"{Name}: {member.Name}: prio updated, but will not affect failover re-selection as primary slave have been set");
+            return;
+        }
+        SelectActive();
     }
 
     /// <summary>bond_option_primary_set(): a named member becomes primary and is forced active, even when it already was primary.</summary>

@@ -47,9 +47,9 @@ internal sealed class BondRegistry : IDisposable
         {
             return r.Fail($"option {OptionTable.NameOf(module.Option)}: a module parameter, not an option of one bond");
         }
-        if (options.Any(o => o.Option == BondOption.ActiveSlave))
+        if (options.FirstOrDefault(o => OptionTable.IsState(o.Option)) is { Value: not null } state)
         {
-            return r.Fail($"{name}: option active_slave: the bond has no members yet");
+            return r.Fail($"{name}: option {OptionTable.NameOf(state.Option)}: the bond has no members yet");
         }
         List<string> warnings = [];
         BondOptions? parsed = OptionTable.Apply(new BondOptions(), options, new OptionContext(false, false, oneRequest), warnings, out string? error);
@@ -154,8 +154,16 @@ internal sealed class BondRegistry : IDisposable
         return r;
     }
 
+    /// <summary>`set BOND opt=value...`, or `set IFACE queue_id=N prio=N` on a member (the `ip link set IFACE type bond_slave` form).</summary>
     public CommandResult Set(string name, IReadOnlyList<OptionAssignment> options, CommandResult r)
     {
+        if (!_bonds.ContainsKey(name) && _bonds.Values.FirstOrDefault(b => b.Bond.Find(name) != null) is { } owner)
+        {
+            List<string> memberWarnings = [];
+            string? memberError = owner.Bond.SetMemberOptions(owner.Bond.Find(name)!, options, memberWarnings);
+            memberWarnings.ForEach(w => r.Warn($"{owner.Bond.Name}: {w}"));
+            return memberError == null ? r : FailFor(owner.Bond.Name, memberError, r);
+        }
         if (!TryGet(name, r, out BondRuntime? bond))
         {
             return r;

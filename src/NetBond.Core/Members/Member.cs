@@ -39,10 +39,10 @@ public sealed class Member
     /// <summary>0 half, 1 full, -1 unknown.</summary>
     public int Duplex { get; set; } = -1;
 
-    public int QueueId { get; set; }
+    public int QueueId { get; internal set; }
 
     /// <summary>Per-member priority for active selection; higher wins, primary overrides it.</summary>
-    public int Prio { get; set; }
+    public int Prio { get; internal set; }
 
     /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
     public long LastControlRxMs { get; internal set; }

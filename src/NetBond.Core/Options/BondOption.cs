@@ -41,6 +41,10 @@ public enum BondOption
     CoupledControl,
     BroadcastNeighbor,
     LacpStrict,
+    /// <summary>Per member: "IFACE:ID" as the sysfs file takes it (BOND_OPT_QUEUE_ID).</summary>
+    QueueId,
+    /// <summary>Per member: "IFACE:PRIO" (BOND_OPT_PRIO; the kernel takes it only by netlink, on the member).</summary>
+    Prio,
     TxQueues,
     MaxBonds,
 }

@@ -18,6 +18,8 @@ internal enum OptionFlags
     CreateOnly = 8,
     /// <summary>The value is text the option reads itself (BOND_OPTFLAG_RAWVAL): names, addresses.</summary>
     Raw = 16,
+    /// <summary>Not a stored option but an act on the bond's state or a member (active_slave, queue_id, prio).</summary>
+    State = 32,
 }
 
 /// <summary>BOND_VALFLAG_*: which entry of a value table is the default, the minimum or the maximum.</summary>
@@ -101,7 +103,7 @@ public static class OptionTable
     private static readonly OptionDefinition[] s_definitions =
     [
         new(BondOption.Mode, "mode", OptionFlags.NoSlaves | OptionFlags.IfDown, s_modeTable, null, o => NameOf(BondOption.Mode, (long)o.Mode), SetMode),
-        new(BondOption.ActiveSlave, "active_slave", OptionFlags.Raw, null, s_primaryModes, _ => "", (_, _, _, _) => null),
+        new(BondOption.ActiveSlave, "active_slave", OptionFlags.Raw | OptionFlags.State, null, s_primaryModes, _ => "", (_, _, _, _) => null),
         new(BondOption.Miimon, "miimon", OptionFlags.None, s_intMaxTable, null, o => Num(o.Miimon), SetMiimon),
         new(BondOption.Updelay, "updelay", OptionFlags.None, s_intMaxTable, null, o => Num(o.UpdelayMs),
             (o, v, _, w) => SetDelay(o, v, w, "up delay", t => o.UpdelayTicks = t)),
@@ -156,14 +158,16 @@ public static class OptionTable
             o => OnOff(o.BroadcastNeighbor), (o, v, _, _) => { o.BroadcastNeighbor = v == 1; return null; }),
         new(BondOption.LacpStrict, "lacp_strict", OptionFlags.None, s_offDefaultTable, s_lacpModes,
             o => OnOff(o.LacpStrict), (o, v, _, _) => { o.LacpStrict = v == 1; return null; }),
+        new(BondOption.QueueId, "queue_id", OptionFlags.Raw | OptionFlags.State, null, null, _ => "", (_, _, _, _) => null),
+        new(BondOption.Prio, "prio", OptionFlags.Raw | OptionFlags.State, null, s_primaryModes, _ => "", (_, _, _, _) => null),
         new(BondOption.TxQueues, "tx_queues", OptionFlags.CreateOnly, s_txQueuesTable, null, o => Num(o.TxQueues), (o, v, _, _) => { o.TxQueues = (int)v; return null; }),
         new(BondOption.MaxBonds, "max_bonds", OptionFlags.ModuleOnly, s_intMaxTable, null, _ => "", (_, _, _, _) => null),
     ];
 
     private static readonly Dictionary<string, OptionDefinition> s_byName = s_definitions.ToDictionary(d => d.Name);
 
-    /// <summary>Option names in the order `status --json` and the README list them (active_slave is state, not listed).</summary>
-    public static IEnumerable<string> Names => s_definitions.Where(d => d.Id != BondOption.ActiveSlave).Select(d => d.Name);
+    /// <summary>The stored options' names, in the order `status --json` and the README list them.</summary>
+    public static IEnumerable<string> Names => s_definitions.Where(d => !d.Flags.HasFlag(OptionFlags.State)).Select(d => d.Name);
 
     /// <summary>The iproute2 spelling and the sysfs spelling name the same option.</summary>
     public static string Canonical(string name)
@@ -191,6 +195,9 @@ public static class OptionTable
 
     public static bool IsCreateOnly(BondOption option) => Definition(option).Flags.HasFlag(OptionFlags.CreateOnly);
 
+    /// <summary>active_slave, queue_id and prio act on members, so they apply once the members are there.</summary>
+    public static bool IsState(BondOption option) => Definition(option).Flags.HasFlag(OptionFlags.State);
+
     public static string Show(BondOptions options, string name) => s_byName[Canonical(name)].Show(options);
 
     /// <summary>The name of a value in an option's table, as sysfs prints it without the number.</summary>
@@ -215,10 +222,11 @@ public static class OptionTable
     /// <summary>
     /// Applies assignments to a copy of <paramref name="current"/> in the kernel's netlink order: all or nothing.
     /// Returns the new options, or null with the kernel's reason in <paramref name="error"/>.
-    /// <paramref name="checkActiveSlave"/> judges an active_slave assignment at its place in the order.
+    /// <paramref name="checkState"/> judges a state option (<see cref="IsState"/>) at its place in the order; without
+    /// one, state options are refused.
     /// </summary>
     public static BondOptions? Apply(BondOptions current, IEnumerable<OptionAssignment> assignments, OptionContext context,
-        List<string> warnings, out string? error, Func<BondOptions, string, string?>? checkActiveSlave = null)
+        List<string> warnings, out string? error, Func<BondOptions, BondOption, string, string?>? checkState = null)
     {
         BondOptions next = current.Clone();
         long requestMiimon = 0;
@@ -234,8 +242,8 @@ public static class OptionTable
             }
             if (error == null)
             {
-                string? refusal = a.Option == BondOption.ActiveSlave
-                    ? checkActiveSlave?.Invoke(next, text)
+                string? refusal = def.Flags.HasFlag(OptionFlags.State)
+                    ? checkState == null ? "applies to the members, which the bond does not have yet" : checkState(next, a.Option, text)
                     : def.Set(next, number, text, warnings);
                 error = refusal == null ? null : $"option {def.Name}: {refusal}";
             }

@@ -104,7 +104,7 @@ internal sealed class ConfigApplier
     {
         List<OptionAssignment> options = [.. b.Options
             .Select(o => OptionTable.Assign(o.Name, o.Value))
-            .Where(o => o.Option != BondOption.ActiveSlave)];
+            .Where(o => !OptionTable.IsState(o.Option))];
         CommandResult step = _registry.Add(b.Name, options, new CommandResult(), oneRequest: false);
         if (step.ExitCode != 0)
         {
@@ -134,12 +134,13 @@ internal sealed class ConfigApplier
                 return $"{b.Members[0].Where}: {step.Err.ToString().Trim()}";
             }
         }
-        if (b.Options.LastOrDefault(o => OptionTable.Assign(o.Name, o.Value).Option == BondOption.ActiveSlave) is { } active && active.Value.Length > 0)
+        // active_slave, queue_id and prio act on members, so they come once the members are in.
+        foreach (UpSetting o in b.Options.Where(o => OptionTable.IsState(OptionTable.Assign(o.Name, o.Value).Option) && o.Value.Length > 0))
         {
-            step = _registry.SetActive(b.Name, active.Value, new CommandResult());
+            step = _registry.Set(b.Name, [OptionTable.Assign(o.Name, o.Value)], new CommandResult());
             if (step.ExitCode != 0)
             {
-                return $"{active.Where}: {step.Err.ToString().Trim()}";
+                return $"{o.Where}: {step.Err.ToString().Trim()}";
             }
         }
         UpAddress? current = null;

@@ -92,7 +92,7 @@ internal sealed class NetworkConfiguration
         foreach ((OptionSetting s, OptionAssignment a) in bond.EffectiveOptions(ModuleDefaults)
             .Select(s => (s, OptionTable.Assign(s.Name, s.Value))).OrderBy(p => p.Item2.Option))
         {
-            if (a.Option == BondOption.ActiveSlave)
+            if (OptionTable.IsState(a.Option))
             {
                 continue;
             }
