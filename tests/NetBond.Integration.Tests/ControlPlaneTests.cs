@@ -1,0 +1,81 @@
+using System.Text.Json;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>What reaches the control plane and what the control plane sets: control frames, member options, MAC rules.</summary>
+public class ControlPlaneTests
+{
+    private static JsonElement BondJson(Topology t)
+    {
+        using JsonDocument doc = JsonDocument.Parse(t.NetBond("status bond0 --json").ShouldSucceed().Out);
+        return doc.RootElement.GetProperty("bonds")[0].Clone();
+    }
+
+    [IntegrationFact]
+    public void With_arp_monitoring_on_arp_frames_from_every_member_reach_the_control_plane()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond($"mode=active-backup arp_interval=1000 arp_ip_target={Topology.PeerAddress}");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(t.Ping());
+        // The peer's ARP request for the bond floods to both members: the backup's copy reaches the control
+        // plane too, though never the bond.
+        t.Sh($"ip -n {t.Peer} neigh flush all && ip -n {t.Host} neigh flush all");
+        Assert.True(t.Ping());
+        Assert.True(Topology.Eventually(() => BondJson(t).GetProperty("counters").GetProperty("control_frames").GetInt64() >= 2));
+        Assert.Equal(0, BondJson(t).GetProperty("counters").GetProperty("control_frames_dropped").GetInt64());
+        Assert.Equal("user", BondJson(t).GetProperty("features").GetProperty("datapath").GetString());
+    }
+
+    [IntegrationFact]
+    public void Without_a_monitor_nothing_is_copied_to_the_control_plane()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Sh($"ip -n {t.Peer} neigh flush all && ip -n {t.Host} neigh flush all");
+        Assert.True(t.Ping());
+        Assert.Equal(0, BondJson(t).GetProperty("counters").GetProperty("control_frames").GetInt64());
+    }
+
+    [IntegrationFact]
+    public void A_members_prio_set_on_the_member_moves_the_active_member()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.Contains("Currently Active Slave: eth0", t.Status());
+        t.NetBond("set eth1 prio=10 queue_id=2").ShouldSucceed();
+        Assert.Contains("Currently Active Slave: eth1", t.Status());
+        Assert.Contains("Slave Interface: eth1\nMII Status: up", t.Status());
+        JsonElement eth1 = BondJson(t).GetProperty("slaves")[1];
+        Assert.Equal(10, eth1.GetProperty("prio").GetInt32());
+        Assert.Equal(2, eth1.GetProperty("queue_id").GetInt32());
+        t.NetBond("set bond0 queue_id=eth0:3").ShouldSucceed();
+        Assert.Contains("Slave queue ID: 3", t.Status());
+        Assert.Contains("invalid input for queue_id set", t.NetBond("set bond0 queue_id=eth0:2").Err);
+        Assert.True(t.Ping());
+    }
+
+    [IntegrationFact]
+    public void With_fail_over_mac_setting_the_bond_address_leaves_it_as_it_was()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100 fail_over_mac=active");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        string before = t.In(t.Host, "cat /sys/class/net/bond0/address").Out.Trim();
+        t.Sh($"ip -n {t.Host} link set bond0 address 02:00:00:aa:bb:cc");
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "cat /sys/class/net/bond0/address").Out.Trim() == before));
+        Thread.Sleep(300);
+        Assert.Equal(before, t.In(t.Host, "cat /sys/class/net/bond0/address").Out.Trim());
+        Assert.True(t.Ping());
+    }
+}
