@@ -44,7 +44,14 @@ public static class XmitHash
         // bond_eth_hash: the header's type field, which for an out-of-band tag is the protocol behind it.
         uint ethHash = (uint)(frame[5] ^ frame[11] ^ proto);
         bool l34 = policy is XmitHashPolicy.Layer34 or XmitHashPolicy.Encap34;
-        if (policy == XmitHashPolicy.Layer2 || !Dissect(frame, proto, nhoff, l34, out Flow flow))
+        Flow flow = default;
+        bool dissected = policy switch
+        {
+            XmitHashPolicy.Layer2 => false,
+            XmitHashPolicy.Encap23 or XmitHashPolicy.Encap34 => FlowDissector.Dissect(frame, proto, nhoff, nhoff > EthHeader, ref flow),
+            _ => Dissect(frame, proto, nhoff, l34, out flow),
+        };
+        if (!dissected)
         {
             return ethHash;
         }
@@ -65,7 +72,7 @@ public static class XmitHash
     }
 
     /// <summary>What bond_flow_dissect() keeps of a frame: the address words, the ports word and the ICMP key.</summary>
-    private struct Flow
+    internal struct Flow
     {
         public uint Addresses;
         public uint Ports;
@@ -90,17 +97,7 @@ public static class XmitHash
         {
             return true;
         }
-        if (frame.Length >= nhoff + 8)
-        {
-            flow.IcmpType = frame[nhoff];
-            flow.IcmpCode = frame[nhoff + 1];
-            // skb_flow_get_icmp_tci: the echo id, host order, 1 standing for a zero id (0 means "no id").
-            if (flow.IcmpType is 0 or 8 or 13 or 14 or 128 or 129)
-            {
-                ushort id = BinaryPrimitives.ReadUInt16BigEndian(frame[(nhoff + 4)..]);
-                flow.IcmpId = id == 0 ? (ushort)1 : id;
-            }
-        }
+        IcmpKey(frame, nhoff, ref flow);
         bool error = ipProto == IpProtoIcmp
             ? flow.IcmpType is 3 or 4 or 5 or 11 or 12
             : flow.IcmpType < 128;
@@ -155,8 +152,21 @@ public static class XmitHash
         return true;
     }
 
+    /// <summary>skb_flow_get_icmp_tci(): type, code and the echo id (host order, 1 standing for a zero id, 0 meaning "no id").</summary>
+    internal static void IcmpKey(ReadOnlySpan<byte> frame, int thoff, ref Flow flow)
+    {
+        if (frame.Length < thoff + 8)
+        {
+            return;
+        }
+        flow.IcmpType = frame[thoff];
+        flow.IcmpCode = frame[thoff + 1];
+        ushort id = BinaryPrimitives.ReadUInt16BigEndian(frame[(thoff + 4)..]);
+        flow.IcmpId = flow.IcmpType is 0 or 8 or 13 or 14 or 128 or 129 ? id == 0 ? (ushort)1 : id : (ushort)0;
+    }
+
     /// <summary>skb_flow_get_ports(): four bytes at the protocol's offset (proto_ports_offset; AH: its SPI at 4), or 0.</summary>
-    private static uint Ports(ReadOnlySpan<byte> frame, int thoff, int protocol)
+    internal static uint Ports(ReadOnlySpan<byte> frame, int thoff, int protocol)
     {
         int offset = protocol switch
         {
@@ -168,5 +178,5 @@ public static class XmitHash
         return offset >= 0 && at >= 0 && frame.Length >= at + 4 ? Word(frame[at..]) : 0;
     }
 
-    private static uint Word(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadUInt32LittleEndian(b);
+    internal static uint Word(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadUInt32LittleEndian(b);
 }
