@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace NetBond.Core;
 
@@ -27,6 +28,7 @@ public sealed partial class Bond
     private Member? _primary;
     private bool _forcePrimary;
     private int _sendPeerNotif;
+    private IReadOnlyList<IPAddress> _addresses = [];
 
     public Bond(string name, BondOptions options, MacAddress mac, IBondHost host, Random? random = null)
     {
@@ -280,6 +282,16 @@ public sealed partial class Bond
         }
         member.Carrier = carrier;
         Publish();
+    }
+
+    /// <summary>The bond device's addresses changed (RTM_NEWADDR/RTM_DELADDR): peers are told of these on failover.</summary>
+    public void OnAddresses(IReadOnlyList<IPAddress> addresses) => _addresses = addresses;
+
+    /// <summary>When the data path last received and sent on a member (monotonic ms, 0 for never): what the link monitors judge by.</summary>
+    public void OnTraffic(Member member, long lastRxMs, long lastTxMs)
+    {
+        member.LastRxMs = lastRxMs;
+        member.LastTxMs = lastTxMs;
     }
 
     /// <summary>A control frame the data path handed over (<see cref="RxVerdict.ToControl"/>) from <paramref name="member"/>.</summary>

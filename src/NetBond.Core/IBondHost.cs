@@ -14,8 +14,8 @@ public interface IBondHost
     /// <summary>The bond's own carrier, which follows its MII status.</summary>
     void SetBondCarrier(bool up);
 
-    /// <summary>Send one round of gratuitous ARP and unsolicited NA for the bond's addresses on the member.</summary>
-    void NotifyPeers(Member member);
+    /// <summary>Sends one frame the control plane built (peer notification, and the monitors' probes) on a member.</summary>
+    void SendFrame(Member member, ReadOnlySpan<byte> frame);
 
     /// <summary>Which members transmit or deliver changed: the data plane must take the new <see cref="DataPlan"/>.</summary>
     void DataPlanChanged(DataPlan plan);

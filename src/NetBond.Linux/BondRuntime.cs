@@ -184,6 +184,8 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
         foreach (Member m in Bond.Members)
         {
+            PortCounters c = DataPath.MemberCounters(m);
+            Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs);
             Bond.OnCarrier(m, ReadCarrier(m));
         }
         Bond.Tick(nowMs);
@@ -204,8 +206,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// <summary>The state of the bond and its counters at this moment, for status, JSON and show.</summary>
     public BondSnapshot Snapshot()
     {
-        (PortCounters bond, IReadOnlyDictionary<Member, PortCounters> members) = DataPath.Counters();
-        return BondSnapshot.Of(Bond, bond, m => members.GetValueOrDefault(m), DataPath.ControlFrames.Dropped);
+        return BondSnapshot.Of(Bond, DataPath.BondCounters, DataPath.MemberCounters, DataPath.ControlFrames.Dropped);
     }
 
     private bool ReadCarrier(Member member) =>
@@ -237,13 +238,10 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     public void SetBondCarrier(bool up) => Tap.SetCarrier(up);
 
-    public void NotifyPeers(Member member)
-    {
-        foreach (IPAddress address in _rt.GetAddresses(IfIndex))
-        {
-            DataPath.SendControlFrame(member, PeerNotificationFrames.For(address, Bond.Mac));
-        }
-    }
+    public void SendFrame(Member member, ReadOnlySpan<byte> frame) => DataPath.SendControlFrame(member, frame);
+
+    /// <summary>Reads the bond device's addresses and hands them to the bond; called when an address event names it.</summary>
+    public void OnAddressesChanged() => Bond.OnAddresses(_rt.GetAddresses(IfIndex));
 
     public void DataPlanChanged(DataPlan plan) => DataPath.Publish(plan);
 

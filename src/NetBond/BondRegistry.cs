@@ -208,6 +208,17 @@ internal sealed class BondRegistry : IDisposable
 
     public long NextDueMs => _bonds.Count == 0 ? long.MaxValue : _bonds.Values.Min(b => b.Bond.NextDueMs);
 
+    public void OnAddressesChanged(int ifIndex)
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            if (b.IfIndex == ifIndex)
+            {
+                b.OnAddressesChanged();
+            }
+        }
+    }
+
     public void OnLinkChanged(LinkInfo link)
     {
         foreach (BondRuntime b in _bonds.Values)

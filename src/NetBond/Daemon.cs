@@ -196,11 +196,15 @@ internal sealed class Daemon : IDisposable
 
     private void DrainLinkEvents()
     {
-        if (_events.Drain(_registry.OnLinkChanged))
+        if (_events.Drain(_registry.OnLinkChanged, _registry.OnAddressesChanged))
         {
             foreach (LinkInfo link in _rt.GetLinks())
             {
                 _registry.OnLinkChanged(link);
+            }
+            foreach (BondRuntime b in _registry.Bonds)
+            {
+                b.OnAddressesChanged();
             }
         }
     }

@@ -107,10 +107,25 @@ internal static class StatusJson
             w.WriteNumber("tx_bytes", c.TxBytes);
             w.WriteNumber("tx_errors", c.TxErrors);
             w.WriteNumber("tx_dropped", c.TxDropped);
+            WriteAge(w, "last_rx_ms_ago", c.LastRxMs);
+            WriteAge(w, "last_tx_ms_ago", c.LastTxMs);
             w.WriteEndObject();
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>How long ago a monotonic time was, or null for never.</summary>
+    private static void WriteAge(Utf8JsonWriter w, string name, long atMs)
+    {
+        if (atMs == 0)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteNumber(name, Environment.TickCount64 - atMs);
+        }
     }
 }

@@ -24,6 +24,32 @@ public class PeerNotificationTests
     }
 
     [Fact]
+    public void Each_round_tells_of_every_address_of_the_bond_from_its_mac_on_the_new_active_member()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=10", "eth0", "eth1");
+        bond.OnAddresses([IPAddress.Parse("198.18.0.1"), IPAddress.Parse("2001:db8::1")]);
+        host.Run(bond, 5);
+        host.Frames.Clear();
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 50);
+        Assert.Equal(2, host.Frames.Count);
+        Assert.All(host.Frames, f => Assert.Equal("eth1", f.Member));
+        Assert.Equal(PeerNotificationFrames.GratuitousArp(IPAddress.Parse("198.18.0.1"), bond.Mac), host.Frames[0].Frame);
+        Assert.Equal(PeerNotificationFrames.UnsolicitedNa(IPAddress.Parse("2001:db8::1"), bond.Mac), host.Frames[1].Frame);
+    }
+
+    [Fact]
+    public void A_bond_without_addresses_has_nothing_to_tell()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=10", "eth0", "eth1");
+        bond.OnAddresses([]);
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 50);
+        Assert.Equal("eth1", bond.Active!.Name);
+        Assert.Empty(host.Frames);
+    }
+
+    [Fact]
     public void Round_robin_sends_no_notifications()
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=0 miimon=10", "eth0", "eth1");

@@ -98,6 +98,8 @@ public class ReceiveClassifierTests
         bond.OnControlFrame(bond.Members[0], Frame(0x0806), 1234);
         Assert.Equal(1, bond.ControlFrames);
         Assert.Equal(1234, bond.Members[0].LastControlRxMs);
+        bond.OnTraffic(bond.Members[0], lastRxMs: 1200, lastTxMs: 1230);
+        Assert.Equal((1200, 1230), (bond.Members[0].LastRxMs, bond.Members[0].LastTxMs));
     }
 
     [Fact]

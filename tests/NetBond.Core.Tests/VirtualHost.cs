@@ -35,11 +35,15 @@ internal sealed class VirtualHost : IBondHost
 
     public void SetBondCarrier(bool up) => BondCarrier = up;
 
-    public void NotifyPeers(Member member)
+    /// <summary>Every frame the bond sent, by member; peer notifications (one address, so one frame a round) also by time.</summary>
+    public void SendFrame(Member member, ReadOnlySpan<byte> frame)
     {
+        Frames.Add((member.Name, frame.ToArray()));
         Notified.Add(member.Name);
         NotifyTimes.Add((Now, member.Name));
     }
+
+    public List<(string Member, byte[] Frame)> Frames { get; } = [];
 
     public void DataPlanChanged(DataPlan plan) => Plan = plan;
 
@@ -71,6 +75,7 @@ internal static class TestBonds
         string? error = bond.SetOptions(Parse(options), warnings);
         Assert.Null(error);
         bond.IsUp = true;
+        bond.OnAddresses([System.Net.IPAddress.Parse("198.18.0.1")]);
         int i = 1;
         foreach (string m in members)
         {

@@ -56,6 +56,9 @@ public class ControlPlaneTests
         Assert.Contains("Slave Interface: eth1\nMII Status: up", t.Status());
         JsonElement eth1 = BondJson(t).GetProperty("slaves")[1];
         Assert.Equal(10, eth1.GetProperty("prio").GetInt32());
+        // The member just carried the pings: the data path's last-receive and last-transmit times say so.
+        Assert.True(Topology.Eventually(() => t.Ping(1) && BondJson(t).GetProperty("slaves")[1].GetProperty("counters") is var c
+            && c.GetProperty("last_rx_ms_ago").GetInt64() < 2000 && c.GetProperty("last_tx_ms_ago").GetInt64() < 2000));
         Assert.Equal(2, eth1.GetProperty("queue_id").GetInt32());
         t.NetBond("set bond0 queue_id=eth0:3").ShouldSucceed();
         Assert.Contains("Slave queue ID: 3", t.Status());

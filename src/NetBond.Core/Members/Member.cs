@@ -44,6 +44,12 @@ public sealed class Member
     /// <summary>Per-member priority for active selection; higher wins, primary overrides it.</summary>
     public int Prio { get; internal set; }
 
+    /// <summary>When the data path last received a frame on this member (monotonic ms, 0 for never): the kernel's slave->last_rx.</summary>
+    public long LastRxMs { get; internal set; }
+
+    /// <summary>When the data path last sent a frame on this member (monotonic ms, 0 for never): dev_trans_start().</summary>
+    public long LastTxMs { get; internal set; }
+
     /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
     public long LastControlRxMs { get; internal set; }
 

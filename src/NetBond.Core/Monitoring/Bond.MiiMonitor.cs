@@ -107,7 +107,7 @@ public sealed partial class Bond
         }
         if (notify && Active != null)
         {
-            _host.NotifyPeers(Active);
+            NotifyPeers(Active);
         }
     }
 

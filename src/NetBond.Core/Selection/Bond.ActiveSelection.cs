@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace NetBond.Core;
 
 // Choosing and changing the active member: bond_select_active_slave(), bond_find_best_slave(),
@@ -127,7 +129,7 @@ public sealed partial class Bond
             if (ShouldNotifyPeers())
             {
                 _sendPeerNotif--;
-                _host.NotifyPeers(next);
+                NotifyPeers(next);
             }
         }
     }
@@ -158,6 +160,15 @@ public sealed partial class Bond
         if (old != null)
         {
             SetMemberMac(old, previous);
+        }
+    }
+
+    /// <summary>NETDEV_NOTIFY_PEERS: a gratuitous ARP or unsolicited NA for each of the bond's addresses, on the member.</summary>
+    private void NotifyPeers(Member member)
+    {
+        foreach (IPAddress address in _addresses)
+        {
+            _host.SendFrame(member, PeerNotificationFrames.For(address, Mac));
         }
     }
 

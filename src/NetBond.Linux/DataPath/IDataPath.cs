@@ -27,8 +27,11 @@ public interface IDataPath : IDisposable
     /// <summary>Frames classified <see cref="RxVerdict.ToControl"/>, waiting for the control thread.</summary>
     ControlFrameQueue ControlFrames { get; }
 
-    /// <summary>The bond's counters (TX = frames from the bond device, RX = frames to it) and each attached member's.</summary>
-    (PortCounters Bond, IReadOnlyDictionary<Member, PortCounters> Members) Counters();
+    /// <summary>The bond's counters: TX = frames from the bond device, RX = frames to it.</summary>
+    PortCounters BondCounters { get; }
+
+    /// <summary>An attached member's counters, with when it last received and sent; zeros for a member not attached.</summary>
+    PortCounters MemberCounters(Member member);
 
     /// <summary>What this path found the kernel to offer, for status --json.</summary>
     IReadOnlyList<KeyValuePair<string, string>> Features { get; }

@@ -95,9 +95,11 @@ public sealed unsafe class UserDataPath : IDataPath
     public bool SendControlFrame(Member member, ReadOnlySpan<byte> frame) =>
         _ports.TryGetValue(member, out MemberPort? port) && port.SendControlFrame(frame);
 
-    public (PortCounters Bond, IReadOnlyDictionary<Member, PortCounters> Members) Counters() =>
-        (new PortCounters(_tapWritePackets, _tapWriteBytes, _tapWriteErrors, 0, _tapReadPackets, _tapReadBytes, 0, _txNoMember),
-         _ports.ToDictionary(p => p.Key, p => p.Value.Counters.Snapshot()));
+    public PortCounters BondCounters =>
+        new(_tapWritePackets, _tapWriteBytes, _tapWriteErrors, 0, _tapReadPackets, _tapReadBytes, 0, _txNoMember);
+
+    public PortCounters MemberCounters(Member member) =>
+        _ports.TryGetValue(member, out MemberPort? port) ? port.Counters.Snapshot() : default;
 
     /// <summary>
     /// Takes a member off the receive list and returns once the data-plane thread can no longer touch its
