@@ -59,7 +59,7 @@ public sealed partial class Bond
     /// <summary>The enslaved member named by the primary option (primary_slave), if any.</summary>
     public Member? PrimaryMember => _primary;
 
-    /// <summary>Control frames the data path handed over, and those it had to drop because the queue was full.</summary>
+    /// <summary>Control frames the data path handed over and the bond took in.</summary>
     public long ControlFrames { get; private set; }
 
     public Member? Find(string name) => _members.Find(m => m.Name == name);

@@ -82,6 +82,8 @@ internal static class StatusJson
         w.WriteNumber("rx_errors", bond.Counters.RxErrors);
         w.WriteNumber("control_frames", bond.ControlFrames);
         w.WriteNumber("control_frames_dropped", bond.ControlFramesDropped);
+        // The data path must not allocate per frame; this lets a test and an operator see that it does not.
+        w.WriteNumber("datapath_allocated_bytes", runtime.DataPath.AllocatedBytes);
         w.WriteEndObject();
         w.WriteStartArray("slaves");
         foreach (MemberSnapshot m in bond.Members)

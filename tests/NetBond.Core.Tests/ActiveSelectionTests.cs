@@ -4,26 +4,16 @@ namespace NetBond.Core.Tests;
 
 public class ActiveSelectionTests
 {
-    private static void Fail(VirtualHost host, Bond bond, string member)
-    {
-        host.SetCarrier(member, false);
-        host.Run(bond, 100);
-    }
 
-    private static void Recover(VirtualHost host, Bond bond, string member)
-    {
-        host.SetCarrier(member, true);
-        host.Run(bond, 100);
-    }
 
     [Fact]
     public void Without_primary_the_first_usable_member_is_active_and_a_returning_one_stays_backup()
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100", "eth0", "eth1");
         Assert.Equal("eth0", bond.Active!.Name);
-        Fail(host, bond, "eth0");
+        host.Fail(bond, "eth0");
         Assert.Equal("eth1", bond.Active!.Name);
-        Recover(host, bond, "eth0");
+        host.Recover(bond, "eth0");
         Assert.Equal("eth1", bond.Active!.Name);
     }
 
@@ -43,9 +33,9 @@ public class ActiveSelectionTests
     {
         (Bond bond, VirtualHost host) = TestBonds.Make($"mode=1 miimon=100 primary=eth1 primary_reselect={policy}", "eth0", "eth1");
         Assert.Equal("eth1", bond.Active!.Name);
-        Fail(host, bond, "eth1");
+        host.Fail(bond, "eth1");
         Assert.Equal("eth0", bond.Active!.Name);
-        Recover(host, bond, "eth1");
+        host.Recover(bond, "eth1");
         Assert.Equal(expected, bond.Active!.Name);
     }
 
@@ -55,8 +45,8 @@ public class ActiveSelectionTests
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 primary=eth1 primary_reselect=better", "eth0", "eth1");
         bond.Find("eth0")!.Speed = 1000;
         bond.Find("eth1")!.Speed = 10000;
-        Fail(host, bond, "eth1");
-        Recover(host, bond, "eth1");
+        host.Fail(bond, "eth1");
+        host.Recover(bond, "eth1");
         Assert.Equal("eth1", bond.Active!.Name);
     }
 
@@ -68,7 +58,7 @@ public class ActiveSelectionTests
         Assert.Equal("eth1", bond.Active!.Name);
         Assert.True(bond.Find("eth1")!.IsActive);
         Assert.False(bond.Find("eth0")!.IsActive);
-        Fail(host, bond, "eth0");
+        host.Fail(bond, "eth0");
         Assert.Contains("down", bond.ForceActive("eth0"));
         Assert.Contains("not enslaved", bond.ForceActive("eth9"));
         Assert.Equal("eth1", bond.Active!.Name);

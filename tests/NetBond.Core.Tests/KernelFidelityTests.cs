@@ -5,12 +5,6 @@ namespace NetBond.Core.Tests;
 /// <summary>Places where bond_main.c / bond_options.c behave in a way a careful user would check, one test each.</summary>
 public class KernelFidelityTests
 {
-    private static void Fail(VirtualHost host, Bond bond, string member)
-    {
-        host.SetCarrier(member, false);
-        host.Run(bond, 200);
-    }
-
     [Fact]
     public void Setting_primary_to_its_current_value_forces_the_primary_active_again()
     {
@@ -35,7 +29,7 @@ public class KernelFidelityTests
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 primary=eth1 primary_reselect=better", "eth0", "eth1");
         bond.Find("eth0")!.Speed = 100000;
         bond.Find("eth1")!.Speed = -1;
-        Fail(host, bond, "eth1");
+        host.Fail(bond, "eth1");
         Assert.Equal("eth0", bond.Active!.Name);
         host.SetCarrier("eth1", true);
         host.Run(bond, 200);
@@ -47,8 +41,8 @@ public class KernelFidelityTests
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 fail_over_mac=follow", "eth0", "eth1");
         MacAddress bondMac = bond.Mac;
-        Fail(host, bond, "eth0");
-        Fail(host, bond, "eth1");
+        host.Fail(bond, "eth0");
+        host.Fail(bond, "eth1");
         Assert.Null(bond.Active);
         Assert.Equal(bondMac, bond.Find("eth1")!.CurrentMac);
         MacAddress eth0Mac = bond.Find("eth0")!.CurrentMac;

@@ -49,6 +49,20 @@ internal sealed class VirtualHost : IBondHost
 
     public void Log(string message) => Logs.Add(message);
 
+    /// <summary>Takes a member's carrier away and runs the bond 100 ms: one tick at miimon=100.</summary>
+    public void Fail(Bond bond, string member)
+    {
+        SetCarrier(member, false);
+        Run(bond, 100);
+    }
+
+    /// <summary>Gives a member its carrier back and runs the bond 100 ms.</summary>
+    public void Recover(Bond bond, string member)
+    {
+        SetCarrier(member, true);
+        Run(bond, 100);
+    }
+
     /// <summary>Advances the virtual clock 1 ms at a time, ticking the bond whenever it is due.</summary>
     public void Run(Bond bond, long ms)
     {

@@ -66,7 +66,13 @@ internal sealed class Topology : IDisposable
     }
 
     /// <summary>Starts the daemon in the host namespace as a child whose PID this test knows.</summary>
-    public Process StartDaemon() => Start($"ip netns exec {Host} dotnet {NetBondDll} daemon");
+    public Process StartDaemon()
+    {
+        _daemonStarted = true;
+        return Start($"ip netns exec {Host} dotnet {NetBondDll} daemon");
+    }
+
+    private bool _daemonStarted;
 
     /// <summary>Waits until the daemon answers, so a test never races its start.</summary>
     public void WaitForDaemon()
@@ -159,6 +165,12 @@ internal sealed class Topology : IDisposable
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(command);
         info.Environment["NETBOND_STATE_DIR"] = _stateDir;
+        // Once a test started its daemon itself, as a child it can stop, a CLI call that races the daemon's
+        // start must wait for it, never start a second one in the background that nothing would stop.
+        if (_daemonStarted)
+        {
+            info.Environment["NETBOND_NO_AUTOSTART"] = "1";
+        }
         using Process p = Process.Start(info)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();

@@ -33,6 +33,9 @@ public interface IDataPath : IDisposable
     /// <summary>An attached member's counters, with when it last received and sent; zeros for a member not attached.</summary>
     PortCounters MemberCounters(Member member);
 
+    /// <summary>Managed bytes the data path's own thread has allocated since it started, as of its last idle moment.</summary>
+    long AllocatedBytes { get; }
+
     /// <summary>What this path found the kernel to offer, for status --json.</summary>
     IReadOnlyList<KeyValuePair<string, string>> Features { get; }
 }

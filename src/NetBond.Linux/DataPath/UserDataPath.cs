@@ -50,6 +50,7 @@ public sealed unsafe class UserDataPath : IDataPath
     private long _tapWriteBytes;
     private long _tapWriteErrors;
     private long _txNoMember;
+    private long _allocatedBytes;
 
     public string Name => "user";
 
@@ -63,7 +64,7 @@ public sealed unsafe class UserDataPath : IDataPath
         KeyValuePair.Create("ingress_drop", "cls_bpf direct-action"),
     ];
 
-    /// <summary>Publishes the plan with the ports its member indexes point at; a member not attached yet is left out of it.</summary>
+    /// <summary>Publishes the plan with the ports its member indexes point at: every member of a plan is attached first.</summary>
     public void Publish(DataPlan plan)
     {
         MemberPort[] lanePorts = new MemberPort[plan.Members.Length];
@@ -94,6 +95,8 @@ public sealed unsafe class UserDataPath : IDataPath
 
     public bool SendControlFrame(Member member, ReadOnlySpan<byte> frame) =>
         _ports.TryGetValue(member, out MemberPort? port) && port.SendControlFrame(frame);
+
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
 
     public PortCounters BondCounters =>
         new(_tapWritePackets, _tapWriteBytes, _tapWriteErrors, 0, _tapReadPackets, _tapReadBytes, 0, _txNoMember);
@@ -161,6 +164,8 @@ public sealed unsafe class UserDataPath : IDataPath
                 {
                     continue;
                 }
+                // Read where the thread goes idle: what it allocated is its own, whatever other threads do.
+                Interlocked.Exchange(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 if (polled != receivers)
                 {
                     NativeMemory.Free(fds);
