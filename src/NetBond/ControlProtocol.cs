@@ -13,6 +13,9 @@ internal static class ControlProtocol
 {
     private const int MaxMessage = 4 << 20;
 
+    /// <summary>A request is a command line: a megabyte is far more than any needs.</summary>
+    public const int MaxRequest = 1 << 20;
+
     public static void Send(Socket socket, byte[] payload)
     {
         byte[] header = new byte[4];
@@ -21,7 +24,7 @@ internal static class ControlProtocol
         socket.Send(payload);
     }
 
-    public static byte[]? Receive(Socket socket)
+    public static byte[]? Receive(Socket socket, int maxLength = MaxMessage)
     {
         byte[] header = new byte[4];
         if (!ReadExactly(socket, header))
@@ -29,7 +32,7 @@ internal static class ControlProtocol
             return null;
         }
         int length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length is < 0 or > MaxMessage)
+        if (length < 0 || length > maxLength)
         {
             return null;
         }

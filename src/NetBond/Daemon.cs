@@ -6,9 +6,9 @@ using NetBond.Linux.Netlink;
 namespace NetBond;
 
 /// <summary>
-/// The daemon of one network namespace. Threads: the accept thread serves the control socket one command at
-/// a time; the control thread runs link monitors and follows netlink link events; both take <see cref="_gate"/>.
-/// The data-plane threads of each bond never take it.
+/// The daemon of one network namespace. Threads: the accept thread takes connections and hands each root client
+/// to a thread of its own; commands run one at a time under <see cref="_gate"/>, which the control thread (link
+/// monitors, netlink events) takes too. The data-plane threads of each bond never take it.
 /// </summary>
 internal sealed class Daemon : IDisposable
 {
@@ -101,6 +101,19 @@ internal sealed class Daemon : IDisposable
         _journal.Clear();
     }
 
+    /// <summary>Clients served at once; more wait in the listen backlog.</summary>
+    private const int MaxClients = 8;
+
+    /// <summary>How long a client may take to send its request or to read the answer.</summary>
+    private static readonly TimeSpan s_clientDeadline = TimeSpan.FromSeconds(5);
+
+    private readonly SemaphoreSlim _clients = new(MaxClients);
+
+    /// <summary>
+    /// Accepts connections and never reads from one: credentials are checked at once (SO_PEERCRED) and a
+    /// non-root caller is refused without a read, so nobody can stall the loop; each root client is served on
+    /// a thread of its own under a deadline, so one that sends nothing holds up no other.
+    /// </summary>
     private void AcceptLoop()
     {
         while (!_stopping)
@@ -108,39 +121,61 @@ internal sealed class Daemon : IDisposable
             Socket client;
             try
             {
+                _clients.Wait();
                 client = _listener.Accept();
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 return;
             }
-            using (client)
+            client.ReceiveTimeout = client.SendTimeout = (int)s_clientDeadline.TotalMilliseconds;
+            if (PeerUid(client) != 0)
             {
-                try
-                {
-                    Serve(client);
-                }
-                catch (Exception e) when (e is SocketException or IOException)
-                {
-                    Log($"control connection failed: {e.Message}");
-                }
+                Answer(client, new CommandResult().Fail("permission denied: the NetBond daemon takes commands from root only"));
+                continue;
+            }
+            new Thread(() => Serve(client)) { Name = "netbond-client", IsBackground = true }.Start();
+        }
+    }
+
+    private static uint PeerUid(Socket client)
+    {
+        byte[] cred = new byte[12];
+        client.GetRawSocketOption(1 /* SOL_SOCKET */, SO_PEERCRED, cred);
+        return BitConverter.ToUInt32(cred, 4);
+    }
+
+    /// <summary>Sends the answer and lets the client go; a client that has gone is only logged.</summary>
+    private void Answer(Socket client, CommandResult result)
+    {
+        using (client)
+        {
+            try
+            {
+                ControlProtocol.Send(client, ControlProtocol.EncodeResult(result));
+            }
+            catch (SocketException e)
+            {
+                Log($"control connection failed: {e.Message}");
             }
         }
+        _clients.Release();
     }
 
     private void Serve(Socket client)
     {
-        byte[] cred = new byte[12];
-        client.GetRawSocketOption(1 /* SOL_SOCKET */, SO_PEERCRED, cred);
-        uint uid = BitConverter.ToUInt32(cred, 4);
-        CommandResult result;
-        byte[]? request = ControlProtocol.Receive(client);
-        string[]? args = request == null ? null : ControlProtocol.DecodeRequest(request);
-        if (uid != 0)
+        string[]? args = null;
+        try
         {
-            result = new CommandResult().Fail("permission denied: the NetBond daemon takes commands from root only");
+            byte[]? request = ControlProtocol.Receive(client, ControlProtocol.MaxRequest);
+            args = request == null ? null : ControlProtocol.DecodeRequest(request);
         }
-        else if (args == null)
+        catch (SocketException e)
+        {
+            Log($"control connection failed: {e.Message}");
+        }
+        CommandResult result;
+        if (args == null)
         {
             result = new CommandResult().Fail("malformed request");
         }
@@ -160,7 +195,7 @@ internal sealed class Daemon : IDisposable
                 }
             }
         }
-        ControlProtocol.Send(client, ControlProtocol.EncodeResult(result));
+        Answer(client, result);
     }
 
     private void ControlLoop()

@@ -47,4 +47,69 @@ public class DaemonTests
         }
         Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
     }
+
+    /// <summary>
+    /// Clients that connect and send nothing — one as nobody, one as root, and more root ones than the daemon
+    /// serves at once — hold up no other: a root command still answers at once, and the silent ones are let go
+    /// after the daemon's deadline.
+    /// </summary>
+    [IntegrationFact]
+    public void Silent_clients_stall_nothing()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-silent-{Environment.ProcessId}.py");
+        File.WriteAllText(script, """
+            import socket, sys, time
+            held = []
+            for _ in range(int(sys.argv[1])):
+                s = socket.socket(socket.AF_UNIX)
+                s.connect("\0netbond-control")
+                held.append(s)
+            print("connected", flush=True)
+            time.sleep(30)
+            """);
+        try
+        {
+            System.Diagnostics.Process nobody = t.Start($"ip netns exec {t.Host} setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 {script} 1");
+            System.Diagnostics.Process root = t.Start($"ip netns exec {t.Host} /usr/bin/python3 {script} 3");
+            Assert.True(Topology.Eventually(() => t.OutputOf(nobody).Contains("connected") && t.OutputOf(root).Contains("connected"), 10_000));
+            System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+            t.NetBond("add bond0 mode=1").ShouldSucceed();
+            Assert.Contains("Bonding Mode: fault-tolerance (active-backup)", t.Status());
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"commands took {clock.Elapsed} behind silent clients");
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [IntegrationFact]
+    public void An_oversized_request_is_refused_without_being_read()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-big-{Environment.ProcessId}.py");
+        File.WriteAllText(script, """
+            import socket, struct
+            s = socket.socket(socket.AF_UNIX)
+            s.connect("\0netbond-control")
+            s.sendall(struct.pack(">i", 2 << 20))
+            n = struct.unpack(">i", s.recv(4))[0]
+            print(s.recv(n).decode())
+            """);
+        try
+        {
+            Result r = t.In(t.Host, $"/usr/bin/python3 {script}");
+            Assert.Contains("malformed request", r.Out + r.Err);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+        Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
+    }
 }
