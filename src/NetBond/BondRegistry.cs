@@ -294,6 +294,7 @@ internal sealed class BondRegistry : IDisposable
         return null;
     }
 
+    /// <summary>dev_valid_name()'s rules, in printable ASCII: names the tools around a bond all spell the same way.</summary>
     public static bool IsValidName(string name) =>
-        name.Length is > 0 and <= 15 && name != "." && name != ".." && !name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c));
+        name.Length is > 0 and <= 15 && name != "." && name != ".." && name.All(c => c is > ' ' and <= '~' and not ('/' or ':'));
 }

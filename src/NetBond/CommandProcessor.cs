@@ -13,7 +13,7 @@ internal sealed class CommandProcessor
           release BOND IFACE...         remove members, putting each back as it was
           set BOND opt=value ...        change options
           active BOND IFACE             make IFACE the active member
-          status [BOND] [--json]        the /proc/net/bonding text (or JSON)
+          status [BOND...] [--json]     the /proc/net/bonding text (or JSON)
           show [IFACE]                  ifconfig-style view of bonds and members, with NetBond's counters
           up BOND|--all [--root DIR]    bring bonds up from the distribution's files (modprobe, ifcfg, interfaces)
           down BOND|--all [--root DIR]  take them down, putting members back as they were
@@ -103,14 +103,18 @@ internal sealed class CommandProcessor
     private CommandResult Status(List<string> rest, CommandResult r)
     {
         bool json = rest.Remove("--json");
+        if (rest.FirstOrDefault(a => a.StartsWith('-')) is { } flag)
+        {
+            return r.Fail($"status: unknown option '{flag}' (status [BOND...] [--json])", 2);
+        }
         List<Linux.BondRuntime> bonds = [.. _registry.Bonds.OrderBy(b => b.Bond.Name, StringComparer.Ordinal)];
         if (rest.Count > 0)
         {
-            bonds = [.. bonds.Where(b => b.Bond.Name == rest[0])];
-            if (bonds.Count == 0)
+            if (rest.FirstOrDefault(n => _registry.Find(n) == null) is { } missing)
             {
-                return r.Fail($"{rest[0]}: no such bond");
+                return r.Fail($"{missing}: no such bond");
             }
+            bonds = [.. rest.Distinct().Select(n => _registry.Find(n)!)];
         }
         if (json)
         {

@@ -22,11 +22,20 @@ internal static class ControlClient
         }
         using (socket)
         {
-            ControlProtocol.Send(socket, ControlProtocol.EncodeRequest(args));
-            byte[]? answer = ControlProtocol.Receive(socket);
+            byte[]? answer;
+            try
+            {
+                ControlProtocol.Send(socket, ControlProtocol.EncodeRequest(args));
+                answer = ControlProtocol.Receive(socket);
+            }
+            catch (SocketException e)
+            {
+                answer = null;
+                Console.Error.WriteLine($"netbond: lost the daemon: {e.Message}");
+            }
             if (answer == null)
             {
-                Console.Error.WriteLine("netbond: the daemon closed the connection without an answer");
+                Console.Error.WriteLine($"netbond: the daemon closed the connection without an answer; see {LogPath}");
                 return 1;
             }
             (int exit, string output, string error) = ControlProtocol.DecodeResult(answer);
@@ -64,6 +73,8 @@ internal static class ControlClient
             shell.ArgumentList.Add(a);
         }
         shell.Environment["NETBOND_LOG"] = LogPath;
+        // The daemon is netbond whatever name started it: called as ifenslave it would read "daemon" as a bond.
+        shell.Environment.Remove("NETBOND_ARGV0");
         using (Process? p = Process.Start(shell))
         {
             p?.WaitForExit();

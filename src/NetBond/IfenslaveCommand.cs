@@ -135,6 +135,12 @@ internal sealed class IfenslaveCommand
                 ? r.Fail($"{names[0]}: no such bond")
                 : _processor.Execute(["show", names[0]]).MergeInto(r);
         }
+        if (_registry.Find(names[0]) == null)
+        {
+            // The 2001 guide's `alias bond0 bonding` loaded the module, which made the bond; here bonds are made on request.
+            return r.Fail($"{names[0]}: no such bond; make it first with `netbond add {names[0]} mode=active-backup miimon=100` "
+                + $"(with the options you want), or from the distribution's files with `netbond up {names[0]}`");
+        }
         string verb = detach ? "release" : "enslave";
         if (verbose)
         {

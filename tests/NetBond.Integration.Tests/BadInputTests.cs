@@ -41,6 +41,10 @@ public class BadInputTests
             ("active bond0 eth2", "eth2 is not enslaved"),
             ("active bond1 eth2", "not supported in mode balance-rr"),
             ("status bond7", "bond7: no such bond"),
+            ("status bond0 bond7", "bond7: no such bond"),
+            ("status --jsn", "unknown option '--jsn'"),
+            ("add bönd", "'bönd' is not a valid interface name"),
+            ("set eth0 miimon=10", "an option of the bond, not of a member"),
             ("frobnicate", "unknown command"),
         ];
         foreach ((string args, string message) in cases)
@@ -70,5 +74,49 @@ public class BadInputTests
         Assert.Contains("bond0", t.NetBond("ifenslave bond0").ShouldSucceed().Out);
         t.NetBond("ifenslave -d bond0 eth1").ShouldSucceed();
         Assert.DoesNotContain("Slave Interface: eth1", t.Status());
+    }
+
+    [IntegrationFact]
+    public void Status_shows_every_bond_it_is_given()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("add bond0 mode=1").ShouldSucceed();
+        t.NetBond("add bond1 mode=0").ShouldSucceed();
+        t.NetBond("add bond2 mode=2").ShouldSucceed();
+        string both = t.NetBond("status bond2 bond0").ShouldSucceed().Out;
+        Assert.Contains("fault-tolerance (active-backup)", both);
+        Assert.Contains("load balancing (xor)", both);
+        Assert.DoesNotContain("round-robin", both);
+    }
+
+    /// <summary>
+    /// The guide's first command on a host where no daemon runs: `ifenslave bond0 eth0 eth1` starts the daemon (which
+    /// must not take the ifenslave personality), and for a bond that does not exist says how to make it.
+    /// </summary>
+    [IntegrationFact]
+    public void Ifenslave_as_the_first_command_starts_the_daemon_and_says_how_to_make_the_bond()
+    {
+        using Topology t = new();
+        string ifenslave = $"NETBOND_ARGV0=ifenslave dotnet {Topology.NetBondDll}";
+        try
+        {
+            Result first = t.In(t.Host, $"{ifenslave} bond0 eth0 eth1");
+            Assert.Equal(1, first.Exit);
+            Assert.Contains("bond0: no such bond; make it first with `netbond add bond0", first.Err);
+            t.NetBond("add bond0 mode=active-backup miimon=100").ShouldSucceed();
+            t.In(t.Host, $"{ifenslave} bond0 eth0 eth1").ShouldSucceed();
+            Assert.Contains("Slave Interface: eth1", t.Status());
+        }
+        finally
+        {
+            string pid = t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+            if (pid.Length > 0)
+            {
+                t.Sh($"kill -TERM {pid}");
+                Assert.True(Topology.Eventually(() => t.In(t.Host, $"kill -0 {pid}").Exit != 0, 10_000));
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class Topology : IDisposable
     public static bool IsRoot => File.ReadAllLines("/proc/self/status")
         .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
-    private static string NetBondDll => Path.Combine(AppContext.BaseDirectory, "netbond.dll");
+    public static string NetBondDll => Path.Combine(AppContext.BaseDirectory, "netbond.dll");
 
     /// <summary>Runs the netbond CLI in the host namespace.</summary>
     public Result NetBond(string args) => Run($"ip netns exec {Host} dotnet {NetBondDll} {args}");
