@@ -273,6 +273,36 @@ public sealed partial class Bond
         return true;
     }
 
+    /// <summary>
+    /// A member was renamed (NETDEV_CHANGENAME): it keeps its place; if the primary option names it (or named
+    /// it), the primary follows the name and the active member is chosen again.
+    /// </summary>
+    public void OnMemberRenamed(Member member, string name)
+    {
+        string old = member.Name;
+        member.Name = name;
+        _host.Log($"{Name}: {old} was renamed to {name}");
+        if (!BondModeNames.UsesPrimary(Options.Mode) || Options.Primary.Length == 0)
+        {
+            return;
+        }
+        if (member == _primary)
+        {
+            _primary = null;
+        }
+        else if (name == Options.Primary)
+        {
+            _primary = member;
+        }
+        else
+        {
+            return;
+        }
+        _host.Log($"{Name}: Primary slave changed to {_primary?.Name ?? "none"}, reselecting active slave");
+        SelectActive();
+        Publish();
+    }
+
     /// <summary>A member's carrier as the host last read it (ETHTOOL_GLINK, or a link event).</summary>
     public void OnCarrier(Member member, bool carrier)
     {

@@ -79,6 +79,31 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
+    /// <summary>The member's interface was renamed: the bond, its journal entry and what release restores follow it.</summary>
+    public void OnMemberRenamed(Member member, string name)
+    {
+        if (_originals.Remove(member, out MemberOriginalState? original))
+        {
+            _journal.Forget(original.Name);
+            MemberOriginalState renamed = original with { Name = name };
+            _originals.Add(member, renamed);
+            _journal.Record(renamed);
+        }
+        Bond.OnMemberRenamed(member, name);
+    }
+
+    /// <summary>The member's interface is gone (deleted, or moved to another namespace): it leaves the bond, nothing to restore.</summary>
+    public void Forget(Member member)
+    {
+        _log($"{Bond.Name}: {member.Name} is gone; releasing it, with nothing to put back");
+        Bond.Release(member);
+        DataPath.Detach(member);
+        if (_originals.Remove(member, out MemberOriginalState? original))
+        {
+            _journal.Forget(original.Name);
+        }
+    }
+
     /// <summary>Releases a member and puts it back as it was; returns what could not be restored.</summary>
     public List<string> Release(Member member)
     {

@@ -219,6 +219,7 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
+    /// <summary>An RTM_NEWLINK: the bond device's own changes, or a member renamed (it is its ifindex, not its name).</summary>
     public void OnLinkChanged(LinkInfo link)
     {
         foreach (BondRuntime b in _bonds.Values)
@@ -226,6 +227,34 @@ internal sealed class BondRegistry : IDisposable
             if (b.IfIndex == link.Index)
             {
                 b.OnBondLinkChanged(link);
+            }
+            else if (b.Bond.Members.FirstOrDefault(m => m.IfIndex == link.Index) is { } member && member.Name != link.Name)
+            {
+                b.OnMemberRenamed(member, link.Name);
+            }
+        }
+    }
+
+    /// <summary>An RTM_DELLINK: a member deleted (or moved to another namespace) leaves its bond, with nothing left to restore.</summary>
+    public void OnLinkDeleted(int ifIndex)
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            if (b.Bond.Members.FirstOrDefault(m => m.IfIndex == ifIndex) is { } member)
+            {
+                b.Forget(member);
+            }
+        }
+    }
+
+    /// <summary>After missed events: members whose interface no longer exists are forgotten.</summary>
+    public void ForgetVanishedMembers(HashSet<int> existing)
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            foreach (Member m in b.Bond.Members.Where(m => !existing.Contains(m.IfIndex)).ToArray())
+            {
+                b.Forget(m);
             }
         }
     }

@@ -231,12 +231,14 @@ internal sealed class Daemon : IDisposable
 
     private void DrainLinkEvents()
     {
-        if (_events.Drain(_registry.OnLinkChanged, _registry.OnAddressesChanged))
+        if (_events.Drain(_registry.OnLinkChanged, _registry.OnLinkDeleted, _registry.OnAddressesChanged))
         {
-            foreach (LinkInfo link in _rt.GetLinks())
+            List<LinkInfo> links = _rt.GetLinks();
+            foreach (LinkInfo link in links)
             {
                 _registry.OnLinkChanged(link);
             }
+            _registry.ForgetVanishedMembers([.. links.Select(l => l.Index)]);
             foreach (BondRuntime b in _registry.Bonds)
             {
                 b.OnAddressesChanged();

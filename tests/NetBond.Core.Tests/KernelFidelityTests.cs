@@ -89,4 +89,18 @@ public class KernelFidelityTests
         Assert.Contains("eth9 is not enslaved", bond.SetOptions(TestBonds.Parse("miimon=300 active_slave=eth9"), []));
         Assert.Equal(200, bond.Options.Miimon);
     }
+
+    [Fact]
+    public void A_renamed_member_takes_or_gives_up_the_primary_role_by_its_new_name()
+    {
+        (Bond bond, _) = TestBonds.Make("mode=1 miimon=100 primary=lan1 primary_reselect=always", "eth0", "eth1");
+        Assert.Null(bond.PrimaryMember);
+        Assert.Equal("eth0", bond.Active!.Name);
+        bond.OnMemberRenamed(bond.Find("eth1")!, "lan1");
+        Assert.Equal("lan1", bond.PrimaryMember!.Name);
+        Assert.Equal("lan1", bond.Active!.Name);
+        bond.OnMemberRenamed(bond.Find("lan1")!, "eth1");
+        Assert.Null(bond.PrimaryMember);
+        Assert.NotNull(bond.Find("eth1"));
+    }
 }

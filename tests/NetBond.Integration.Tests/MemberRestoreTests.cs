@@ -113,4 +113,45 @@ public class MemberRestoreTests
         Assert.True(Topology.Eventually(() => t.In(t.Host, $"kill -0 {pid}").Exit != 0, 10_000));
         AssertOriginal(t);
     }
+
+    /// <summary>A member renamed while enslaved stays the member under its new name, and release by that name puts it back.</summary>
+    [IntegrationFact]
+    public void A_renamed_member_is_followed_and_released_by_its_new_name()
+    {
+        using Topology t = Prepared();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100 primary=lan1");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.Contains("Currently Active Slave: eth0", t.Status());
+        t.Sh($"ip -n {t.Host} link set eth1 down && ip -n {t.Host} link set eth1 name lan1 && ip -n {t.Host} link set lan1 up");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: lan1")), t.Status());
+        // The primary option named lan1 before any member had that name: the renamed member becomes primary.
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Currently Active Slave: lan1")), t.Status());
+        Assert.Contains("eth1 is not a member", t.NetBond("release bond0 eth1").Err);
+        t.NetBond("release bond0 lan1").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set lan1 name eth1");
+        t.NetBond("release bond0 eth0").ShouldSucceed();
+        AssertOriginal(t);
+    }
+
+    /// <summary>A member deleted while enslaved leaves the bond; a new interface with its name is a stranger, free to enslave.</summary>
+    [IntegrationFact]
+    public void A_deleted_member_leaves_the_bond_and_its_name_is_free_again()
+    {
+        using Topology t = Prepared();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link del eth0");
+        Assert.True(Topology.Eventually(() => !t.Status().Contains("Slave Interface: eth0")), t.Status());
+        Assert.Contains("Currently Active Slave: eth1", t.Status());
+        Assert.True(t.Ping());
+        t.Sh($"ip link add eth0 netns {t.Host} type veth peer name sw0 netns {t.Switch}");
+        t.Sh($"ip -n {t.Switch} link set sw0 master br0 && ip -n {t.Switch} link set sw0 up");
+        Assert.DoesNotContain("clsact", t.In(t.Host, "tc qdisc show dev eth0").Out);
+        t.NetBond("enslave bond0 eth0").ShouldSucceed();
+        Assert.Contains("Slave Interface: eth0", t.Status());
+    }
 }

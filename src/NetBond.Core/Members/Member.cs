@@ -11,7 +11,8 @@ public sealed class Member
         CurrentMac = permanentMac;
     }
 
-    public string Name { get; }
+    /// <summary>The member's interface name; it follows a rename (the member is its ifindex).</summary>
+    public string Name { get; internal set; }
     public int IfIndex { get; }
 
     /// <summary>The MAC the member had when enslaved; the kernel calls it perm_hwaddr and restores it on release.</summary>

@@ -4,6 +4,7 @@ namespace NetBond.Linux.Netlink;
 public sealed class LinkEventListener : IDisposable
 {
     private const ushort RTM_NEWLINK = 16;
+    private const ushort RTM_DELLINK = 17;
     private const ushort RTM_NEWADDR = 20;
     private const ushort RTM_DELADDR = 21;
     private const uint RTMGRP_LINK = 0x1;
@@ -25,13 +26,18 @@ public sealed class LinkEventListener : IDisposable
     /// Passes each pending link event on, and for an address event the interface index it names (struct
     /// ifaddrmsg's ifa_index); returns true if the kernel dropped events (ENOBUFS) and state must be re-read.
     /// </summary>
-    public bool Drain(Action<LinkInfo> onLink, Action<int> onAddresses)
+    public bool Drain(Action<LinkInfo> onLink, Action<int> onLinkDeleted, Action<int> onAddresses)
     {
         while (_socket.ReadEvents((type, payload) =>
         {
             if (type == RTM_NEWLINK && RtNetlink.ParseLink(payload) is { } link)
             {
                 onLink(link);
+            }
+            else if (type == RTM_DELLINK && payload.Length >= 8)
+            {
+                // struct ifinfomsg: family, pad, type, then ifi_index.
+                onLinkDeleted(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload[4..]));
             }
             else if (type is RTM_NEWADDR or RTM_DELADDR && payload.Length >= 8)
             {
