@@ -28,7 +28,7 @@ internal sealed class Daemon : IDisposable
     private Daemon(Socket listener)
     {
         _listener = listener;
-        _journal = new StateJournal(StatePaths.Directory);
+        _journal = new StateJournal(StatePaths.Directory, StatePaths.NamespaceIdentity);
         _registry = new BondRegistry(_rt, _ethtool, _journal, Log);
         _processor = new CommandProcessor(_registry);
     }
@@ -90,7 +90,7 @@ internal sealed class Daemon : IDisposable
     /// <summary>A daemon killed with SIGKILL left members changed: put them back before anything else.</summary>
     private void RestoreLeftovers()
     {
-        foreach (MemberOriginalState state in _journal.LoadLeftovers())
+        foreach (MemberOriginalState state in _journal.LoadLeftovers(Log))
         {
             Log($"restoring {state.Name}, left enslaved to {state.Bond} by a previous daemon");
             foreach (string problem in MemberSetup.Restore(_rt, state))

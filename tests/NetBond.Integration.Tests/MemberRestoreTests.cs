@@ -154,4 +154,40 @@ public class MemberRestoreTests
         t.NetBond("enslave bond0 eth0").ShouldSucceed();
         Assert.Contains("Slave Interface: eth0", t.Status());
     }
+
+    /// <summary>
+    /// A namespace that reuses a deleted one's inode finds that one's journal in its state folder: naming eth0 with
+    /// this very ifindex, it must still not be applied, since it was written in another namespace.
+    /// </summary>
+    [IntegrationFact]
+    public void A_journal_from_another_namespace_is_never_applied()
+    {
+        using Topology t = Prepared();
+        string dir = t.StateDirOf(t.Host);
+        Directory.CreateDirectory(dir);
+        int eth0 = int.Parse(t.In(t.Host, "cat /sys/class/net/eth0/ifindex").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllText(Path.Combine(dir, "members.json"), $$"""
+            {"Namespace": "00000000-0000-0000-0000-000000000000/1", "Members": [
+              {"Bond": "bond0", "Name": "eth0", "IfIndex": {{eth0}}, "Mac": "02:00:00:00:00:99", "Mtu": 1280, "Up": true,
+               "DisableIpv6": 1, "ClsactCreated": true, "DropFilterAdded": true}]}
+            """);
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        Assert.True(Topology.Eventually(() => t.OutputOf(daemon).Contains("was written in another network namespace")), t.OutputOf(daemon));
+        AssertOriginal(t);
+    }
+
+    [IntegrationFact]
+    public void An_unreadable_journal_is_reported_and_kept()
+    {
+        using Topology t = Prepared();
+        string dir = t.StateDirOf(t.Host);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "members.json"), "{\"Namespace\": \"x\", \"Members\": [{\"Bond\": \"bo");
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        Assert.True(Topology.Eventually(() => t.OutputOf(daemon).Contains("members.json is unreadable")), t.OutputOf(daemon));
+        Assert.True(File.Exists(Path.Combine(dir, "members.json.broken")));
+        AssertOriginal(t);
+    }
 }

@@ -45,6 +45,9 @@ internal sealed class Topology : IDisposable
     public string Peer { get; }
     public string[] Members { get; }
 
+    /// <summary>Where this test's daemons keep their state (NETBOND_STATE_DIR), one folder per namespace inode.</summary>
+    public string StateDirOf(string ns) => Path.Combine(_stateDir, "netns-" + Sh($"stat -L -c %i /run/netns/{ns}").Trim());
+
     public static bool IsRoot => File.ReadAllLines("/proc/self/status")
         .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
