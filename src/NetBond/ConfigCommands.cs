@@ -49,7 +49,11 @@ internal static class ConfigCommands
             {
                 Console.Error.WriteLine(p);
             }
-            Console.Error.WriteLine($"netbond {verb}: {config.Problems.Count} problem(s) in the configuration; nothing was applied");
+            if (config.MoreProblems > 0)
+            {
+                Console.Error.WriteLine($"... and {config.MoreProblems} more");
+            }
+            Console.Error.WriteLine($"netbond {verb}: {config.Problems.Count + config.MoreProblems} problem(s) in the configuration; nothing was applied");
             return 1;
         }
         if (verb == "down")

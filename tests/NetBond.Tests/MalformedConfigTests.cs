@@ -94,4 +94,59 @@ public sealed class MalformedConfigTests : IDisposable
     [Fact]
     public void A_member_that_is_a_bond() =>
         AssertProblem(Write(Interfaces, "iface bond0 inet manual\n  bond-slaves bond1\niface bond1 inet manual\n  bond-mode 0\n"), 2, "bond1 is a bond");
+
+    private NetworkConfiguration ReadWithin(int seconds = 10)
+    {
+        Task<NetworkConfiguration> read = Task.Run(() => NetworkConfiguration.Read(_root));
+        Assert.True(read.Wait(TimeSpan.FromSeconds(seconds)), "reading the configuration hung");
+        return read.Result;
+    }
+
+    [Fact]
+    public void A_symlink_loop_and_a_dangling_link_in_a_source_directory_are_problems_not_crashes()
+    {
+        Write(Interfaces, "source-directory /etc/network/interfaces.d\n");
+        string dir = Path.Join(_root, "/etc/network/interfaces.d");
+        Directory.CreateDirectory(dir);
+        File.CreateSymbolicLink(Path.Join(dir, "loop"), Path.Join(dir, "loop"));
+        File.CreateSymbolicLink(Path.Join(dir, "dangling"), Path.Join(dir, "nothing-here"));
+        NetworkConfiguration c = ReadWithin();
+        Assert.Contains(c.Problems, p => p.Where.File.EndsWith("/loop", StringComparison.Ordinal) && p.Message.Contains("cannot follow the link", StringComparison.Ordinal));
+        Assert.Contains(c.Problems, p => p.Where.File.EndsWith("/dangling", StringComparison.Ordinal) && p.Message.Contains("a link to nothing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_fifo_is_not_read_and_nothing_hangs()
+    {
+        Write(Interfaces, "source /etc/network/pipe\n");
+        System.Diagnostics.Process.Start("mkfifo", Path.Join(_root, "/etc/network/pipe"))!.WaitForExit();
+        NetworkConfiguration c = ReadWithin();
+        Assert.Contains(c.Problems, p => p.Message.Contains("not a regular file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Nothing_outside_the_root_is_read_by_source_or_by_a_link()
+    {
+        Write(Interfaces, "source ../../../../../../../../etc/hostname\nsource /etc/network/escape\n");
+        File.CreateSymbolicLink(Path.Join(_root, "/etc/network/escape"), "/dev/zero");
+        NetworkConfiguration c = ReadWithin();
+        Assert.Equal(2, c.Problems.Count(p => p.Message.Contains("leads outside of", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Huge_binary_and_endless_input_is_bounded()
+    {
+        Write(Modprobe, "alias bond0 bonding\noptions bond0 miimon=" + new string('9', 300_000) + "x\n");
+        NetworkConfiguration c = ReadWithin();
+        Assert.NotEmpty(c.Problems);
+        Assert.All(c.Problems, p => Assert.True(p.Message.Length <= 241, $"a {p.Message.Length}-character message"));
+        Write(Modprobe, "options bond0\0\u0001\u0002 garbage\n");
+        Assert.Contains(ReadWithin().Problems, p => p.Message == "a binary file, not a configuration file");
+        Write(Modprobe, new string('#', 2 << 20));
+        Assert.Contains(ReadWithin().Problems, p => p.Message.Contains("larger than any configuration file", StringComparison.Ordinal));
+        Write(Modprobe, "alias bond0 bonding\n" + string.Concat(Enumerable.Range(0, 500).Select(i => $"options bond0 frob{i}=1\n")));
+        c = ReadWithin();
+        Assert.Equal(NetworkConfiguration.MaxProblems, c.Problems.Count);
+        Assert.Equal(500 - NetworkConfiguration.MaxProblems, c.MoreProblems);
+    }
 }

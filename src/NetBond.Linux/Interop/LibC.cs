@@ -90,6 +90,15 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);
 
+    // include/uapi/linux/stat.h, fcntl.h: struct statx is the same on every architecture; stx_mode sits at 28.
+    public const int AT_FDCWD = -100;
+    public const uint STATX_TYPE = 0x1;
+    public const int StatxSize = 256;
+    public const int StatxModeOffset = 28;
+
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int StatX(int dirfd, string path, int flags, uint mask, byte* statx);
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 

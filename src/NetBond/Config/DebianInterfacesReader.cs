@@ -186,7 +186,7 @@ internal static partial class DebianInterfacesReader
             return;
         }
         Stanza? current = null;
-        foreach ((string line, int number) in ModuleOptionsReader.LogicalLines(file))
+        foreach ((string line, int number) in ModuleOptionsReader.LogicalLines(config, file))
         {
             SourceLocation where = new(file, number);
             string[] words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

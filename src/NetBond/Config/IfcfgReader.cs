@@ -176,7 +176,7 @@ internal static class IfcfgReader
     private static Dictionary<string, Value> Parse(NetworkConfiguration config, string file)
     {
         Dictionary<string, Value> vars = [];
-        string[] lines = File.ReadAllLines(file);
+        string[] lines = ConfigFiles.ReadLines(config, file);
         for (int i = 0; i < lines.Length; i++)
         {
             SourceLocation where = new(file, i + 1);

@@ -24,7 +24,7 @@ internal static class ModuleOptionsReader
         List<(string Name, List<string> Words, SourceLocation Where)> perName = [];
         foreach (string file in files)
         {
-            foreach ((string line, int number) in LogicalLines(file))
+            foreach ((string line, int number) in LogicalLines(config, file))
             {
                 SourceLocation where = new(file, number);
                 string[] words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -124,9 +124,9 @@ internal static class ModuleOptionsReader
     }
 
     /// <summary>Lines without comments, with backslash-continued lines joined; numbered by where they start.</summary>
-    internal static IEnumerable<(string Line, int Number)> LogicalLines(string file)
+    internal static IEnumerable<(string Line, int Number)> LogicalLines(NetworkConfiguration config, string file)
     {
-        string[] lines = File.ReadAllLines(file);
+        string[] lines = ConfigFiles.ReadLines(config, file);
         for (int i = 0; i < lines.Length; i++)
         {
             int start = i + 1;

@@ -48,7 +48,24 @@ internal sealed class NetworkConfiguration
     /// <summary>The path as the user sees it (below the root), for reading.</summary>
     public string PathOf(string absolute) => Path.Join(Root, absolute);
 
-    public void Problem(SourceLocation where, string message) => Problems.Add(new ConfigProblem(where, message));
+    /// <summary>Problems past this many are counted, not listed: a binary file must not bury the first ones.</summary>
+    public const int MaxProblems = 50;
+
+    private const int MaxMessage = 240;
+
+    /// <summary>Problems found beyond <see cref="MaxProblems"/>.</summary>
+    public int MoreProblems { get; private set; }
+
+    public void Problem(SourceLocation where, string message)
+    {
+        if (Problems.Count >= MaxProblems)
+        {
+            MoreProblems++;
+            return;
+        }
+        // A message may echo what the file says; a line of megabytes must not come back whole.
+        Problems.Add(new ConfigProblem(where, message.Length > MaxMessage ? message[..MaxMessage] + "…" : message));
+    }
 
     /// <summary>An option named in a file must be one of the kernel's; its value is checked once the layers merge.</summary>
     public bool CheckOptionName(string name, SourceLocation where)
