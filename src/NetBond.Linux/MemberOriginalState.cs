@@ -13,7 +13,8 @@ public sealed record MemberOriginalState(
     bool Up,
     int? DisableIpv6,
     bool ClsactCreated,
-    bool DropFilterAdded);
+    bool DropFilterAdded,
+    string[]? Ipv6Addresses = null);
 
 /// <summary>Where original states are kept (the daemon's state file).</summary>
 public interface IMemberJournal

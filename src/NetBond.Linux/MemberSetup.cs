@@ -13,8 +13,12 @@ public static class MemberSetup
 {
     public static MemberOriginalState Prepare(RtNetlink rt, IMemberJournal journal, string bond, LinkInfo link, int mtu)
     {
+        // Disabling IPv6 drops the member's IPv6 addresses for good; the configured ones are recorded to come back.
+        string[] ipv6 = [.. rt.GetAddressInfo(link.Index)
+            .Where(a => a.Permanent && a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !a.Address.IsIPv6LinkLocal)
+            .Select(a => $"{a.Address}/{a.PrefixLength}")];
         MemberOriginalState state = new(bond, link.Name, link.Index, link.Mac.ToString(), link.Mtu, link.IsUp,
-            Ipv6Sysctl.Get(link.Name), ClsactCreated: false, DropFilterAdded: false);
+            Ipv6Sysctl.Get(link.Name), ClsactCreated: false, DropFilterAdded: false, ipv6);
         journal.Record(state);
         try
         {
@@ -93,6 +97,11 @@ public static class MemberSetup
         if (state.DisableIpv6 is int v)
         {
             Step("restore disable_ipv6", () => Ipv6Sysctl.Set(state.Name, v));
+        }
+        foreach (string address in state.Ipv6Addresses ?? [])
+        {
+            string[] parts = address.Split('/');
+            Step($"restore address {address}", () => rt.AddAddress(state.IfIndex, System.Net.IPAddress.Parse(parts[0]), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), null));
         }
         if (state.Up)
         {

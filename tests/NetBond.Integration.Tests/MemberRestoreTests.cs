@@ -190,4 +190,20 @@ public class MemberRestoreTests
         Assert.True(File.Exists(Path.Combine(dir, "members.json.broken")));
         AssertOriginal(t);
     }
+
+    /// <summary>Enslaving disables IPv6 on a member, which drops its addresses: release puts the configured ones back.</summary>
+    [IntegrationFact]
+    public void A_members_ipv6_addresses_come_back_on_release()
+    {
+        using Topology t = Prepared();
+        t.Sh($"ip -n {t.Host} addr add 2001:db8:5::10/64 dev eth1 nodad");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.DoesNotContain("2001:db8:5::10", t.In(t.Host, "ip -6 addr show dev eth1").Out);
+        t.NetBond("release bond0 eth0 eth1").ShouldSucceed();
+        Assert.Contains("inet6 2001:db8:5::10/64", t.In(t.Host, "ip -6 addr show dev eth1").Out);
+        AssertOriginal(t);
+    }
 }

@@ -39,6 +39,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort IFA_FLAGS = 8;
     private const uint IFA_F_TENTATIVE = 0x40;
     private const uint IFA_F_DADFAILED = 0x08;
+    private const uint IFA_F_PERMANENT = 0x80;
 
     private const ushort TCA_KIND = 1;
     private const ushort TCA_OPTIONS = 2;
@@ -127,7 +128,8 @@ public sealed class RtNetlink : IDisposable
             if (a.TryGet(IFA_LOCAL, out ReadOnlySpan<byte> addr) || a.TryGet(IFA_ADDRESS, out addr))
             {
                 IPAddress? broadcast = a.TryGet(IFA_BROADCAST, out ReadOnlySpan<byte> b) ? new IPAddress(b) : null;
-                result.Add(new AddressInfo(new IPAddress(addr), payload[1], broadcast, (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0));
+                result.Add(new AddressInfo(new IPAddress(addr), payload[1], broadcast, (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0,
+                    (flags & IFA_F_PERMANENT) != 0));
             }
         });
         return result;
