@@ -73,6 +73,7 @@ internal static class ControlClient
             shell.ArgumentList.Add(a);
         }
         shell.Environment["NETBOND_LOG"] = LogPath;
+        RotateLog();
         // The daemon is netbond whatever name started it: called as ifenslave it would read "daemon" as a bond.
         shell.Environment.Remove("NETBOND_ARGV0");
         using (Process? p = Process.Start(shell))
@@ -80,6 +81,17 @@ internal static class ControlClient
             p?.WaitForExit();
         }
         return WaitForDaemon();
+    }
+
+    /// <summary>Each daemon a CLI starts appends to the log; past 1 MiB the old log moves to daemon.log.1 first.</summary>
+    private static void RotateLog()
+    {
+        const long MaxLog = 1 << 20;
+        FileInfo log = new(LogPath);
+        if (log.Exists && log.Length > MaxLog)
+        {
+            log.MoveTo(LogPath + ".1", overwrite: true);
+        }
     }
 
     private static Socket? WaitForDaemon()

@@ -76,6 +76,15 @@ internal sealed class Daemon : IDisposable
         }
         File.Delete(pidFile);
         Log("stopped");
+        // Stopped cleanly, every member put back: nothing of this namespace's state is left to keep.
+        try
+        {
+            Directory.Delete(StatePaths.Directory, recursive: true);
+        }
+        catch (IOException e)
+        {
+            Log($"cannot remove {StatePaths.Directory}: {e.Message}");
+        }
         return 0;
     }
 

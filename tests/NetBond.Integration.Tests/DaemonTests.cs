@@ -112,4 +112,43 @@ public class DaemonTests
         }
         Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
     }
+
+    [IntegrationFact]
+    public void A_daemon_that_stops_cleanly_leaves_no_state_behind()
+    {
+        using Topology t = new();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=1 miimon=100");
+        t.NetBond("enslave bond0 eth0").ShouldSucceed();
+        string dir = t.StateDirOf(t.Host);
+        Assert.True(File.Exists(Path.Combine(dir, "members.json")));
+        t.Signal(daemon, "TERM");
+        Assert.True(Topology.Finish(daemon, 10_000));
+        Assert.False(Directory.Exists(dir), $"{dir} is left");
+    }
+
+    [IntegrationFact]
+    public void A_started_daemon_begins_a_new_log_once_the_old_one_passed_a_megabyte()
+    {
+        using Topology t = new();
+        string dir = t.StateDirOf(t.Host);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "daemon.log"), new string('x', 2 << 20));
+        try
+        {
+            t.NetBond("status").ShouldSucceed();
+            Assert.Equal(2 << 20, new FileInfo(Path.Combine(dir, "daemon.log.1")).Length);
+            Assert.True(new FileInfo(Path.Combine(dir, "daemon.log")).Length < 64 << 10);
+        }
+        finally
+        {
+            string pid = t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+            if (pid.Length > 0)
+            {
+                t.Sh($"kill -TERM {pid}");
+                Assert.True(Topology.Eventually(() => t.In(t.Host, $"kill -0 {pid}").Exit != 0, 10_000));
+            }
+        }
+    }
 }
