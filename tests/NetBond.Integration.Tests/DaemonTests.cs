@@ -143,12 +143,7 @@ public class DaemonTests
         }
         finally
         {
-            string pid = t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
-            if (pid.Length > 0)
-            {
-                t.Sh($"kill -TERM {pid}");
-                Assert.True(Topology.Eventually(() => t.In(t.Host, $"kill -0 {pid}").Exit != 0, 10_000));
-            }
+            t.StopAutostartedDaemon();
         }
     }
 }

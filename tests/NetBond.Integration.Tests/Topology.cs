@@ -77,6 +77,18 @@ internal sealed class Topology : IDisposable
 
     private bool _daemonStarted;
 
+    /// <summary>Stops a daemon the CLI started in the background (no child of this test), by the PID it recorded.</summary>
+    public void StopAutostartedDaemon()
+    {
+        string pid = In(Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+        if (pid.Length == 0)
+        {
+            return;
+        }
+        Sh($"kill -TERM {pid}");
+        Assert.True(Eventually(() => In(Host, $"kill -0 {pid}").Exit != 0, 10_000));
+    }
+
     /// <summary>Waits until the daemon answers, so a test never races its start.</summary>
     public void WaitForDaemon()
     {
