@@ -261,7 +261,18 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
-    public void SetBondCarrier(bool up) => Tap.SetCarrier(up);
+    public void SetBondCarrier(bool up)
+    {
+        try
+        {
+            Tap.SetCarrier(up);
+        }
+        catch (NativeException e)
+        {
+            // The TAP deleted under us (ip link del): the bond is going away, and its members must still go back.
+            _log($"{Bond.Name}: cannot set its carrier {(up ? "on" : "off")}: {e.Message}");
+        }
+    }
 
     public void SendFrame(Member member, ReadOnlySpan<byte> frame) => DataPath.SendControlFrame(member, frame);
 

@@ -235,9 +235,19 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
-    /// <summary>An RTM_DELLINK: a member deleted (or moved to another namespace) leaves its bond, with nothing left to restore.</summary>
+    /// <summary>
+    /// An RTM_DELLINK: a bond device deleted from outside (`ip link del bond0`) releases its members, putting them
+    /// back, as the kernel's bond_uninit does; a member deleted (or moved to another namespace) leaves its bond,
+    /// with nothing left to restore.
+    /// </summary>
     public void OnLinkDeleted(int ifIndex)
     {
+        if (_bonds.Values.FirstOrDefault(b => b.IfIndex == ifIndex) is { } deleted)
+        {
+            _log($"{deleted.Bond.Name}: the bond device was deleted; releasing its members");
+            Delete(deleted.Bond.Name, new CommandResult()).Err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList().ForEach(_log);
+            return;
+        }
         foreach (BondRuntime b in _bonds.Values)
         {
             if (b.Bond.Members.FirstOrDefault(m => m.IfIndex == ifIndex) is { } member)
@@ -247,9 +257,13 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
-    /// <summary>After missed events: members whose interface no longer exists are forgotten.</summary>
+    /// <summary>After missed events: bonds and members whose interface no longer exists are let go.</summary>
     public void ForgetVanishedMembers(HashSet<int> existing)
     {
+        foreach (BondRuntime b in _bonds.Values.Where(b => !existing.Contains(b.IfIndex)).ToArray())
+        {
+            OnLinkDeleted(b.IfIndex);
+        }
         foreach (BondRuntime b in _bonds.Values)
         {
             foreach (Member m in b.Bond.Members.Where(m => !existing.Contains(m.IfIndex)).ToArray())

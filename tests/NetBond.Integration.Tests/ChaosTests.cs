@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>
+/// A seeded random walk through what can happen to bonds and members — add, del, enslave, release, option
+/// changes, link flaps, a member deleted and made again or renamed while enslaved, `ip link del` of a bond from
+/// outside, the daemon killed with SIGKILL and started again, traffic — with the invariants checked after every
+/// step: each interface is either a member of a bond or exactly as it was; every bond is a TAP and every NetBond
+/// TAP a bond; the daemon answers. The seed is printed, so a failure can be replayed (NETBOND_CHAOS_SEED).
+/// </summary>
+public class ChaosTests(ITestOutputHelper output)
+{
+    private const int Steps = 60;
+    private static readonly string[] s_members = ["eth0", "eth1", "eth2", "eth3"];
+
+    private sealed record Original(string Mac, int Mtu);
+
+    [IntegrationFact]
+    public void Invariants_hold_through_a_random_walk()
+    {
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("NETBOND_CHAOS_SEED"), out int s) ? s : Environment.TickCount & 0xFFFF;
+        output.WriteLine($"chaos seed {seed} (NETBOND_CHAOS_SEED={seed} replays it)");
+        Random random = new(seed);
+        using Topology t = new(members: 4);
+        Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        Dictionary<string, Original> originals = s_members.ToDictionary(m => m, m => Read(t, m));
+        List<string> log = [];
+        for (int step = 0; step < Steps; step++)
+        {
+            string done = Act(t, random, ref daemon, originals);
+            log.Add(done);
+            string? broken = Broken(t, originals);
+            Assert.True(broken == null, $"seed {seed}, step {step} ({done}): {broken}\nsteps: {string.Join("; ", log)}\ndaemon: {t.OutputOf(daemon)}");
+        }
+        output.WriteLine(string.Join("\n", log));
+    }
+
+    private static Original Read(Topology t, string member) => new(
+        t.In(t.Host, $"cat /sys/class/net/{member}/address").Out.Trim(),
+        int.Parse(t.In(t.Host, $"cat /sys/class/net/{member}/mtu").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture));
+
+    private static JsonElement Bonds(Topology t)
+    {
+        using JsonDocument doc = JsonDocument.Parse(t.NetBond("status --json").ShouldSucceed().Out);
+        return doc.RootElement.GetProperty("bonds").Clone();
+    }
+
+    private static string Act(Topology t, Random random, ref Process daemon, Dictionary<string, Original> originals)
+    {
+        string bond = random.Next(2) == 0 ? "bond0" : "bond1";
+        string member = s_members[random.Next(s_members.Length)];
+        switch (random.Next(11))
+        {
+            case 0:
+                string mode = random.Next(3) switch { 0 => "active-backup", 1 => "balance-rr", _ => "balance-xor" };
+                t.NetBond($"add {bond} mode={mode} miimon={(random.Next(2) == 0 ? 10 : 100)}");
+                t.In(t.Host, $"ip link set {bond} up");
+                return $"add {bond} {mode}";
+            case 1:
+                t.NetBond($"del {bond}");
+                return $"del {bond}";
+            case 2 or 3:
+                t.NetBond($"enslave {bond} {member}");
+                return $"enslave {bond} {member}";
+            case 4:
+                t.NetBond($"release {bond} {member}");
+                return $"release {bond} {member}";
+            case 5:
+                t.NetBond($"set {bond} miimon={random.Next(1, 200)} updelay=0 downdelay=0");
+                return $"set {bond} miimon";
+            case 6:
+                string port = "sw" + member[3..];
+                t.In(t.Switch, $"ip link set {port} down");
+                Thread.Sleep(random.Next(50, 300));
+                t.In(t.Switch, $"ip link set {port} up");
+                return $"flap {member}";
+            case 7:
+                t.Sh($"ip -n {t.Host} link del {member}");
+                t.Sh($"ip link add {member} netns {t.Host} type veth peer name sw{member[3..]} netns {t.Switch}");
+                t.Sh($"ip -n {t.Switch} link set sw{member[3..]} master br0 && ip -n {t.Switch} link set sw{member[3..]} up");
+                // A new interface, new to NetBond: what it is now is what it must be found as.
+                Assert.True(Topology.Eventually(() => !Bonds(t).EnumerateArray().Any(b => b.GetProperty("slaves").EnumerateArray().Any(m => m.GetProperty("name").GetString() == member))));
+                originals[member] = Read(t, member);
+                return $"delete and remake {member}";
+            case 8:
+                t.In(t.Host, $"ip link set {member} down; ip link set {member} name x{member}; ip link set x{member} name {member}; ip link set {member} up");
+                return $"rename {member} and back";
+            case 9:
+                t.In(t.Host, $"ip link del {bond}");
+                return $"ip link del {bond}";
+            default:
+                t.Signal(daemon, "KILL");
+                Assert.True(daemon.WaitForExit(10_000));
+                daemon = t.StartDaemon();
+                t.WaitForDaemon();
+                return "SIGKILL and restart";
+        }
+    }
+
+    /// <summary>What is wrong now, or null.</summary>
+    private static string? Broken(Topology t, Dictionary<string, Original> originals)
+    {
+        JsonElement bonds;
+        try
+        {
+            bonds = Bonds(t);
+        }
+        catch (Exception e) when (e is Xunit.Sdk.XunitException or JsonException)
+        {
+            return $"the daemon does not answer: {e.Message}";
+        }
+        HashSet<string> bondNames = [.. bonds.EnumerateArray().Select(b => b.GetProperty("name").GetString()!)];
+        HashSet<string> enslaved = [.. bonds.EnumerateArray().SelectMany(b => b.GetProperty("slaves").EnumerateArray()).Select(m => m.GetProperty("name").GetString()!)];
+        HashSet<string> taps = [.. t.In(t.Host, "ip -o link show type tun").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':')[1].Trim())];
+        if (!taps.SetEquals(bondNames))
+        {
+            return $"bonds {string.Join(",", bondNames)} but TAP devices {string.Join(",", taps)}";
+        }
+        foreach (string member in s_members.Where(m => !enslaved.Contains(m)))
+        {
+            Original now = Read(t, member);
+            string qdisc = t.In(t.Host, $"tc qdisc show dev {member}").Out;
+            string ipv6 = t.In(t.Host, $"cat /proc/sys/net/ipv6/conf/{member}/disable_ipv6").Out.Trim();
+            if (now != originals[member] || qdisc.Contains("clsact", StringComparison.Ordinal) || ipv6 != "0")
+            {
+                return $"{member} is no member but not as it was: {now} (was {originals[member]}), qdisc '{qdisc.Trim()}', disable_ipv6 {ipv6}";
+            }
+        }
+        return null;
+    }
+}
