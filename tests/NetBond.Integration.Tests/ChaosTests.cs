@@ -29,14 +29,39 @@ public class ChaosTests(ITestOutputHelper output)
         t.WaitForDaemon();
         Dictionary<string, Original> originals = s_members.ToDictionary(m => m, m => Read(t, m));
         List<string> log = [];
+        (int Fds, int Threads) baseline = Resources(t);
         for (int step = 0; step < Steps; step++)
         {
+            int pid = DaemonPid(t);
             string done = Act(t, random, ref daemon, originals);
             log.Add(done);
             string? broken = Broken(t, originals);
             Assert.True(broken == null, $"seed {seed}, step {step} ({done}): {broken}\nsteps: {string.Join("; ", log)}\ndaemon: {t.OutputOf(daemon)}");
+            if (DaemonPid(t) != pid)
+            {
+                baseline = Resources(t);
+            }
         }
         output.WriteLine(string.Join("\n", log));
+        // With every bond gone the daemon holds what it held with none: no descriptor or thread left behind.
+        t.NetBond("del bond0");
+        t.NetBond("del bond1");
+        (int fds, int threads) = Resources(t);
+        Assert.True(fds <= baseline.Fds && threads <= baseline.Threads + 4,
+            $"seed {seed}: the daemon holds {fds} descriptors and {threads} threads, against {baseline.Fds} and {baseline.Threads} with no bond");
+    }
+
+    private static int DaemonPid(Topology t) =>
+        int.Parse(t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The daemon's open descriptors and threads, once it has nothing to do.</summary>
+    private static (int Fds, int Threads) Resources(Topology t)
+    {
+        Thread.Sleep(300);
+        int pid = DaemonPid(t);
+        // Assemblies the runtime loads on first use hold a descriptor each; they are not the daemon's to leak.
+        int fds = Directory.GetFiles($"/proc/{pid}/fd").Count(fd => new FileInfo(fd).LinkTarget?.EndsWith(".dll", StringComparison.Ordinal) != true);
+        return (fds, Directory.GetDirectories($"/proc/{pid}/task").Length);
     }
 
     private static Original Read(Topology t, string member) => new(
