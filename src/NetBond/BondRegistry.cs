@@ -245,7 +245,11 @@ internal sealed class BondRegistry : IDisposable
         if (_bonds.Values.FirstOrDefault(b => b.IfIndex == ifIndex) is { } deleted)
         {
             _log($"{deleted.Bond.Name}: the bond device was deleted; releasing its members");
-            Delete(deleted.Bond.Name, new CommandResult()).Err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList().ForEach(_log);
+            CommandResult released = Delete(deleted.Bond.Name, new CommandResult());
+            foreach (string problem in released.Err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                _log(problem);
+            }
             return;
         }
         foreach (BondRuntime b in _bonds.Values)
@@ -258,7 +262,7 @@ internal sealed class BondRegistry : IDisposable
     }
 
     /// <summary>After missed events: bonds and members whose interface no longer exists are let go.</summary>
-    public void ForgetVanishedMembers(HashSet<int> existing)
+    public void ForgetVanished(HashSet<int> existing)
     {
         foreach (BondRuntime b in _bonds.Values.Where(b => !existing.Contains(b.IfIndex)).ToArray())
         {

@@ -247,7 +247,7 @@ internal sealed class Daemon : IDisposable
             {
                 _registry.OnLinkChanged(link);
             }
-            _registry.ForgetVanishedMembers([.. links.Select(l => l.Index)]);
+            _registry.ForgetVanished([.. links.Select(l => l.Index)]);
             foreach (BondRuntime b in _registry.Bonds)
             {
                 b.OnAddressesChanged();
