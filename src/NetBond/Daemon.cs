@@ -255,9 +255,21 @@ internal sealed class Daemon : IDisposable
         }
     }
 
+    /// <summary>The log file a started daemon writes to (its stderr), and the size past which it starts a new one.</summary>
+    private static readonly string? s_logFile = Environment.GetEnvironmentVariable("NETBOND_LOG");
+    private static readonly long s_logMax = long.TryParse(Environment.GetEnvironmentVariable("NETBOND_LOG_MAX"), out long max) ? max : 4 << 20;
+    private static readonly object s_logGate = new();
+
     private static void Log(string message)
     {
-        Console.Error.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss.fff} netbond: {message}");
+        lock (s_logGate)
+        {
+            Console.Error.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss.fff} netbond: {message}");
+            if (s_logFile != null && new FileInfo(s_logFile) is { Exists: true, Length: var size } && size > s_logMax)
+            {
+                StandardStreams.Rotate(s_logFile);
+            }
+        }
     }
 
     public void Dispose()

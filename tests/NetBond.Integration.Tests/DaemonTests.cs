@@ -146,4 +146,28 @@ public class DaemonTests
             t.StopAutostartedDaemon();
         }
     }
+
+    [IntegrationFact]
+    public void A_started_daemon_starts_a_new_log_when_its_log_grows_past_the_limit()
+    {
+        using Topology t = new();
+        string dir = t.StateDirOf(t.Host);
+        try
+        {
+            t.In(t.Host, $"NETBOND_LOG_MAX=1000 dotnet {Topology.NetBondDll} status").ShouldSucceed();
+            for (int i = 0; i < 15; i++)
+            {
+                t.NetBond("add bond0 mode=1").ShouldSucceed();
+                t.NetBond("del bond0").ShouldSucceed();
+            }
+            Assert.True(File.Exists(Path.Combine(dir, "daemon.log.1")), string.Join(" ", Directory.GetFiles(dir).Select(f => $"{Path.GetFileName(f)}:{new FileInfo(f).Length}")));
+            Assert.True(new FileInfo(Path.Combine(dir, "daemon.log")).Length <= 1000 + 200);
+            t.NetBond("add bond0 mode=1").ShouldSucceed();
+            Assert.Contains("bond0: created", File.ReadAllText(Path.Combine(dir, "daemon.log")) + File.ReadAllText(Path.Combine(dir, "daemon.log.1")));
+        }
+        finally
+        {
+            t.StopAutostartedDaemon();
+        }
+    }
 }
