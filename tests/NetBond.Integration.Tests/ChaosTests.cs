@@ -51,8 +51,7 @@ public class ChaosTests(ITestOutputHelper output)
             $"seed {seed}: the daemon holds {fds} descriptors and {threads} threads, against {baseline.Fds} and {baseline.Threads} with no bond");
     }
 
-    private static int DaemonPid(Topology t) =>
-        int.Parse(t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    private static int DaemonPid(Topology t) => int.Parse(t.DaemonPid(), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The daemon's open descriptors and threads, once it has nothing to do.</summary>
     private static (int Fds, int Threads) Resources(Topology t)

@@ -106,7 +106,7 @@ public class MemberRestoreTests
     {
         using Topology t = Prepared();
         t.NetBond("add bond0 mode=1").ShouldSucceed();
-        Assert.Matches("^[0-9]+$", t.In(t.Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim());
+        Assert.Matches("^[0-9]+$", t.DaemonPid());
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         t.StopAutostartedDaemon();
         AssertOriginal(t);

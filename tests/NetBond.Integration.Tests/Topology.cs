@@ -77,10 +77,13 @@ internal sealed class Topology : IDisposable
 
     private bool _daemonStarted;
 
+    /// <summary>The PID the host namespace's daemon recorded, or "" when none runs.</summary>
+    public string DaemonPid() => In(Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+
     /// <summary>Stops a daemon the CLI started in the background (no child of this test), by the PID it recorded.</summary>
     public void StopAutostartedDaemon()
     {
-        string pid = In(Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+        string pid = DaemonPid();
         if (pid.Length == 0)
         {
             return;

@@ -233,13 +233,11 @@ public static class OptionTable
         foreach (OptionAssignment a in assignments.OrderBy(a => a.Option))
         {
             OptionDefinition def = Definition(a.Option);
-            long number = 0;
-            string text = "";
-            error = CheckDependencies(def, next.Mode, context) ?? CheckRequest(def, a.Value, requestMiimon, context);
-            if (error == null && !TryParse(def, a.Value, out number, out text))
-            {
-                error = InvalidValue(def, a.Value);
-            }
+            // Parsed once; a bad value is reported where __bond_opt_set() finds it, after the dependencies.
+            bool parsed = TryParse(def, a.Value, out long number, out string text);
+            error = CheckDependencies(def, next.Mode, context)
+                ?? CheckRequest(def, parsed ? number : 0, requestMiimon, context)
+                ?? (parsed ? null : InvalidValue(def, a.Value));
             if (error == null)
             {
                 string? refusal = def.Flags.HasFlag(OptionFlags.State)
@@ -281,9 +279,9 @@ public static class OptionTable
     }
 
     /// <summary>bond_changelink(): within one request, ARP monitoring or validation next to a non-zero miimon is EINVAL.</summary>
-    private static string? CheckRequest(OptionDefinition def, string text, long requestMiimon, OptionContext context)
+    private static string? CheckRequest(OptionDefinition def, long number, long requestMiimon, OptionContext context)
     {
-        if (!context.OneRequest || requestMiimon == 0 || !TryParse(def, text, out long number, out _) || number == 0)
+        if (!context.OneRequest || requestMiimon == 0 || number == 0)
         {
             return null;
         }

@@ -25,8 +25,6 @@ public sealed class TimerTable
 
     public void Arm(BondTimer timer, long dueMs) => _due[(int)timer] = dueMs;
 
-    public void Cancel(BondTimer timer) => _due[(int)timer] = long.MaxValue;
-
     public bool IsArmed(BondTimer timer) => _due[(int)timer] != long.MaxValue;
 
     /// <summary>Whether <paramref name="timer"/> is due at <paramref name="nowMs"/>; a due timer is disarmed until armed again.</summary>

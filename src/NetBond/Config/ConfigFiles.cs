@@ -31,7 +31,7 @@ internal static class ConfigFiles
     }
 
     /// <summary>Whether a path (after links) stays below the configuration's root.</summary>
-    public static bool IsBelowRoot(NetworkConfiguration config, string path)
+    private static bool IsBelowRoot(NetworkConfiguration config, string path)
     {
         string root = Path.GetFullPath(config.Root).TrimEnd('/') + "/";
         return root == "/" || (Path.GetFullPath(path) + "/").StartsWith(root, StringComparison.Ordinal);
