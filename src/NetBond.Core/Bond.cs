@@ -29,6 +29,7 @@ public sealed partial class Bond
     private bool _forcePrimary;
     private int _sendPeerNotif;
     private IReadOnlyList<IPAddress> _addresses = [];
+    private bool _isUp;
 
     public Bond(string name, BondOptions options, MacAddress mac, IBondHost host, Random? random = null)
     {
@@ -51,8 +52,19 @@ public sealed partial class Bond
     /// <summary>The bond's MII status, shown as "MII Status" and mirrored on the bond's carrier.</summary>
     public bool Carrier { get; private set; }
 
-    /// <summary>The bond device is administratively up (IFF_UP): IFDOWN options are refused, peers get notified.</summary>
-    public bool IsUp { get; set; }
+    /// <summary>The bond device is administratively up (IFF_UP): IFDOWN options are refused, peers get notified, LACP runs.</summary>
+    public bool IsUp
+    {
+        get => _isUp;
+        set
+        {
+            if (value && !_isUp && Options.Mode == BondMode.Ieee8023ad)
+            {
+                LacpOpen();
+            }
+            _isUp = value;
+        }
+    }
 
     public DataPlan Plan { get; private set; }
 
@@ -111,6 +123,11 @@ public sealed partial class Bond
         if (next.Miimon != old.Miimon)
         {
             _timers.Arm(BondTimer.LinkMonitor, 0);
+        }
+        if (next.Mode == BondMode.Ieee8023ad)
+        {
+            _timers.Arm(BondTimer.Lacp, 0);
+            LacpOptionsChanged(old);
         }
         if (activeSlave != null)
         {
@@ -188,8 +205,13 @@ public sealed partial class Bond
         {
             member.Link = Options.ArpInterval > 0 && !carrier ? LinkState.Down : LinkState.Up;
         }
+        if (Options.Mode == BondMode.Ieee8023ad)
+        {
+            // The port starts disabled: the LACP machines enable it once its aggregator may carry traffic.
+            LacpBind(member);
+        }
         _members.Add(member);
-        if (Options.Mode == BondMode.ActiveBackup)
+        if (Options.Mode is BondMode.ActiveBackup or BondMode.Ieee8023ad)
         {
             member.IsActive = false;
         }
@@ -218,10 +240,15 @@ public sealed partial class Bond
     /// <summary>__bond_release_one(): the member leaves; the bond picks a new active and keeps its MAC.</summary>
     public void Release(Member member)
     {
-        if (!_members.Remove(member))
+        if (!_members.Contains(member))
         {
             return;
         }
+        if (member.Lacp != null)
+        {
+            LacpUnbind(member);
+        }
+        _members.Remove(member);
         _host.Log($"{Name}: Releasing {(member.IsActive ? "active" : "backup")} interface {member.Name}");
         if (member == _primary)
         {
@@ -329,6 +356,10 @@ public sealed partial class Bond
     {
         ControlFrames++;
         member.LastControlRxMs = nowMs;
+        if (member.Lacp is { } port)
+        {
+            LacpReceive(port, frame);
+        }
     }
 
     /// <summary>Forces the active member (active_slave, ifenslave -c). Returns an error or null.</summary>
@@ -466,6 +497,11 @@ public sealed partial class Bond
                 MiiMonitor();
             }
         }
+        if (_timers.Fire(BondTimer.Lacp, nowMs) && Options.Mode == BondMode.Ieee8023ad && IsUp)
+        {
+            _timers.Arm(BondTimer.Lacp, nowMs + LacpTickMs);
+            LacpTick();
+        }
     }
 
     private bool KeepsOwnMacs => Options.Mode == BondMode.ActiveBackup && Options.FailOverMac != FailOverMac.None;
@@ -481,10 +517,10 @@ public sealed partial class Bond
         }
     }
 
-    /// <summary>bond_set_carrier() outside 802.3ad: up while any member's link is up. Returns whether it changed.</summary>
+    /// <summary>bond_set_carrier(): up while any member's link is up, in 802.3ad by the active aggregator. Returns whether it changed.</summary>
     private bool UpdateCarrier()
     {
-        bool carrier = _members.Exists(m => m.Link == LinkState.Up);
+        bool carrier = Options.Mode == BondMode.Ieee8023ad ? LacpCarrier() : _members.Exists(m => m.Link == LinkState.Up);
         if (carrier == Carrier)
         {
             return false;
@@ -498,13 +534,15 @@ public sealed partial class Bond
     {
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
-            Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted());
+            Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),
+            Options.Mode == BondMode.Ieee8023ad ? LacpTransmits : null, Options.BroadcastNeighbor);
         _host.DataPlanChanged(Plan);
     }
 
-    /// <summary>Which received frames the control plane needs: ARP and neighbour discovery for the ARP/NS monitor.</summary>
+    /// <summary>Which received frames the control plane needs: LACPDUs and Markers in 802.3ad, ARP and neighbour discovery for the ARP/NS monitor.</summary>
     private ControlFrameKinds ControlFramesWanted() =>
-        Options.ArpInterval > 0 ? ControlFrameKinds.Arp | ControlFrameKinds.NeighborDiscovery : ControlFrameKinds.None;
+        (Options.ArpInterval > 0 ? ControlFrameKinds.Arp | ControlFrameKinds.NeighborDiscovery : ControlFrameKinds.None)
+        | (Options.Mode == BondMode.Ieee8023ad ? ControlFrameKinds.SlowProtocols : ControlFrameKinds.None);
 
     private string Ms(int ticks) => (ticks * Options.Miimon).ToString(CultureInfo.InvariantCulture);
 }

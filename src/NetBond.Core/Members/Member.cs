@@ -54,5 +54,14 @@ public sealed class Member
     /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
     public long LastControlRxMs { get; internal set; }
 
+    /// <summary>
+    /// 802.3ad with coupled_control=0, a port collecting but not yet distributing: it feeds the bond but does
+    /// not transmit (bond_set_slave_tx_disabled_flags: backup state, not inactive).
+    /// </summary>
+    public bool RxOnly { get; internal set; }
+
+    /// <summary>The member's 802.3ad port, in mode 802.3ad.</summary>
+    public LacpPort? Lacp { get; internal set; }
+
     public bool CanTransmit => Link == LinkState.Up && IsActive && Carrier;
 }

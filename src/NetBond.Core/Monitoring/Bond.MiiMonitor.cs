@@ -121,6 +121,7 @@ public sealed partial class Bond
             m.IsActive = true;
         }
         _host.Log($"{Name}: link status definitely up for interface {m.Name}, {SpeedText(m)}");
+        LacpLinkChanged(m, up: true);
         return Active == null || m == _primary || m.Prio > Active.Prio;
     }
 
@@ -133,6 +134,7 @@ public sealed partial class Bond
             m.IsActive = false;
         }
         _host.Log($"{Name}: link status definitely down for interface {m.Name}, disabling it");
+        LacpLinkChanged(m, up: false);
         return m == Active;
     }
 

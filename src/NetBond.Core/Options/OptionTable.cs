@@ -92,13 +92,13 @@ public static class OptionTable
     private static readonly NamedValue[] s_coupledControlTable = [new("on", 1, Default), new("off", 0)];
     private static readonly NamedValue[] s_txQueuesTable = [new("minval", 1, Min), new("maxval", 255, Max), new("default", 16, Default)];
 
-    private static readonly BondMode[] s_arpModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast];
+    private static readonly BondMode[] s_arpModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast, BondMode.Ieee8023ad];
     private static readonly BondMode[] s_lacpModes = [BondMode.Ieee8023ad];
     private static readonly BondMode[] s_primaryModes = [BondMode.ActiveBackup, BondMode.BalanceTlb, BondMode.BalanceAlb];
     private static readonly BondMode[] s_tlbModes = [BondMode.BalanceTlb, BondMode.BalanceAlb];
 
     /// <summary>Modes whose data path NetBond has; the others are accepted by the option model but refused on a bond.</summary>
-    public static readonly BondMode[] ImplementedModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast];
+    public static readonly BondMode[] ImplementedModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast, BondMode.Ieee8023ad];
 
     private static readonly OptionDefinition[] s_definitions =
     [
@@ -380,7 +380,7 @@ public static class OptionTable
         BondMode mode = (BondMode)value;
         if (!ImplementedModes.Contains(mode))
         {
-            return $"mode {ModeName(mode)} is not implemented by this NetBond version (implemented: balance-rr, active-backup, balance-xor, broadcast)";
+            return $"mode {ModeName(mode)} is not implemented by this NetBond version (implemented: {string.Join(", ", ImplementedModes.Select(ModeName))})";
         }
         if (mode is BondMode.Ieee8023ad or BondMode.BalanceTlb or BondMode.BalanceAlb)
         {

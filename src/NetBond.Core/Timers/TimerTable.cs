@@ -5,6 +5,9 @@ public enum BondTimer
 {
     /// <summary>The MII monitor every miimon ms; with miimon=0 a carrier refresh, since transmission still needs carrier.</summary>
     LinkMonitor,
+
+    /// <summary>802.3ad's state machines, every 100 ms while the bond is up (ad_work).</summary>
+    Lacp,
 }
 
 /// <summary>

@@ -8,7 +8,8 @@ namespace NetBond.Core;
 public sealed class DataPlan
 {
     public DataPlan(BondMode mode, Member[] members, int activeIndex, int packetsPerSlave, XmitHashPolicy xmitHashPolicy,
-        bool allSlavesActive, ControlFrameKinds control = ControlFrameKinds.None)
+        bool allSlavesActive, ControlFrameKinds control = ControlFrameKinds.None, Predicate<Member>? transmits = null,
+        bool broadcastNeighbor = false)
     {
         Mode = mode;
         Members = members;
@@ -16,14 +17,15 @@ public sealed class DataPlan
         PacketsPerSlave = packetsPerSlave;
         XmitHashPolicy = xmitHashPolicy;
         Control = control;
+        BroadcastNeighbor = broadcastNeighbor;
         CanTransmit = new bool[members.Length];
         Delivers = new bool[members.Length];
         List<int> usable = [];
         for (int i = 0; i < members.Length; i++)
         {
-            CanTransmit[i] = members[i].CanTransmit;
+            CanTransmit[i] = members[i].CanTransmit && (transmits == null || transmits(members[i]));
             // bond_handle_frame: inactive members are exact-match only, unless all_slaves_active.
-            Delivers[i] = members[i].IsActive || allSlavesActive;
+            Delivers[i] = members[i].IsActive || members[i].RxOnly || allSlavesActive;
             if (CanTransmit[i])
             {
                 usable.Add(i);
@@ -45,6 +47,9 @@ public sealed class DataPlan
 
     /// <summary>The kinds of received frame that are copied to the control plane (the kernel's recv_probe).</summary>
     public ControlFrameKinds Control { get; }
+
+    /// <summary>802.3ad broadcast_neighbor: ARP and neighbour discovery go out on every member that can transmit.</summary>
+    public bool BroadcastNeighbor { get; }
 
     public bool[] CanTransmit { get; }
     public bool[] Delivers { get; }

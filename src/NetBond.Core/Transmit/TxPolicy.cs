@@ -30,6 +30,11 @@ public static class TxPolicy
             case BondMode.Broadcast:
                 return AllMembers;
             default:
+                if (plan.BroadcastNeighbor && IsNeighborFrame(frame))
+                {
+                    // bond_3ad_xor_xmit with broadcast_neighbor: ARP and NS/NA reach both switches of an MC-LAG pair.
+                    return plan.Usable.Length == 0 ? -1 : AllMembers;
+                }
                 int[] usable = plan.Usable;
                 return usable.Length == 0 ? -1 : usable[XmitHash.Compute(frame, plan.XmitHashPolicy) % (uint)usable.Length];
         }
@@ -76,6 +81,17 @@ public static class TxPolicy
             }
         }
         return -1;
+    }
+
+    /// <summary>ARP, or an ICMPv6 neighbour solicitation or advertisement (no IPv6 extension headers, as bond_is_icmpv6_nd).</summary>
+    private static bool IsNeighborFrame(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 14)
+        {
+            return false;
+        }
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
+        return type == 0x0806 || (type == 0x86DD && frame.Length >= 55 && frame[20] == 58 && frame[54] is 135 or 136);
     }
 
     internal static bool IsIgmp(ReadOnlySpan<byte> frame) =>

@@ -1,0 +1,264 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+/// <summary>802.3ad on a virtual clock: two NetBond bonds back to back, or one bond facing a silent or hostile partner.</summary>
+public sealed class LacpTests
+{
+    private const LacpState Healthy = LacpState.Activity | LacpState.Aggregation | LacpState.Synchronization
+        | LacpState.Collecting | LacpState.Distributing;
+
+    private static (LacpWorld World, LacpSide A, LacpSide B) BackToBack(string options = "mode=802.3ad lacp_rate=fast", string? optionsB = null)
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, optionsB ?? options);
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        b.Add("b1", 11);
+        b.Add("b2", 12);
+        w.Wire(a, "a1", b, "b1");
+        w.Wire(a, "a2", b, "b2");
+        a.Bond.IsUp = true;
+        b.Bond.IsUp = true;
+        return (w, a, b);
+    }
+
+    private static bool Distributing(LacpSide s, string m) =>
+        s.Port(m).MuxState == LacpMuxState.CollectingDistributing && s.Bond.Plan.CanTransmit[s.Bond.Members.ToList().FindIndex(x => x.Name == m)];
+
+    [Fact]
+    public void Two_bonds_converge_to_one_aggregator_of_two_ports_that_both_transmit()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        long took = w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2") && Distributing(b, "b1") && Distributing(b, "b2"), 10_000);
+
+        // The mux waits out wait_while (2 s) after selection; the aggregator choice comes one tick after the bond is up.
+        Assert.InRange(took, 2000, 3500);
+        Aggregator agg = a.Bond.ActiveAggregator!;
+        Assert.Equal(2, agg.Ports.Count);
+        Assert.Equal(b.Bond.Mac, agg.PartnerSystem);
+        Assert.Equal(15, agg.ActorKey);
+        Assert.Equal(15, agg.PartnerKey);
+        w.Run(1000);
+        Assert.Equal(Healthy | LacpState.Timeout, a.Port("a1").ActorState);
+        Assert.Equal(Healthy | LacpState.Timeout, a.Port("a1").Partner.State);
+        Assert.True(a.Carrier);
+        Assert.Equal([0, 1], a.Bond.Plan.Usable);
+        Assert.All(a.Bond.Plan.Delivers, Assert.True);
+        Assert.Equal(SlowFrameKind.Lacpdu, LacpPdu.Classify(a.Sent[^1].Frame));
+        // LACPDUs leave from the member's permanent MAC.
+        Assert.Equal(a.Bond.Find(a.Sent[^1].Member)!.PermanentMac, MacAddress.FromBytes(a.Sent[^1].Frame.AsSpan(6)));
+    }
+
+    [Fact]
+    public void Each_side_sends_at_the_rate_the_other_asks_for()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack("mode=802.3ad lacp_rate=slow", "mode=802.3ad lacp_rate=fast");
+        w.Run(10_000);
+        long from = w.Now;
+        w.Run(90_000);
+        // B asks (fast) for a PDU a second from A; A asks (slow) for one every 30 s from B.
+        Assert.InRange(a.LacpduTimes("a1").Count(t => t >= from), 88, 92);
+        Assert.InRange(b.LacpduTimes("b1").Count(t => t >= from), 3, 4);
+        Assert.True(Distributing(a, "a1") && Distributing(b, "b1"));
+    }
+
+    [Fact]
+    public void A_lost_link_leaves_the_aggregator_with_one_port_and_traffic_on_the_other()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack("mode=802.3ad lacp_rate=fast miimon=100");
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+
+        w.SetLink(a, "a1", false);
+        long took = w.RunUntil(() => a.Bond.Plan.Usable.SequenceEqual([1]), 1000);
+
+        Assert.True(took <= 100, $"{took} ms");
+        Assert.Equal(1, a.Bond.ActiveAggregator!.EnabledPorts);
+        Assert.True(a.Carrier);
+        w.SetLink(a, "a1", true);
+        w.RunUntil(() => Distributing(a, "a1") && a.Bond.Plan.Usable.Length == 2, 10_000);
+        Assert.Equal(2, a.Bond.ActiveAggregator!.EnabledPorts);
+        Assert.Equal(1, a.Bond.Find("a1")!.LinkFailureCount);
+    }
+
+    [Fact]
+    public void Min_links_takes_the_carrier_away_when_too_few_ports_remain()
+    {
+        (LacpWorld w, LacpSide a, _) = BackToBack("mode=802.3ad lacp_rate=fast min_links=2");
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        Assert.True(a.Carrier);
+
+        w.SetLink(a, "a2", false);
+        w.Run(200);
+
+        Assert.False(a.Carrier);
+        w.SetLink(a, "a2", true);
+        w.RunUntil(() => a.Carrier, 10_000);
+    }
+
+    [Fact]
+    public void A_partner_gone_silent_expires_after_three_periods_and_is_defaulted_three_seconds_later()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        w.Run(500);
+
+        w.Cut.Add("b1");
+        long expired = w.RunUntil(() => a.Port("a1").RxState == LacpRxState.Expired, 10_000);
+        long defaulted = w.RunUntil(() => a.Port("a1").RxState == LacpRxState.Defaulted, 10_000);
+
+        Assert.InRange(expired, 2000, 3100);
+        Assert.InRange(defaulted, 2900, 3100);
+        // The expired port left the aggregator's traffic at once; the other port carries it.
+        Assert.Equal([1], a.Bond.Plan.Usable);
+        Assert.NotEqual(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
+        Assert.Equal(LacpState.Defaulted, a.Port("a1").ActorState & LacpState.Defaulted);
+        Assert.True(a.Carrier);
+    }
+
+    [Fact]
+    public void Without_any_partner_one_individual_link_carries_traffic_as_the_kernel_does()
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        a.Bond.IsUp = true;
+
+        w.Run(8000);
+
+        Assert.All(a.Bond.Members, m => Assert.Equal(LacpRxState.Defaulted, m.Lacp!.RxState));
+        Assert.NotEqual(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
+        Aggregator active = a.Bond.ActiveAggregator!;
+        Assert.False(active.HasPartner);
+        Assert.Single(a.Bond.Plan.Usable);
+        Assert.True(a.Carrier);
+        Assert.All(a.Bond.Members, m => Assert.Equal(0x47, (int)(m.Lacp!.ActorState & ~LacpState.Synchronization)));
+    }
+
+    [Fact]
+    public void A_partner_port_with_another_key_ends_in_a_separate_aggregator_that_carries_nothing()
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+        LacpSide c = w.Side("bondC", 0x02_BB_00_00_00_01, "mode=802.3ad lacp_rate=fast ad_user_port_key=5");
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        a.Add("a3", 3);
+        b.Add("b1", 11);
+        b.Add("b2", 12);
+        c.Add("c1", 21);
+        w.Wire(a, "a1", b, "b1");
+        w.Wire(a, "a2", b, "b2");
+        w.Wire(a, "a3", c, "c1");
+        a.Bond.IsUp = b.Bond.IsUp = c.Bond.IsUp = true;
+
+        w.Run(10_000);
+
+        Assert.Same(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
+        Assert.NotSame(a.Port("a1").Aggregator, a.Port("a3").Aggregator);
+        Assert.True(a.Port("a1").Aggregator!.IsActive);
+        Assert.False(a.Port("a3").Aggregator!.IsActive);
+        Assert.Equal([0, 1], a.Bond.Plan.Usable);
+        Assert.False(a.Bond.Plan.Delivers[2]);
+        Assert.Equal(LacpMuxState.Attached, a.Port("a3").MuxState);
+    }
+
+    [Fact]
+    public void Ad_select_count_prefers_the_aggregator_with_more_ports_and_stable_keeps_the_first()
+    {
+        foreach ((string select, string expected) in new[] { ("count", "a2"), ("stable", "a1") })
+        {
+            LacpWorld w = new();
+            LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, $"mode=802.3ad lacp_rate=fast ad_select={select}");
+            LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+            LacpSide c = w.Side("bondC", 0x02_CC_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+            a.Add("a1", 1);
+            b.Add("b1", 11);
+            w.Wire(a, "a1", b, "b1");
+            a.Bond.IsUp = b.Bond.IsUp = c.Bond.IsUp = true;
+            w.RunUntil(() => Distributing(a, "a1"), 12_000);
+
+            // Two more ports to another switch: an aggregator with more ports appears.
+            a.Add("a2", 2);
+            a.Add("a3", 3);
+            c.Add("c1", 21);
+            c.Add("c2", 22);
+            w.Wire(a, "a2", c, "c1");
+            w.Wire(a, "a3", c, "c2");
+            w.Run(15_000);
+
+            Assert.True(a.Port(expected).Aggregator!.IsActive, select);
+        }
+    }
+
+    [Fact]
+    public void Coupled_control_off_collects_before_it_distributes()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack("mode=802.3ad lacp_rate=fast coupled_control=0");
+        w.RunUntil(() => a.Port("a1").MuxState == LacpMuxState.Collecting, 10_000);
+        Assert.True(a.Bond.Plan.Delivers[0]);
+        Assert.False(a.Bond.Plan.CanTransmit[0]);
+        w.RunUntil(() => a.Port("a1").MuxState == LacpMuxState.Distributing && b.Port("b1").MuxState == LacpMuxState.Distributing, 5000);
+        Assert.True(a.Bond.Plan.CanTransmit[0]);
+    }
+
+    [Fact]
+    public void A_port_that_never_syncs_is_counted_as_churned_after_sixty_seconds()
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+        a.Add("a1", 1);
+        a.Bond.IsUp = true;
+        w.Run(59_000);
+        Assert.Equal(LacpChurnState.Monitoring, a.Port("a1").PartnerChurn);
+        w.Run(2000);
+        Assert.Equal(LacpChurnState.Churned, a.Port("a1").PartnerChurn);
+        Assert.Equal(1, a.Port("a1").PartnerChurnCount);
+        // Our side did sync (the lone aggregator is active), so the actor did not churn.
+        Assert.Equal(LacpChurnState.None, a.Port("a1").ActorChurn);
+    }
+
+    [Fact]
+    public void Release_sends_a_last_lacpdu_that_leaves_the_aggregation_and_the_partner_follows()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(b, "b1") && Distributing(b, "b2"), 10_000);
+
+        a.Bond.Release(a.Bond.Find("a1")!);
+
+        byte[] last = a.Sent[^1].Frame;
+        Assert.Equal(LacpState.Activity | LacpState.Timeout, LacpPdu.ReadActor(last).State & ~(LacpState.Defaulted | LacpState.Expired));
+        w.Run(300);
+        Assert.Equal([1], b.Bond.Plan.Usable);
+        Assert.Single(a.Bond.ActiveAggregator!.Ports);
+    }
+
+    [Fact]
+    public void Marker_information_is_answered_and_counted()
+    {
+        (LacpWorld w, LacpSide a, _) = BackToBack();
+        w.Run(3000);
+        byte[] marker = new byte[LacpPdu.FrameLength];
+        LacpPdu.Multicast.CopyTo(marker);
+        marker[12] = 0x88;
+        marker[13] = 0x09;
+        marker[14] = 2;
+        marker[15] = 1;
+        marker[16] = 1;
+        marker[17] = 16;
+        marker[30] = 0x42;
+        Member a1 = a.Bond.Find("a1")!;
+
+        a.Bond.OnControlFrame(a1, marker, w.Now);
+
+        byte[] response = a.Sent[^1].Frame;
+        Assert.Equal(2, response[16]);
+        Assert.Equal(0x42, response[30]);
+        Assert.Equal(a1.PermanentMac, MacAddress.FromBytes(response.AsSpan(6)));
+        Assert.Equal(1, a1.Lacp!.Counters.MarkerRx);
+        Assert.Equal(1, a1.Lacp.Counters.MarkerResponseTx);
+    }
+}

@@ -1,0 +1,138 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+/// <summary>One bond of a <see cref="LacpWorld"/>: its effects, and the carriers of its members' links.</summary>
+internal sealed class LacpSide : IBondHost
+{
+    private readonly LacpWorld _world;
+
+    public LacpSide(LacpWorld world, string name, ulong mac, string options)
+    {
+        _world = world;
+        Bond = new Bond(name, new BondOptions(), new MacAddress(mac), this, new Random(1));
+        string? error = Bond.SetOptions(TestBonds.Parse(options), []);
+        Assert.Null(error);
+    }
+
+    public Bond Bond { get; }
+    public Dictionary<string, bool> Carriers { get; } = [];
+    public List<(long At, string Member, byte[] Frame)> Sent { get; } = [];
+    public List<string> Logs { get; } = [];
+    public bool Carrier { get; private set; }
+
+    public Member Add(string name, int ifIndex, int speed = 10000, int duplex = 1)
+    {
+        Member m = new(name, ifIndex, new MacAddress(0x02_00_00_00_10_00UL + (ulong)ifIndex)) { Speed = speed, Duplex = duplex };
+        Carriers[name] = true;
+        Bond.Enslave(m, true);
+        return m;
+    }
+
+    public LacpPort Port(string member) => Bond.Find(member)!.Lacp!;
+
+    /// <summary>LACPDUs this bond sent on <paramref name="member"/>, with when.</summary>
+    public List<long> LacpduTimes(string member) =>
+        [.. Sent.Where(s => s.Member == member && LacpPdu.Classify(s.Frame) == SlowFrameKind.Lacpdu).Select(s => s.At)];
+
+    public void SetMemberMac(Member member, MacAddress mac) { }
+
+    public void SetBondMac(MacAddress mac) { }
+
+    public void SetBondCarrier(bool up) => Carrier = up;
+
+    public void SendFrame(Member member, ReadOnlySpan<byte> frame)
+    {
+        Sent.Add((_world.Now, member.Name, frame.ToArray()));
+        _world.Carry(this, member.Name, frame.ToArray());
+    }
+
+    public void DataPlanChanged(DataPlan plan) { }
+
+    public void Log(string message) => Logs.Add(message);
+}
+
+/// <summary>
+/// Bonds wired member to member on a virtual clock: what one sends on a member arrives at the other end 1 ms
+/// later, unless the wire is cut (frames lost, carrier kept: a partner that went silent).
+/// </summary>
+internal sealed class LacpWorld
+{
+    private readonly List<LacpSide> _sides = [];
+    private readonly Dictionary<(LacpSide, string), (LacpSide, string)> _wires = [];
+    private readonly List<(long At, LacpSide To, string Member, byte[] Frame)> _inFlight = [];
+
+    public long Now { get; private set; }
+    public HashSet<string> Cut { get; } = [];
+
+    public LacpSide Side(string name, ulong mac, string options)
+    {
+        LacpSide side = new(this, name, mac, options);
+        _sides.Add(side);
+        return side;
+    }
+
+    public void Wire(LacpSide a, string am, LacpSide b, string bm)
+    {
+        _wires[(a, am)] = (b, bm);
+        _wires[(b, bm)] = (a, am);
+    }
+
+    /// <summary>Takes a wire's carrier away (or gives it back) at both ends.</summary>
+    public void SetLink(LacpSide a, string am, bool up)
+    {
+        a.Carriers[am] = up;
+        if (_wires.TryGetValue((a, am), out (LacpSide Side, string Member) far))
+        {
+            far.Side.Carriers[far.Member] = up;
+        }
+    }
+
+    public void Carry(LacpSide from, string member, byte[] frame)
+    {
+        if (!Cut.Contains(member) && from.Carriers.GetValueOrDefault(member) && _wires.TryGetValue((from, member), out (LacpSide Side, string Member) to))
+        {
+            _inFlight.Add((Now + 1, to.Side, to.Member, frame));
+        }
+    }
+
+    public void Run(long ms)
+    {
+        long end = Now + ms;
+        while (Now < end)
+        {
+            foreach ((long At, LacpSide To, string Member, byte[] Frame) f in _inFlight.Where(f => f.At <= Now).ToList())
+            {
+                _inFlight.Remove(f);
+                if (f.To.Bond.Find(f.Member) is { } m)
+                {
+                    f.To.Bond.OnControlFrame(m, f.Frame, Now);
+                }
+            }
+            foreach (LacpSide s in _sides)
+            {
+                if (Now >= s.Bond.NextDueMs)
+                {
+                    foreach (Member m in s.Bond.Members)
+                    {
+                        s.Bond.OnCarrier(m, s.Carriers[m.Name]);
+                    }
+                    s.Bond.Tick(Now);
+                }
+            }
+            Now++;
+        }
+    }
+
+    /// <summary>Runs until <paramref name="done"/> holds (checked every ms), at most <paramref name="limitMs"/>; returns the time it took.</summary>
+    public long RunUntil(Func<bool> done, long limitMs)
+    {
+        long start = Now;
+        while (!done() && Now - start < limitMs)
+        {
+            Run(1);
+        }
+        Assert.True(done(), $"not reached within {limitMs} ms");
+        return Now - start;
+    }
+}
