@@ -57,6 +57,10 @@ internal static class StatusJson
             w.WriteString(name, OptionTable.Show(o, name));
         }
         w.WriteEndObject();
+        if (bond.Lacp is { } lacp)
+        {
+            WriteLacp(w, lacp, bond.Members);
+        }
         w.WriteStartObject("features");
         w.WriteString("datapath", runtime.DataPath.Name);
         foreach (KeyValuePair<string, string> f in runtime.DataPath.Features)
@@ -112,9 +116,95 @@ internal static class StatusJson
             WriteAge(w, "last_rx_ms_ago", c.LastRxMs);
             WriteAge(w, "last_tx_ms_ago", c.LastTxMs);
             w.WriteEndObject();
+            if (m.Lacp is { } port)
+            {
+                WriteLacpPort(w, port);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The 802.3ad section: system, active aggregator, and the bond's LACP counters (the ports' sums, as BOND_3AD_STAT_*).</summary>
+    private static void WriteLacp(Utf8JsonWriter w, LacpBondSnapshot lacp, IReadOnlyList<MemberSnapshot> members)
+    {
+        w.WriteStartObject("ad_info");
+        w.WriteNumber("system_priority", lacp.SystemPriority);
+        w.WriteString("system_mac_address", lacp.System.ToString());
+        if (lacp.Active is { } a)
+        {
+            w.WriteStartObject("active_aggregator");
+            w.WriteNumber("aggregator_id", a.Id);
+            w.WriteNumber("number_of_ports", a.Ports);
+            w.WriteNumber("actor_key", a.ActorKey);
+            w.WriteNumber("partner_key", a.PartnerKey);
+            w.WriteString("partner_mac_address", a.PartnerSystem.ToString());
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("active_aggregator");
+        }
+        LacpCounters sum = new();
+        foreach (LacpCounters c in members.Select(m => m.Lacp?.Counters).OfType<LacpCounters>())
+        {
+            sum.Add(c);
+        }
+        WriteLacpCounters(w, sum);
+        w.WriteEndObject();
+    }
+
+    private static void WriteLacpPort(Utf8JsonWriter w, LacpPortSnapshot p)
+    {
+        w.WriteStartObject("ad");
+        if (p.AggregatorId is { } id)
+        {
+            w.WriteNumber("aggregator_id", id);
+        }
+        else
+        {
+            w.WriteNull("aggregator_id");
+        }
+        w.WriteString("rx_machine", p.Rx.ToString());
+        w.WriteString("mux_machine", p.Mux.ToString());
+        w.WriteString("periodic_machine", p.Periodic.ToString());
+        w.WriteString("actor_churn_state", ProcStatus.ChurnName(p.ActorChurn));
+        w.WriteString("partner_churn_state", ProcStatus.ChurnName(p.PartnerChurn));
+        w.WriteNumber("actor_churned_count", p.ActorChurnCount);
+        w.WriteNumber("partner_churned_count", p.PartnerChurnCount);
+        WritePortInfo(w, "actor", p.Actor);
+        WritePortInfo(w, "partner", p.Partner);
+        WriteLacpCounters(w, p.Counters);
+        w.WriteEndObject();
+    }
+
+    private static void WritePortInfo(Utf8JsonWriter w, string name, LacpPortInfo i)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("system_priority", i.SystemPriority);
+        w.WriteString("system_mac_address", i.System.ToString());
+        w.WriteNumber("key", i.Key);
+        w.WriteNumber("port_priority", i.PortPriority);
+        w.WriteNumber("port_number", i.Port);
+        w.WriteNumber("port_state", (int)i.State);
+        w.WriteString("port_state_flags", i.State.ToString());
+        w.WriteEndObject();
+    }
+
+    /// <summary>The netlink xstats names (BOND_3AD_STAT_LACPDU_RX …), lower case.</summary>
+    private static void WriteLacpCounters(Utf8JsonWriter w, LacpCounters c)
+    {
+        w.WriteStartObject("stats");
+        w.WriteNumber("lacpdu_rx", c.LacpduRx);
+        w.WriteNumber("lacpdu_tx", c.LacpduTx);
+        w.WriteNumber("lacpdu_unknown_rx", c.LacpduUnknownRx);
+        w.WriteNumber("lacpdu_illegal_rx", c.LacpduIllegalRx);
+        w.WriteNumber("marker_rx", c.MarkerRx);
+        w.WriteNumber("marker_tx", c.MarkerTx);
+        w.WriteNumber("marker_resp_rx", c.MarkerResponseRx);
+        w.WriteNumber("marker_resp_tx", c.MarkerResponseTx);
+        w.WriteNumber("marker_unknown_rx", c.MarkerUnknownRx);
         w.WriteEndObject();
     }
 

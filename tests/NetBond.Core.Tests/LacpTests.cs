@@ -261,4 +261,175 @@ public sealed class LacpTests
         Assert.Equal(1, a1.Lacp!.Counters.MarkerRx);
         Assert.Equal(1, a1.Lacp.Counters.MarkerResponseTx);
     }
+
+    [Fact]
+    public void Status_shows_the_kernels_802_3ad_sections_line_for_line()
+    {
+        (LacpWorld w, LacpSide a, _) = BackToBack("mode=802.3ad lacp_rate=fast xmit_hash_policy=layer2+3");
+        w.Run(61_000);
+
+        string text = ProcStatus.Render(TestBonds.Snapshot(a.Bond));
+
+        string expected = """
+            Bonding Mode: IEEE 802.3ad Dynamic link aggregation
+            Transmit Hash Policy: layer2+3 (2)
+            MII Status: up
+            MII Polling Interval (ms): 100
+            Up Delay (ms): 0
+            Down Delay (ms): 0
+            Peer Notification Delay (ms): 0
+
+            802.3ad info
+            LACP active: on
+            LACP rate: fast
+            Min links: 0
+            Aggregator selection policy (ad_select): stable
+            System priority: 65535
+            System MAC address: 02:00:00:00:10:01
+            Active Aggregator Info:
+            	Aggregator ID: 1
+            	Number of ports: 2
+            	Actor Key: 15
+            	Partner Key: 15
+            	Partner Mac Address: 02:00:00:00:10:0b
+
+            Slave Interface: a1
+            MII Status: up
+            Speed: 10000 Mbps
+            Duplex: full
+            Link Failure Count: 0
+            Permanent HW addr: 02:00:00:00:10:01
+            Slave queue ID: 0
+            Aggregator ID: 1
+            Actor Churn State: none
+            Partner Churn State: none
+            Actor Churned Count: 0
+            Partner Churned Count: 0
+            details actor lacp pdu:
+                system priority: 65535
+                system mac address: 02:00:00:00:10:01
+                port key: 15
+                port priority: 255
+                port number: 1
+                port state: 63
+            details partner lacp pdu:
+                system priority: 65535
+                system mac address: 02:00:00:00:10:0b
+                oper key: 15
+                port priority: 255
+                port number: 1
+                port state: 63
+
+            Slave Interface: a2
+            """;
+        Assert.Contains(expected.ReplaceLineEndings("\n"), text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The last LACPDU <paramref name="side"/> sent on <paramref name="member"/>, as its partner would receive it.</summary>
+    private static byte[] LastPdu(LacpSide side, string member) =>
+        (byte[])side.Sent.Last(f => f.Member == member && LacpPdu.Classify(f.Frame) == SlowFrameKind.Lacpdu).Frame.Clone();
+
+    [Fact]
+    public void Malformed_lacpdus_are_counted_and_change_nothing()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        w.Run(1000);
+        Member a1 = a.Bond.Find("a1")!;
+        Aggregator before = a.Bond.ActiveAggregator!;
+        LacpPortInfo partner = a1.Lacp!.Partner;
+        byte[] good = LastPdu(b, "b1");
+
+        byte[] subtype = (byte[])good.Clone();
+        subtype[14] = 9;
+        byte[] actorLength = (byte[])good.Clone();
+        actorLength[17] = 200;
+        byte[] partnerType = (byte[])good.Clone();
+        partnerType[36] = 7;
+        byte[] ownSystem = (byte[])good.Clone();
+        a.Bond.LacpSystem.CopyTo(ownSystem.AsSpan(20));
+        byte[] otherDestination = (byte[])good.Clone();
+        otherDestination[5] = 3;
+        foreach (byte[] f in new[] { subtype, actorLength, partnerType, good[..60], good[..123], ownSystem, otherDestination })
+        {
+            a.Bond.OnControlFrame(a1, f, w.Now);
+        }
+        w.Run(300);
+
+        LacpCounters c = a1.Lacp.Counters;
+        Assert.Equal(1, c.LacpduUnknownRx);
+        Assert.Equal(4, c.LacpduIllegalRx);
+        Assert.Contains(a.Logs, l => l.Contains("An illegal loopback occurred", StringComparison.Ordinal));
+        Assert.Same(before, a.Bond.ActiveAggregator);
+        Assert.Equal(partner, a1.Lacp.Partner);
+        Assert.Equal([0, 1], a.Bond.Plan.Usable);
+    }
+
+    [Fact]
+    public void Lacpdus_of_other_versions_are_read_as_version_one()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(a, "a1"), 10_000);
+        Member a1 = a.Bond.Find("a1")!;
+        long rx = a1.Lacp!.Counters.LacpduRx;
+        foreach (byte version in new byte[] { 0, 2, 255 })
+        {
+            byte[] pdu = LastPdu(b, "b1");
+            pdu[15] = version;
+            a.Bond.OnControlFrame(a1, pdu, w.Now);
+        }
+        Assert.Equal(rx + 3, a1.Lacp.Counters.LacpduRx);
+        Assert.Equal(0, a1.Lacp.Counters.LacpduIllegalRx);
+        Assert.True(Distributing(a, "a1"));
+    }
+
+    [Fact]
+    public void A_partner_whose_key_churns_moves_its_port_and_the_other_ports_carry_on()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        Member a1 = a.Bond.Find("a1")!;
+        w.Cut.Add("b1");
+        for (int i = 0; i < 50; i++)
+        {
+            byte[] pdu = LastPdu(b, "b1");
+            pdu[26] = (byte)i;
+            a.Bond.OnControlFrame(a1, pdu, w.Now);
+            w.Run(100);
+            Assert.True(a.Carrier);
+            Assert.Contains(1, a.Bond.Plan.Usable);
+        }
+        Assert.NotSame(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
+        Assert.True(a.Port("a2").Aggregator!.IsActive);
+    }
+
+    [Fact]
+    public void No_frame_crashes_the_machines_or_breaks_their_invariants()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(a, "a1"), 10_000);
+        int seed = Environment.TickCount;
+        Random rng = new(seed);
+        byte[] good = LastPdu(b, "b1");
+        Member a1 = a.Bond.Find("a1")!;
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte[] f = (byte[])good.Clone();
+            for (int n = rng.Next(1, 6); n > 0; n--)
+            {
+                // Mutations after the header: the frame stays one the bond must read.
+                f[rng.Next(14, f.Length)] = (byte)rng.Next(256);
+            }
+            a.Bond.OnControlFrame(a1, f.AsSpan(0, rng.Next(2) == 0 ? f.Length : rng.Next(f.Length)), w.Now);
+            if (i % 100 == 0)
+            {
+                w.Run(100);
+                Aggregator? active = a.Bond.ActiveAggregator;
+                Assert.True(active == null || active.Ports.All(p => p.Aggregator == active), $"seed {seed}");
+                Assert.True(a.Bond.Plan.Usable.All(u => a.Bond.Members[u].Lacp!.Aggregator == active), $"seed {seed}");
+            }
+        }
+        w.Cut.Clear();
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 30_000);
+    }
 }

@@ -39,6 +39,22 @@ public sealed class LacpCounters
     public long MarkerResponseRx { get; internal set; }
     public long MarkerResponseTx { get; internal set; }
     public long MarkerUnknownRx { get; internal set; }
+
+    public LacpCounters Copy() => (LacpCounters)MemberwiseClone();
+
+    /// <summary>Adds another port's counts: the bond's totals are its ports' sums.</summary>
+    public void Add(LacpCounters o)
+    {
+        LacpduRx += o.LacpduRx;
+        LacpduTx += o.LacpduTx;
+        LacpduUnknownRx += o.LacpduUnknownRx;
+        LacpduIllegalRx += o.LacpduIllegalRx;
+        MarkerRx += o.MarkerRx;
+        MarkerTx += o.MarkerTx;
+        MarkerResponseRx += o.MarkerResponseRx;
+        MarkerResponseTx += o.MarkerResponseTx;
+        MarkerUnknownRx += o.MarkerUnknownRx;
+    }
 }
 
 /// <summary>

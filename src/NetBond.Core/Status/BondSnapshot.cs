@@ -13,7 +13,8 @@ public sealed record MemberSnapshot(
     MacAddress CurrentMac,
     int QueueId,
     int Prio,
-    PortCounters Counters);
+    PortCounters Counters,
+    LacpPortSnapshot? Lacp = null);
 
 /// <summary>
 /// A bond as it stood at one moment, taken on the control thread: the status text, JSON and `show` render
@@ -29,12 +30,15 @@ public sealed record BondSnapshot(
     IReadOnlyList<MemberSnapshot> Members,
     PortCounters Counters,
     long ControlFrames,
-    long ControlFramesDropped)
+    long ControlFramesDropped,
+    LacpBondSnapshot? Lacp = null)
 {
     /// <summary>Takes the bond's state; <paramref name="counters"/> gives each member's counters from the data path.</summary>
     public static BondSnapshot Of(Bond bond, PortCounters bondCounters, Func<Member, PortCounters> counters, long controlDropped) =>
         new(bond.Name, bond.Options.Clone(), bond.Carrier, bond.Mac, bond.Active?.Name, bond.PrimaryMember?.Name,
             [.. bond.Members.Select(m => new MemberSnapshot(m.Name, m.IfIndex, m.Link, m.IsActive, m.Speed, m.Duplex,
-                m.LinkFailureCount, m.PermanentMac, m.CurrentMac, m.QueueId, m.Prio, counters(m)))],
-            bondCounters, bond.ControlFrames, controlDropped);
+                m.LinkFailureCount, m.PermanentMac, m.CurrentMac, m.QueueId, m.Prio, counters(m),
+                m.Lacp is { } port ? LacpPortSnapshot.Of(bond, port) : null))],
+            bondCounters, bond.ControlFrames, controlDropped,
+            bond.Options.Mode == BondMode.Ieee8023ad ? LacpBondSnapshot.Of(bond) : null);
 }
