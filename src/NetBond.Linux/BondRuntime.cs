@@ -211,7 +211,13 @@ public sealed class BondRuntime : IBondHost, IDisposable
         {
             PortCounters c = DataPath.MemberCounters(m);
             Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs);
-            Bond.OnCarrier(m, ReadCarrier(m));
+            bool carrier = ReadCarrier(m);
+            if (carrier && !m.Carrier)
+            {
+                // A link that comes back may come back at another speed: 802.3ad keys and ad_select go by it.
+                (m.Speed, m.Duplex) = _ethtool.GetSettings(m.Name);
+            }
+            Bond.OnCarrier(m, carrier);
         }
         Bond.Tick(nowMs);
     }

@@ -17,9 +17,11 @@ internal sealed class BondRegistry : IDisposable
     private readonly Ethtool _ethtool;
     private readonly StateJournal _journal;
     private readonly Action<string> _log;
+    private readonly Action? _controlFramesReady;
 
-    public BondRegistry(RtNetlink rt, Ethtool ethtool, StateJournal journal, Action<string> log)
+    public BondRegistry(RtNetlink rt, Ethtool ethtool, StateJournal journal, Action<string> log, Action? controlFramesReady = null)
     {
+        _controlFramesReady = controlFramesReady;
         _rt = rt;
         _ethtool = ethtool;
         _journal = journal;
@@ -59,6 +61,7 @@ internal sealed class BondRegistry : IDisposable
         }
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         BondRuntime runtime = BondRuntime.Create(name, parsed, _rt, _ethtool, _journal, _log);
+        runtime.DataPath.ControlFrames.Ready = _controlFramesReady;
         _bonds.Add(name, runtime);
         runtime.ApplyModeDefaults();
         _log($"{name}: created, mode {OptionTable.ModeName(parsed.Mode)}");

@@ -29,7 +29,7 @@ internal sealed class Daemon : IDisposable
     {
         _listener = listener;
         _journal = new StateJournal(StatePaths.Directory, StatePaths.NamespaceIdentity);
-        _registry = new BondRegistry(_rt, _ethtool, _journal, Log);
+        _registry = new BondRegistry(_rt, _ethtool, _journal, Log, _events.Wake);
         _processor = new CommandProcessor(_registry);
     }
 

@@ -53,8 +53,8 @@ internal sealed class Topology : IDisposable
 
     public static string NetBondDll => Path.Combine(AppContext.BaseDirectory, "netbond.dll");
 
-    /// <summary>Runs the netbond CLI in the host namespace.</summary>
-    public Result NetBond(string args) => Run($"ip netns exec {Host} dotnet {NetBondDll} {args}");
+    /// <summary>Runs the netbond CLI in the host namespace (or <paramref name="ns"/>).</summary>
+    public Result NetBond(string args, string? ns = null) => Run($"ip netns exec {ns ?? Host} dotnet {NetBondDll} {args}");
 
     public Result In(string ns, string command) => Run($"ip netns exec {ns} sh -c '{command}'");
 
@@ -68,11 +68,11 @@ internal sealed class Topology : IDisposable
         return r.Out;
     }
 
-    /// <summary>Starts the daemon in the host namespace as a child whose PID this test knows.</summary>
-    public Process StartDaemon()
+    /// <summary>Starts the daemon in the host namespace (or <paramref name="ns"/>) as a child whose PID this test knows.</summary>
+    public Process StartDaemon(string? ns = null)
     {
         _daemonStarted = true;
-        return Start($"ip netns exec {Host} dotnet {NetBondDll} daemon");
+        return Start($"ip netns exec {ns ?? Host} dotnet {NetBondDll} daemon");
     }
 
     private bool _daemonStarted;
@@ -93,12 +93,12 @@ internal sealed class Topology : IDisposable
     }
 
     /// <summary>Waits until the daemon answers, so a test never races its start.</summary>
-    public void WaitForDaemon()
+    public void WaitForDaemon(string? ns = null)
     {
         Stopwatch clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (NetBond("status").Exit == 0)
+            if (NetBond("status", ns).Exit == 0)
             {
                 return;
             }

@@ -26,6 +26,9 @@ public sealed class ControlFrameQueue
 
     public int Capacity => _lengths.Length;
 
+    /// <summary>Called on the producer's thread when a frame lands in an empty queue: the consumer should come and drain it.</summary>
+    public Action? Ready { get; set; }
+
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Producer side: copies the frame into the next free slot.</summary>
@@ -42,6 +45,12 @@ public sealed class ControlFrameQueue
         _lengths[slot] = frame.Length;
         _senders[slot] = sender;
         Volatile.Write(ref _tail, tail + 1);
+        // Store tail, then load head: a full fence, so a consumer that just found the queue empty is always woken.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _head) == tail)
+        {
+            Ready?.Invoke();
+        }
         return true;
     }
 
@@ -60,6 +69,7 @@ public sealed class ControlFrameQueue
         sender = _senders[slot];
         _senders[slot] = null;
         Volatile.Write(ref _head, head + 1);
+        Interlocked.MemoryBarrier();
         return length;
     }
 }

@@ -26,7 +26,7 @@ public sealed unsafe class UserDataPath : IDataPath
     private const int PACKET_OUTGOING = 4;
 
     private readonly TapDevice _tap;
-    private readonly EventFdHandle _wake = NewEventFd();
+    private readonly EventFdHandle _wake = EventFdHandle.Create();
     private readonly Thread _thread;
     private volatile Lanes _lanes = new(DataPlan.Empty, []);
     private volatile MemberPort[] _receivers = [];
@@ -120,23 +120,7 @@ public sealed unsafe class UserDataPath : IDataPath
         }
     }
 
-    private static EventFdHandle NewEventFd()
-    {
-        int fd = LibC.EventFd(0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        if (fd < 0)
-        {
-            NativeException.Throw("eventfd");
-        }
-        EventFdHandle handle = new();
-        handle.Adopt(fd);
-        return handle;
-    }
-
-    private void Wake()
-    {
-        ulong one = 1;
-        LibC.Write(_wake, (byte*)&one, 8);
-    }
+    private void Wake() => _wake.Signal();
 
     private void Run()
     {
@@ -180,8 +164,7 @@ public sealed unsafe class UserDataPath : IDataPath
                 }
                 if (LibC.Poll(fds, (nuint)receivers.Length + 2, PollTimeoutMs) > 0 && fds[0].REvents != 0)
                 {
-                    ulong value;
-                    LibC.Read(_wake.Fd, (byte*)&value, 8);
+                    _wake.Clear();
                 }
             }
         }

@@ -24,6 +24,33 @@ public sealed class PacketSocketHandle : FileDescriptorHandle;
 
 public sealed class NetlinkHandle : FileDescriptorHandle;
 
-public sealed class EventFdHandle : FileDescriptorHandle;
+/// <summary>An eventfd: one thread signals it, another wakes from poll() on it.</summary>
+public sealed class EventFdHandle : FileDescriptorHandle
+{
+    public static EventFdHandle Create()
+    {
+        int fd = LibC.EventFd(0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0)
+        {
+            NativeException.Throw("eventfd");
+        }
+        EventFdHandle handle = new();
+        handle.Adopt(fd);
+        return handle;
+    }
+
+    public unsafe void Signal()
+    {
+        ulong one = 1;
+        LibC.Write(this, (byte*)&one, 8);
+    }
+
+    /// <summary>Reads the count back to zero, so poll() blocks again.</summary>
+    public unsafe void Clear()
+    {
+        ulong value;
+        LibC.Read(Fd, (byte*)&value, 8);
+    }
+}
 
 public sealed class IoctlSocketHandle : FileDescriptorHandle;

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>802.3ad against Open vSwitch's LACP (userspace datapath) and against another NetBond, on real veths.</summary>
+public class LacpTests
+{
+    private const string FastBond = "mode=802.3ad lacp_rate=fast miimon=100 xmit_hash_policy=layer3+4";
+
+    private static JsonElement BondJson(Topology t, string? ns = null)
+    {
+        using JsonDocument doc = JsonDocument.Parse(t.NetBond("status --json", ns).ShouldSucceed().Out);
+        return doc.RootElement.GetProperty("bonds")[0].Clone();
+    }
+
+    /// <summary>Every member's actor state, as the status JSON reports it.</summary>
+    private static int[] ActorStates(Topology t, string? ns = null) =>
+        [.. BondJson(t, ns).GetProperty("slaves").EnumerateArray().Select(s => s.GetProperty("ad").GetProperty("actor").GetProperty("port_state").GetInt32())];
+
+    private static bool AllDistributing(Topology t, string? ns = null) => ActorStates(t, ns).All(s => (s & 0x38) == 0x38);
+
+    private static int ActivePorts(Topology t) =>
+        BondJson(t).GetProperty("ad_info").GetProperty("active_aggregator") is { ValueKind: JsonValueKind.Object } a ? a.GetProperty("number_of_ports").GetInt32() : 0;
+
+    private static long LacpduRx(Topology t, string member) =>
+        BondJson(t).GetProperty("slaves").EnumerateArray().First(s => s.GetProperty("name").GetString() == member)
+            .GetProperty("ad").GetProperty("stats").GetProperty("lacpdu_rx").GetInt64();
+
+    /// <summary>Runs four TCP flows host → peer for two seconds; returns the bytes each switch port received meanwhile.</summary>
+    private static long[] FourFlows(Topology t, params string[] ports)
+    {
+        long[] before = [.. ports.Select(p => t.SwitchCounter(p, "rx_bytes"))];
+        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
+        Thread.Sleep(300);
+        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 2 -P 4");
+        Assert.True(Topology.Finish(client), "iperf3 finished");
+        Assert.Equal(0, client.ExitCode);
+        return [.. ports.Select((p, i) => t.SwitchCounter(p, "rx_bytes") - before[i])];
+    }
+
+    private static void EnslaveAndConverge(Topology t, string options, params string[] members)
+    {
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond(options);
+        t.NetBond($"enslave bond0 {string.Join(' ', members)}").ShouldSucceed();
+        // The first aggregator choice comes 8 s after the first member joins an up bond, as in the kernel.
+        Assert.True(Topology.Eventually(() => AllDistributing(t), 20_000), t.Status());
+    }
+
+    [IntegrationFact]
+    public void Against_Open_vSwitch_both_members_aggregate_carry_four_flows_and_survive_a_lost_link()
+    {
+        using Topology t = new(members: 2);
+        using OvsSwitch ovs = new(t, "fast", ("bond0", ["sw0", "sw1"]));
+        EnslaveAndConverge(t, FastBond, "eth0", "eth1");
+
+        Assert.True(Topology.Eventually(() => Regex.Count(ovs.LacpShow(),
+            "partner state: activity timeout aggregation synchronized collecting distributing") == 2, 5000), ovs.LacpShow());
+        Assert.Contains("lacp_status: negotiated", ovs.Appctl("bond/show"), StringComparison.Ordinal);
+        string status = t.Status();
+        Assert.Contains("\tNumber of ports: 2\n", status, StringComparison.Ordinal);
+        Assert.Equal(4, Regex.Count(status, "\n    port state: 63\n"));
+        Assert.True(t.Ping());
+        long[] bytes = FourFlows(t, "sw0", "sw1");
+        Assert.True(bytes.All(b => b > 10_000_000), $"switch ports received {string.Join(", ", bytes)} bytes");
+
+        t.Sh($"ip -n {t.Switch} link set sw1 down");
+        Assert.True(Topology.Eventually(() => ActivePorts(t) == 1, 2000), t.Status());
+        Assert.True(t.Ping());
+        t.Sh($"ip -n {t.Switch} link set sw1 up");
+        Assert.True(Topology.Eventually(() => ActivePorts(t) == 2 && AllDistributing(t), 15_000), t.Status());
+        Assert.True(t.Ping());
+    }
+
+    [IntegrationFact]
+    public void The_partner_sends_every_second_for_lacp_rate_fast_and_every_thirty_for_slow()
+    {
+        using Topology t = new(members: 1);
+        using OvsSwitch ovs = new(t, "fast", ("eth0-lag", ["sw0"]));
+        EnslaveAndConverge(t, "mode=802.3ad lacp_rate=fast miimon=100", "eth0");
+        Thread.Sleep(1000);
+        long fastStart = LacpduRx(t, "eth0");
+        Thread.Sleep(5000);
+        long fast = LacpduRx(t, "eth0") - fastStart;
+
+        // lacp_rate is set while the bond is down, as the kernel requires. OVS answers the slower request after
+        // the PDU already due; from then on it sends every 30 s.
+        t.Sh($"ip -n {t.Host} link set bond0 down");
+        t.NetBond("set bond0 lacp_rate=slow").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set bond0 up");
+        Thread.Sleep(3000);
+        long slowStart = LacpduRx(t, "eth0");
+        Thread.Sleep(5000);
+        long slow = LacpduRx(t, "eth0") - slowStart;
+
+        Assert.InRange(fast, 4, 6);
+        Assert.InRange(slow, 0, 1);
+        Assert.Contains("\nLACP rate: slow\n", t.Status(), StringComparison.Ordinal);
+    }
+
+    [IntegrationFact]
+    public void Min_links_two_with_one_member_down_leaves_the_bond_without_carrier()
+    {
+        using Topology t = new(members: 2);
+        using OvsSwitch ovs = new(t, "fast", ("bond0", ["sw0", "sw1"]));
+        EnslaveAndConverge(t, FastBond + " min_links=2", "eth0", "eth1");
+        Assert.Equal("1", t.In(t.Host, "cat /sys/class/net/bond0/carrier").Out.Trim());
+
+        t.Sh($"ip -n {t.Switch} link set sw0 down");
+
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "cat /sys/class/net/bond0/carrier").Out.Trim() == "0", 2000));
+        Assert.Contains("MII Status: down\nMII Polling", t.Status(), StringComparison.Ordinal);
+        t.Sh($"ip -n {t.Switch} link set sw0 up");
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "cat /sys/class/net/bond0/carrier").Out.Trim() == "1", 15_000));
+    }
+
+    [IntegrationFact]
+    public void A_switch_port_of_another_aggregation_ends_in_a_separate_aggregator_and_carries_no_data()
+    {
+        using Topology t = new(members: 3);
+        using OvsSwitch ovs = new(t, "fast", ("bond0", ["sw0", "sw1"]), ("lone", ["sw2"]));
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond(FastBond);
+        t.NetBond("enslave bond0 eth0 eth1 eth2").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => ActorStates(t).Take(2).All(s => (s & 0x38) == 0x38), 20_000), t.Status());
+
+        JsonElement[] slaves = [.. BondJson(t).GetProperty("slaves").EnumerateArray()];
+        int Agg(int i) => slaves[i].GetProperty("ad").GetProperty("aggregator_id").GetInt32();
+        Assert.Equal(Agg(0), Agg(1));
+        Assert.NotEqual(Agg(0), Agg(2));
+        Assert.Equal(2, ActivePorts(t));
+        Assert.Equal(0, slaves[2].GetProperty("ad").GetProperty("actor").GetProperty("port_state").GetInt32() & 0x30);
+        long[] bytes = FourFlows(t, "sw0", "sw1", "sw2");
+        Assert.True(bytes[0] + bytes[1] > 20_000_000 && bytes[2] < 100_000, $"switch ports received {string.Join(", ", bytes)} bytes");
+    }
+
+    [IntegrationFact]
+    public void Two_NetBond_bonds_back_to_back_converge_and_carry_traffic_on_both_links()
+    {
+        using Topology t = new(members: 2);
+        // The switch namespace becomes the second host: its ends of the links are the other bond's members.
+        t.Sh($"ip -n {t.Switch} link del br0");
+        t.StartDaemon();
+        t.StartDaemon(t.Switch);
+        t.WaitForDaemon();
+        t.WaitForDaemon(t.Switch);
+        t.AddBond(FastBond);
+        t.NetBond($"add bond0 {FastBond}", t.Switch).ShouldSucceed();
+        t.Sh($"ip -n {t.Switch} addr add {Topology.PeerAddress}/24 dev bond0 && ip -n {t.Switch} link set bond0 up");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.NetBond("enslave bond0 sw0 sw1", t.Switch).ShouldSucceed();
+
+        Assert.True(Topology.Eventually(() => AllDistributing(t) && AllDistributing(t, t.Switch), 20_000), t.Status());
+        Assert.True(t.Ping());
+        t.Start($"ip netns exec {t.Switch} iperf3 -s -1");
+        Thread.Sleep(300);
+        long[] before = [.. new[] { "eth0", "eth1" }.Select(m => long.Parse(t.In(t.Host, $"cat /sys/class/net/{m}/statistics/tx_bytes").Out, CultureInfo.InvariantCulture))];
+        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 2 -P 4");
+        Assert.True(Topology.Finish(client) && client.ExitCode == 0, t.OutputOf(client));
+        long[] sent = [.. new[] { "eth0", "eth1" }.Select((m, i) => long.Parse(t.In(t.Host, $"cat /sys/class/net/{m}/statistics/tx_bytes").Out, CultureInfo.InvariantCulture) - before[i])];
+        Assert.True(sent.All(b => b > 10_000_000), $"members sent {string.Join(", ", sent)} bytes");
+    }
+}
