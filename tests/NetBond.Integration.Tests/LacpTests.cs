@@ -164,4 +164,63 @@ public class LacpTests
         long[] sent = [.. new[] { "eth0", "eth1" }.Select((m, i) => long.Parse(t.In(t.Host, $"cat /sys/class/net/{m}/statistics/tx_bytes").Out, CultureInfo.InvariantCulture) - before[i])];
         Assert.True(sent.All(b => b > 10_000_000), $"members sent {string.Join(", ", sent)} bytes");
     }
+
+    [IntegrationFact]
+    public void A_flood_of_malformed_lacpdus_is_counted_and_changes_no_aggregator()
+    {
+        using Topology t = new(members: 3);
+        using OvsSwitch ovs = new(t, "fast", ("bond0", ["sw0", "sw1"]));
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond(FastBond);
+        t.NetBond("enslave bond0 eth0 eth1 eth2").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => ActorStates(t).Take(2).All(s => (s & 0x38) == 0x38), 20_000), t.Status());
+        JsonElement before = BondJson(t).GetProperty("ad_info").GetProperty("active_aggregator");
+        string system = BondJson(t).GetProperty("ad_info").GetProperty("system_mac_address").GetString()!;
+        string injector = Path.Combine(Path.GetTempPath(), $"netbond-lacp-flood-{Environment.ProcessId}.py");
+        File.WriteAllText(injector, """
+            import socket, struct, sys, time, random
+            iface, kind, own, rate, seconds = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3].replace(':', '')), int(sys.argv[4]), float(sys.argv[5])
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind((iface, 0))
+            head = bytes.fromhex('0180c2000002' '020000000099' '8809')
+            def pdu(subtype=1, version=1, alen=20, plen=20, system=bytes.fromhex('021122334455'), key=1):
+                info = lambda sysid, k: struct.pack('!H6sHHHB3x', 0x8000, sysid, k, 255, 1, 0x3d)
+                return head + bytes([subtype, version, 1, alen]) + info(system, key) + bytes([2, plen]) + info(own, 15) + bytes([3, 16]) + bytes(14) + bytes(52)
+            kinds = {
+                'malformed': lambda i: [pdu(subtype=9), pdu(alen=200), pdu(plen=0), pdu()[:54], pdu(system=own), pdu(version=0, alen=3), pdu(version=255, plen=99)][i % 7],
+                'churn': lambda i: pdu(key=random.randrange(65536)),
+            }
+            sent, start = 0, time.monotonic()
+            while time.monotonic() - start < seconds:
+                for _ in range(100):
+                    s.send(kinds[kind](sent))
+                    sent += 1
+                time.sleep(max(0, start + sent / rate - time.monotonic()))
+            print(sent)
+            """);
+        using Cleanup removeInjector = new(() => File.Delete(injector));
+
+        System.Diagnostics.Process flood = t.Start($"ip netns exec {t.Switch} python3 {injector} sw0 malformed {system} 10000 3");
+        System.Diagnostics.Process churn = t.Start($"ip netns exec {t.Switch} python3 {injector} sw2 churn {system} 50 3");
+        bool pinged = t.Ping(10);
+        Assert.True(Topology.Finish(flood) && flood.ExitCode == 0, t.OutputOf(flood));
+        Assert.True(Topology.Finish(churn) && churn.ExitCode == 0, t.OutputOf(churn));
+
+        Assert.True(pinged, "ping through the flood");
+        JsonElement bond = BondJson(t);
+        JsonElement after = bond.GetProperty("ad_info").GetProperty("active_aggregator");
+        Assert.Equal(before.GetProperty("aggregator_id").GetInt32(), after.GetProperty("aggregator_id").GetInt32());
+        Assert.Equal(2, after.GetProperty("number_of_ports").GetInt32());
+        Assert.Equal(before.GetProperty("partner_mac_address").GetString(), after.GetProperty("partner_mac_address").GetString());
+        JsonElement stats = bond.GetProperty("slaves")[0].GetProperty("ad").GetProperty("stats");
+        long sent = long.Parse(t.OutputOf(flood).Trim(), CultureInfo.InvariantCulture);
+        long illegal = stats.GetProperty("lacpdu_illegal_rx").GetInt64();
+        long unknown = stats.GetProperty("lacpdu_unknown_rx").GetInt64();
+        long dropped = bond.GetProperty("counters").GetProperty("control_frames_dropped").GetInt64();
+        // Five of every seven frames are illegal, one has an unknown subtype, one is looped back; none may be lost unseen.
+        Assert.True(illegal + unknown > 0 && illegal + unknown + dropped >= sent * 6 / 7 - 10,
+            $"sent {sent}: illegal {illegal}, unknown {unknown}, dropped {dropped}");
+        Assert.True(t.Ping());
+    }
 }
