@@ -3,7 +3,7 @@
 # switch (Linux bridge) -> peer 198.18.0.2.
 
 BENCH_ID=$$
-H=nbb-h$BENCH_ID S=nbb-s$BENCH_ID P=nbb-p$BENCH_ID
+H=nbb-h$BENCH_ID S=nbb-s$BENCH_ID P=nbb-p$BENCH_ID W=nbb-w$BENCH_ID
 STATE="$(mktemp -d)"
 DAEMON_PID=""
 export NETBOND_STATE_DIR="$STATE"
@@ -32,8 +32,9 @@ topology_down() {
     set +e
     if [[ -n $DAEMON_PID ]]; then kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""; fi
     ovs_stop
+    lacp_switch_off
     for f in "$STATE"/iperf*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
-    for ns in $H $S $P; do ip netns del "$ns" 2>/dev/null; done
+    for ns in $H $S $P $W; do ip netns del "$ns" 2>/dev/null; done
     set -e
 }
 
@@ -46,6 +47,27 @@ shape() { # port rate
     ip netns exec $S tc qdisc add dev "$port" handle ffff: ingress
     ip netns exec $S tc filter add dev "$port" parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ifb-$port
     ip netns exec $S tc qdisc add dev ifb-$port root tbf rate "$rate" burst 256kb latency 20ms
+}
+
+# Link I through a rate-limited wire instead of straight to the switch: eth I -> waI, wbI -> swI in a wire
+# namespace, where tc mirred hands every frame across and tbf limits each direction. Unlike a bridge it carries
+# LACPDUs, and unlike shaping on the switch (whose OVS reads its ports before tc ingress) or on the host's
+# members (whose qdisc OVS deletes when it takes a port) it limits every system compared the same way.
+wire_shape() { # index rate
+    local i=$1 rate=$2
+    ip netns list | grep -q "^$W" || { ip netns add $W; ip -n $W link set lo up; }
+    ip -n $S link del sw$i
+    ip link add eth$i netns $H type veth peer name wa$i netns $W
+    ip link add wb$i netns $W type veth peer name sw$i netns $S
+    ip -n $S link set sw$i up
+    local a b
+    for a in wa$i wb$i; do
+        b=${a/wa/wb}; [[ $a == wb* ]] && b=${a/wb/wa}
+        ip -n $W link set $a up
+        ip netns exec $W tc qdisc add dev $a handle ffff: ingress
+        ip netns exec $W tc filter add dev $a parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev $b
+        ip netns exec $W tc qdisc add dev $a root tbf rate "$rate" burst 256kb latency 20ms
+    done
 }
 
 # --- the systems compared ---------------------------------------------------------------------------
@@ -64,20 +86,21 @@ netbond_off() { nb del bond0 >/dev/null; }
 # Open vSwitch's userspace datapath (no kernel module), an active-backup bond over the same veths.
 OVS_DIR="$STATE/ovs"
 ovs() { ip netns exec $H env OVS_RUNDIR="$OVS_DIR" OVS_LOGDIR="$OVS_DIR" OVS_DBDIR="$OVS_DIR" "$@"; }
-ovs_on() { # default|tso
+ovs_on() { # default|tso [bond options...]   (default: active-backup)
+    local tso=$1; shift
     mkdir -p "$OVS_DIR"
     ovs ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
     ovs ovsdb-server -vconsole:off "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
         --pidfile="$OVS_DIR/ovsdb-server.pid" --detach --log-file="$OVS_DIR/ovsdb-server.log"
     ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait init
-    if [[ $1 == tso ]]; then
+    if [[ $tso == tso ]]; then
         ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
     fi
     ovs ovs-vswitchd -vconsole:off unix:"$OVS_DIR/db.sock" --disable-system --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
         --pidfile="$OVS_DIR/ovs-vswitchd.pid" --detach --log-file="$OVS_DIR/ovs-vswitchd.log"
     ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-br br-bond -- set bridge br-bond datapath_type=netdev
     ip -n $H link set eth0 up; ip -n $H link set eth1 up
-    ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-bond br-bond bond0 eth0 eth1 bond_mode=active-backup
+    ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-bond br-bond bond0 eth0 eth1 "${@:-bond_mode=active-backup}"
     # The netdev datapath does not complete partial checksums: the far ends must send them whole (§9).
     ip netns exec $S ethtool -K sw0 tx off >/dev/null; ip netns exec $S ethtool -K sw1 tx off >/dev/null
     ip -n $H addr add 198.18.0.1/24 dev br-bond && ip -n $H link set br-bond up
@@ -98,6 +121,37 @@ ovs_stop() { # exits both daemons and waits until they are gone, so the next sta
         kill -9 "$pid" 2>/dev/null || true
     done
     rm -rf "$OVS_DIR"
+    return 0
+}
+
+# An LACP switch: Open vSwitch's userspace datapath in the switch namespace, sw0 and sw1 in one LACP bond
+# (lacp=active, fast, balance-tcp) and swp, in place of the Linux bridge. userspace-tso-enable lets it carry the
+# host's 64 KiB TCP frames.
+SW_DIR="$STATE/ovs-switch"
+sw_ovs() { ip netns exec $S env OVS_RUNDIR="$SW_DIR" OVS_LOGDIR="$SW_DIR" OVS_DBDIR="$SW_DIR" "$@"; }
+lacp_switch_on() {
+    mkdir -p "$SW_DIR"
+    for p in sw0 sw1 swp; do ip -n $S link set $p nomaster; done
+    sw_ovs ovsdb-tool create "$SW_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    sw_ovs ovsdb-server -vconsole:off "$SW_DIR/conf.db" --remote=punix:"$SW_DIR/db.sock" --unixctl="$SW_DIR/ovsdb-server.ctl" \
+        --pidfile="$SW_DIR/ovsdb-server.pid" --detach --log-file="$SW_DIR/ovsdb-server.log"
+    sw_ovs ovs-vsctl --db=unix:"$SW_DIR/db.sock" --no-wait init
+    sw_ovs ovs-vsctl --db=unix:"$SW_DIR/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
+    sw_ovs ovs-vswitchd -vconsole:off unix:"$SW_DIR/db.sock" --disable-system --unixctl="$SW_DIR/ovs-vswitchd.ctl" \
+        --pidfile="$SW_DIR/ovs-vswitchd.pid" --detach --log-file="$SW_DIR/ovs-vswitchd.log"
+    sw_ovs ovs-vsctl --db=unix:"$SW_DIR/db.sock" add-br br-sw -- set bridge br-sw datapath_type=netdev \
+        -- add-bond br-sw lag sw0 sw1 lacp=active bond_mode=balance-tcp other_config:lacp-time=fast -- add-port br-sw swp
+}
+lacp_switch_off() {
+    local pids=()
+    for f in "$SW_DIR"/ovs-vswitchd.pid "$SW_DIR"/ovsdb-server.pid; do [[ -f $f ]] && pids+=("$(cat "$f")"); done
+    [[ -S $SW_DIR/ovs-vswitchd.ctl ]] && sw_ovs ovs-appctl -t "$SW_DIR/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1
+    [[ -S $SW_DIR/ovsdb-server.ctl ]] && sw_ovs ovs-appctl -t "$SW_DIR/ovsdb-server.ctl" exit >/dev/null 2>&1
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -rf "$SW_DIR"
     return 0
 }
 

@@ -223,4 +223,40 @@ public class LacpTests
             $"sent {sent}: illegal {illegal}, unknown {unknown}, dropped {dropped}");
         Assert.True(t.Ping());
     }
+
+    [IntegrationFact]
+    public void An_802_3ad_bond_comes_up_from_a_debian_interfaces_file_with_its_lacp_options()
+    {
+        using Topology t = new(members: 2);
+        using OvsSwitch ovs = new(t, "fast", ("bond0", ["sw0", "sw1"]));
+        string root = Directory.CreateTempSubdirectory("netbond-lacp-up-").FullName;
+        using Cleanup removeRoot = new(() => Directory.Delete(root, true));
+        Directory.CreateDirectory(Path.Combine(root, "etc/network"));
+        File.WriteAllText(Path.Combine(root, "etc/network/interfaces"), """
+            auto bond0
+            iface bond0 inet static
+                address 198.18.0.1/24
+                bond-slaves eth0 eth1
+                bond-mode 802.3ad
+                bond-miimon 100
+                bond-lacp-rate fast
+                bond-xmit-hash-policy layer3+4
+                bond-ad-select count
+                bond-min-links 1
+                bond-ad-actor-sys-prio 100
+            """);
+        t.StartDaemon();
+        t.WaitForDaemon();
+
+        t.NetBond($"up bond0 --root {root}").ShouldSucceed();
+
+        // Members enslaved before the bond goes up: one tick to the aggregator choice, then wait_while (2 s).
+        System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(Topology.Eventually(() => AllDistributing(t), 8000), t.Status());
+        Assert.True(clock.ElapsedMilliseconds < 6000, $"{clock.ElapsedMilliseconds} ms");
+        string status = t.Status();
+        Assert.Contains("\nLACP rate: fast\nMin links: 1\nAggregator selection policy (ad_select): count\nSystem priority: 100\n", status, StringComparison.Ordinal);
+        Assert.True(t.Ping());
+        t.NetBond($"down bond0 --root {root}").ShouldSucceed();
+    }
 }
