@@ -96,6 +96,7 @@ public sealed partial class Bond
         string? activeSlave = null;
         List<(Member Member, int QueueId)> queueIds = [];
         List<(Member Member, int Prio)> prios = [];
+        List<(Member Member, int Prio)> portPrios = [];
         BondOptions? next = OptionTable.Apply(Options, assignments, new OptionContext(_members.Count > 0, IsUp), warnings, out string? error,
             (options, option, text) =>
             {
@@ -106,8 +107,10 @@ public sealed partial class Bond
                         return CheckActiveSlave(activeSlave);
                     case BondOption.QueueId:
                         return ParseQueueId(text, options, queueIds);
+                    case BondOption.ActorPortPrio:
+                        return ParseMemberValue(text, 1, ushort.MaxValue, portPrios);
                     default:
-                        return ParsePrio(text, prios);
+                        return ParseMemberValue(text, int.MinValue, int.MaxValue, prios);
                 }
             });
         if (next == null)
@@ -137,6 +140,12 @@ public sealed partial class Bond
         {
             SetPrio(m, prio);
         }
+        foreach ((Member m, int prio) in portPrios)
+        {
+            // The partner hears the new priority with the next LACPDU; ad_select actor_port_prio weighs it.
+            m.Lacp!.PortPriority = (ushort)prio;
+            m.Lacp.Ntt = true;
+        }
         if (assignments.Any(a => a.Option == BondOption.Primary))
         {
             SetPrimary(next.Primary);
@@ -158,9 +167,9 @@ public sealed partial class Bond
         List<OptionAssignment> asBond = [];
         foreach (OptionAssignment a in assignments)
         {
-            if (a.Option is not (BondOption.QueueId or BondOption.Prio))
+            if (a.Option is not (BondOption.QueueId or BondOption.Prio or BondOption.ActorPortPrio))
             {
-                return $"option {OptionTable.NameOf(a.Option)}: an option of the bond, not of a member (a member takes queue_id and prio)";
+                return $"option {OptionTable.NameOf(a.Option)}: an option of the bond, not of a member (a member takes queue_id, prio and actor_port_prio)";
             }
             asBond.Add(a with { Value = $"{member.Name}:{a.Value.Trim()}" });
         }
@@ -438,12 +447,15 @@ public sealed partial class Bond
         return null;
     }
 
-    private string? ParsePrio(string text, List<(Member, int)> changes)
+    /// <summary>"IFACE:N" for prio (any 32-bit number) and actor_port_prio (1 - 65535), on a member of this bond.</summary>
+    private string? ParseMemberValue(string text, int min, int max, List<(Member, int)> changes)
     {
         int colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !int.TryParse(text[(colon + 1)..].Trim(), out int prio))
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..].Trim(), out int prio) || prio < min || prio > max)
         {
-            return $"invalid value ({text}): IFACE:PRIO, PRIO a 32-bit signed number";
+            return min == int.MinValue
+                ? $"invalid value ({text}): IFACE:PRIO, PRIO a 32-bit signed number"
+                : $"invalid value ({text}): IFACE:PRIO, PRIO {min} - {max}";
         }
         Member? member = Find(text[..colon].Trim());
         if (member == null)

@@ -432,4 +432,30 @@ public sealed class LacpTests
         w.Cut.Clear();
         w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 30_000);
     }
+
+    [Fact]
+    public void Actor_port_prio_is_sent_to_the_partner_and_ad_select_actor_port_prio_weighs_it()
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, "mode=802.3ad lacp_rate=fast ad_select=actor_port_prio");
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+        LacpSide c = w.Side("bondC", 0x02_CC_00_00_00_01, "mode=802.3ad lacp_rate=fast");
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        b.Add("b1", 11);
+        c.Add("c1", 21);
+        w.Wire(a, "a1", b, "b1");
+        w.Wire(a, "a2", c, "c1");
+        Assert.Null(a.Bond.SetMemberOptions(a.Bond.Find("a2")!, TestBonds.Parse("actor_port_prio=1000"), []));
+        Assert.Contains("1 - 65535", a.Bond.SetMemberOptions(a.Bond.Find("a1")!, TestBonds.Parse("actor_port_prio=0"), []));
+        a.Bond.IsUp = b.Bond.IsUp = c.Bond.IsUp = true;
+
+        w.Run(10_000);
+
+        Assert.True(a.Port("a2").Aggregator!.IsActive);
+        Assert.False(a.Port("a1").Aggregator!.IsActive);
+        Assert.Equal(1000, c.Port("c1").Partner.PortPriority);
+        Assert.Equal(255, b.Port("b1").Partner.PortPriority);
+        Assert.Contains("mode dependency failed", TestBonds.Make("mode=balance-xor", "eth0").Bond.SetOptions(TestBonds.Parse("actor_port_prio=eth0:5"), []));
+    }
 }

@@ -45,6 +45,8 @@ public enum BondOption
     QueueId,
     /// <summary>Per member: "IFACE:PRIO" (BOND_OPT_PRIO; the kernel takes it only by netlink, on the member).</summary>
     Prio,
+    /// <summary>Per member, 802.3ad: "IFACE:PRIO", the LACP port priority (the kernel's actor_port_prio, netlink only, on the member).</summary>
+    ActorPortPrio,
     TxQueues,
     MaxBonds,
 }

@@ -160,6 +160,7 @@ public static class OptionTable
             o => OnOff(o.LacpStrict), (o, v, _, _) => { o.LacpStrict = v == 1; return null; }),
         new(BondOption.QueueId, "queue_id", OptionFlags.Raw | OptionFlags.State, null, null, _ => "", (_, _, _, _) => null),
         new(BondOption.Prio, "prio", OptionFlags.Raw | OptionFlags.State, null, s_primaryModes, _ => "", (_, _, _, _) => null),
+        new(BondOption.ActorPortPrio, "actor_port_prio", OptionFlags.Raw | OptionFlags.State, null, s_lacpModes, _ => "", (_, _, _, _) => null),
         new(BondOption.TxQueues, "tx_queues", OptionFlags.CreateOnly, s_txQueuesTable, null, o => Num(o.TxQueues), (o, v, _, _) => { o.TxQueues = (int)v; return null; }),
         new(BondOption.MaxBonds, "max_bonds", OptionFlags.ModuleOnly, s_intMaxTable, null, _ => "", (_, _, _, _) => null),
     ];
@@ -195,7 +196,7 @@ public static class OptionTable
 
     public static bool IsCreateOnly(BondOption option) => Definition(option).Flags.HasFlag(OptionFlags.CreateOnly);
 
-    /// <summary>active_slave, queue_id and prio act on members, so they apply once the members are there.</summary>
+    /// <summary>active_slave, queue_id, prio and actor_port_prio act on members, so they apply once the members are there.</summary>
     public static bool IsState(BondOption option) => Definition(option).Flags.HasFlag(OptionFlags.State);
 
     public static string Show(BondOptions options, string name) => s_byName[Canonical(name)].Show(options);
