@@ -458,4 +458,32 @@ public sealed class LacpTests
         Assert.Equal(255, b.Port("b1").Partner.PortPriority);
         Assert.Contains("mode dependency failed", TestBonds.Make("mode=balance-xor", "eth0").Bond.SetOptions(TestBonds.Parse("actor_port_prio=eth0:5"), []));
     }
+
+    [Fact]
+    public void Broadcast_neighbor_sends_arp_on_every_distributing_member_and_tells_neighbours_when_ports_come_up()
+    {
+        foreach (bool on in new[] { true, false })
+        {
+            (LacpWorld w, LacpSide a, _) = BackToBack($"mode=802.3ad lacp_rate=fast broadcast_neighbor={(on ? 1 : 0)}", "mode=802.3ad lacp_rate=fast");
+            a.Bond.OnAddresses([System.Net.IPAddress.Parse("198.18.0.1")]);
+            w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+            w.Run(500);
+
+            List<string> arpOn = [.. a.Sent.Where(f => f.Frame[12] == 0x08 && f.Frame[13] == 0x06).Select(f => f.Member).Distinct().Order()];
+            byte[] arp = PeerNotificationFrames.GratuitousArp(System.Net.IPAddress.Parse("198.18.0.1"), a.Bond.Mac);
+            TxState state = default;
+            int target = TxPolicy.Select(a.Bond.Plan, arp, ref state);
+
+            if (on)
+            {
+                Assert.Equal(["a1", "a2"], arpOn);
+                Assert.Equal(TxPolicy.AllMembers, target);
+            }
+            else
+            {
+                Assert.Empty(arpOn);
+                Assert.True(target >= 0);
+            }
+        }
+    }
 }

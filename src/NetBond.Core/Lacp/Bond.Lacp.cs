@@ -543,12 +543,17 @@ public sealed partial class Bond
         return port.MuxState == LacpMuxState.Attached;
     }
 
+    /// <summary>ad_enable_collecting_distributing(), with ad_cond_set_peer_notif(): under broadcast_neighbor, neighbours hear of the bond on every member.</summary>
     private void EnableCollectingDistributing(LacpPort port)
     {
         if (port.Aggregator is { IsActive: true })
         {
             EnablePort(port);
             _lacpPlanChanged = true;
+            if (Options.BroadcastNeighbor)
+            {
+                _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
+            }
         }
     }
 

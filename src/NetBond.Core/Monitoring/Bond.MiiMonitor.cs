@@ -105,9 +105,9 @@ public sealed partial class Bond
         {
             Publish();
         }
-        if (notify && Active != null)
+        if (notify)
         {
-            NotifyPeers(Active);
+            NotifyPeers();
         }
     }
 

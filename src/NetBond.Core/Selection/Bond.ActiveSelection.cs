@@ -172,7 +172,28 @@ public sealed partial class Bond
         }
     }
 
-    /// <summary>bond_should_notify_peers(): one notification every max(1, peer_notif_delay) ticks while the bond has carrier.</summary>
+    /// <summary>
+    /// A round of NETDEV_NOTIFY_PEERS from the bond device: on the active member; in 802.3ad (broadcast_neighbor)
+    /// through the bond's transmit, which sends ARP and NA on every distributing member.
+    /// </summary>
+    private void NotifyPeers()
+    {
+        if (Options.Mode != BondMode.Ieee8023ad)
+        {
+            NotifyPeers(Active!);
+            return;
+        }
+        foreach (int i in Plan.Usable)
+        {
+            NotifyPeers(Plan.Members[i]);
+        }
+    }
+
+    /// <summary>
+    /// bond_should_notify_peers(): one notification every max(1, peer_notif_delay) ticks while the bond has carrier
+    /// and a member to send on (the active one; in 802.3ad, any distributing one).
+    /// </summary>
     private bool ShouldNotifyPeers() =>
-        Active != null && _sendPeerNotif > 0 && Carrier && _sendPeerNotif % Math.Max(1, Options.PeerNotifDelayTicks) == 0;
+        (Options.Mode == BondMode.Ieee8023ad ? Plan.Usable.Length > 0 : Active != null)
+        && _sendPeerNotif > 0 && Carrier && _sendPeerNotif % Math.Max(1, Options.PeerNotifDelayTicks) == 0;
 }
