@@ -62,6 +62,10 @@ public sealed partial class Bond
             {
                 LacpOpen();
             }
+            if (value && !_isUp && Options.ArpInterval > 0)
+            {
+                _timers.Arm(BondTimer.ArpMonitor, 0);
+            }
             _isUp = value;
         }
     }
@@ -131,6 +135,10 @@ public sealed partial class Bond
         {
             _timers.Arm(BondTimer.Lacp, 0);
             LacpOptionsChanged(old);
+        }
+        if (next.ArpInterval != old.ArpInterval && next.ArpInterval > 0)
+        {
+            _timers.Arm(BondTimer.ArpMonitor, 0);
         }
         if (activeSlave != null)
         {
@@ -214,6 +222,10 @@ public sealed partial class Bond
         {
             member.Link = Options.ArpInterval > 0 && !carrier ? LinkState.Down : LinkState.Up;
         }
+        if (Options.ArpInterval > 0)
+        {
+            ArpEnslave(member);
+        }
         if (Options.Mode == BondMode.Ieee8023ad)
         {
             // The port starts disabled: the LACP machines enable it once its aggregator may carry traffic.
@@ -262,6 +274,10 @@ public sealed partial class Bond
         if (member == _primary)
         {
             _primary = null;
+        }
+        if (member == _currentArpSlave)
+        {
+            _currentArpSlave = null;
         }
         if (member == Active)
         {
@@ -365,9 +381,14 @@ public sealed partial class Bond
     {
         ControlFrames++;
         member.LastControlRxMs = nowMs;
+        _now = nowMs;
         if (member.Lacp is { } port)
         {
             LacpReceive(port, frame);
+        }
+        if (Options.ArpInterval > 0)
+        {
+            ArpReceive(member, frame);
         }
     }
 
@@ -501,6 +522,7 @@ public sealed partial class Bond
     /// <summary>Runs every timer due at <paramref name="nowMs"/> (a monotonic clock in ms).</summary>
     public void Tick(long nowMs)
     {
+        _now = nowMs;
         if (_timers.Fire(BondTimer.LinkMonitor, nowMs))
         {
             _timers.Arm(BondTimer.LinkMonitor, nowMs + (Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));
@@ -513,6 +535,11 @@ public sealed partial class Bond
         {
             _timers.Arm(BondTimer.Lacp, nowMs + LacpTickMs);
             LacpTick();
+        }
+        if (_timers.Fire(BondTimer.ArpMonitor, nowMs) && Options.ArpInterval > 0 && IsUp)
+        {
+            _timers.Arm(BondTimer.ArpMonitor, nowMs + Options.ArpInterval);
+            ArpMonitor();
         }
     }
 

@@ -51,6 +51,18 @@ public sealed class Member
     /// <summary>When the data path last sent a frame on this member (monotonic ms, 0 for never): dev_trans_start().</summary>
     public long LastTxMs { get; internal set; }
 
+    /// <summary>last_link_up: when the member last came up or was made active (monotonic ms).</summary>
+    public long LastLinkUpMs { get; internal set; }
+
+    /// <summary>The ARP monitor's last_tx: when a probe last left on this member.</summary>
+    public long ArpTxMs { get; internal set; } = long.MinValue / 2;
+
+    /// <summary>The ARP monitor's last_rx: when this member last received what its validation counts.</summary>
+    public long ArpRxMs { get; internal set; } = long.MinValue / 2;
+
+    /// <summary>target_last_arp_rx: per arp_ip_target (and ns_ip6_target by index), when it last answered on this member.</summary>
+    public long[] TargetRxMs { get; } = new long[Bond.MaxArpTargets];
+
     /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
     public long LastControlRxMs { get; internal set; }
 

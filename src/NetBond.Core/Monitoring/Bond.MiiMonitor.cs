@@ -116,6 +116,7 @@ public sealed partial class Bond
     {
         m.Link = LinkState.Up;
         m.Delay = 0;
+        m.LastLinkUpMs = _now;
         if (Options.Mode != BondMode.ActiveBackup && Options.Mode != BondMode.Ieee8023ad)
         {
             m.IsActive = true;

@@ -105,6 +105,10 @@ public sealed partial class Bond
             next.Delay = 0;
         }
         Active = next;
+        if (next != null)
+        {
+            next.LastLinkUpMs = _now;
+        }
         if (Options.Mode != BondMode.ActiveBackup)
         {
             return;

@@ -8,6 +8,9 @@ public enum BondTimer
 
     /// <summary>802.3ad's state machines, every 100 ms while the bond is up (ad_work).</summary>
     Lacp,
+
+    /// <summary>The ARP/NS monitor, every arp_interval ms while the bond is up (arp_work).</summary>
+    ArpMonitor,
 }
 
 /// <summary>

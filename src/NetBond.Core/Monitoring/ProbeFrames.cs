@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace NetBond.Core;
+
+/// <summary>
+/// The ARP monitor's probes and what it reads in received frames: ARP requests as arp_create() builds them
+/// (broadcast, the member's MAC, the bond's address or 0.0.0.0 as sender), neighbour solicitations as
+/// ndisc_ns_create() builds them (to the target's solicited-node group), and the sender/target addresses of a
+/// received ARP or NS/NA. One 802.1Q or 802.1ad tag before the payload is skipped.
+/// </summary>
+public static class ProbeFrames
+{
+    private const ushort EthPArp = 0x0806;
+    private const ushort EthPIpv6 = 0x86DD;
+
+    public static byte[] ArpRequest(MacAddress source, IPAddress? senderIp, IPAddress target)
+    {
+        byte[] f = new byte[42];
+        MacAddress.Broadcast.CopyTo(f);
+        source.CopyTo(f.AsSpan(6));
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), EthPArp);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(14), 1);      // htype Ethernet
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), 0x0800); // ptype IPv4
+        f[18] = 6;
+        f[19] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(20), 1);      // request
+        source.CopyTo(f.AsSpan(22));
+        senderIp?.TryWriteBytes(f.AsSpan(28), out _);
+        target.TryWriteBytes(f.AsSpan(38), out _);
+        return f;
+    }
+
+    /// <summary>A neighbour solicitation for <paramref name="target"/>; from :: it carries no source link-layer option (RFC 4861).</summary>
+    public static byte[] NeighborSolicitation(MacAddress source, IPAddress? senderIp, IPAddress target)
+    {
+        const int Icmp = 14 + 40;
+        bool withOption = senderIp != null;
+        int icmpLength = 24 + (withOption ? 8 : 0);
+        byte[] f = new byte[Icmp + icmpLength];
+        Span<byte> group = stackalloc byte[16];
+        IPAddress.Parse("ff02::1:ff00:0").TryWriteBytes(group, out _);
+        target.TryWriteBytes(f.AsSpan(Icmp + 8), out _);
+        f.AsSpan(Icmp + 8 + 13, 3).CopyTo(group[13..]);
+        // 33:33 and the group's last four bytes.
+        f[0] = 0x33;
+        f[1] = 0x33;
+        group[12..].CopyTo(f.AsSpan(2));
+        source.CopyTo(f.AsSpan(6));
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), EthPIpv6);
+        Span<byte> ip = f.AsSpan(14);
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)icmpLength);
+        ip[6] = 58;
+        ip[7] = 255;
+        senderIp?.TryWriteBytes(ip[8..], out _);
+        group.CopyTo(ip[24..]);
+        Span<byte> icmp = f.AsSpan(Icmp);
+        icmp[0] = 135;
+        if (withOption)
+        {
+            icmp[24] = 1;  // source link-layer address option
+            icmp[25] = 1;
+            source.CopyTo(icmp[26..]);
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], PeerNotificationFrames.Icmpv6Checksum(ip[8..24], ip[24..40], icmp));
+        return f;
+    }
+
+    /// <summary>An IPv4-over-Ethernet ARP packet's operation, sender and target addresses (bond_arp_rcv's checks), or false.</summary>
+    public static bool TryReadArp(ReadOnlySpan<byte> frame, out ushort op, out IPAddress sender, out IPAddress target)
+    {
+        op = 0;
+        sender = target = IPAddress.None;
+        int at = PayloadOffset(frame, EthPArp);
+        if (at < 0 || frame.Length < at + 28)
+        {
+            return false;
+        }
+        ReadOnlySpan<byte> arp = frame[at..];
+        if (BinaryPrimitives.ReadUInt16BigEndian(arp) != 1 || BinaryPrimitives.ReadUInt16BigEndian(arp[2..]) != 0x0800
+            || arp[4] != 6 || arp[5] != 4)
+        {
+            return false;
+        }
+        op = BinaryPrimitives.ReadUInt16BigEndian(arp[6..]);
+        sender = new IPAddress(arp.Slice(14, 4));
+        target = new IPAddress(arp.Slice(24, 4));
+        return true;
+    }
+
+    /// <summary>The IPv6 source and destination of an ICMPv6 NS or NA with no extension headers (bond_na_rcv's checks), or false.</summary>
+    public static bool TryReadNeighborDiscovery(ReadOnlySpan<byte> frame, out IPAddress source, out IPAddress destination)
+    {
+        source = destination = IPAddress.IPv6None;
+        int at = PayloadOffset(frame, EthPIpv6);
+        if (at < 0 || frame.Length < at + 40 + 4 || frame[at + 6] != 58 || frame[at + 40] is not (135 or 136))
+        {
+            return false;
+        }
+        source = new IPAddress(frame.Slice(at + 8, 16));
+        destination = new IPAddress(frame.Slice(at + 24, 16));
+        return true;
+    }
+
+    /// <summary>Whether an ARP or NS/NA is addressed to another host (PACKET_OTHERHOST): unicast to a MAC not <paramref name="own"/>.</summary>
+    public static bool IsForOtherHost(ReadOnlySpan<byte> frame, MacAddress own)
+    {
+        MacAddress dst = MacAddress.FromBytes(frame);
+        return !dst.IsMulticast && dst != own;
+    }
+
+    /// <summary>Where the payload of <paramref name="type"/> starts, past at most one VLAN tag, or -1.</summary>
+    private static int PayloadOffset(ReadOnlySpan<byte> frame, ushort type)
+    {
+        if (frame.Length < 14)
+        {
+            return -1;
+        }
+        ushort t = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
+        if (t is 0x8100 or 0x88A8)
+        {
+            return frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame[16..]) == type ? 18 : -1;
+        }
+        return t == type ? 14 : -1;
+    }
+
+    internal static bool IsIpv4(IPAddress a) => a.AddressFamily == AddressFamily.InterNetwork;
+}

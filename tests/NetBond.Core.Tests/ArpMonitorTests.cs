@@ -1,0 +1,172 @@
+using System.Net;
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+/// <summary>The ARP and NS monitors on a virtual clock, against targets behind a virtual switch.</summary>
+public sealed class ArpMonitorTests
+{
+    private const string ActiveBackup = "mode=active-backup arp_interval=100 arp_ip_target=198.18.0.254";
+
+    [Fact]
+    public void A_blackholed_active_member_is_found_down_and_the_bond_fails_over_within_missed_max_plus_one_intervals()
+    {
+        ArpWorld w = new(ActiveBackup, "eth0", "eth1");
+        w.Run(1000);
+        Assert.Equal("eth0", w.Bond.Active?.Name);
+        Assert.All(w.Bond.Members, m => Assert.Equal(LinkState.Up, m.Link));
+
+        w.Blackholed.Add("eth0");
+        long took = w.RunUntil(() => w.Bond.Active?.Name == "eth1", 2000);
+
+        // Gone after missed_max (2) intervals without a reply, the next member tried and validated the interval after.
+        Assert.InRange(took, 200, 400);
+        Assert.Equal(LinkState.Down, w.M("eth0").Link);
+        Assert.Equal(1, w.M("eth0").LinkFailureCount);
+        Assert.True(w.Bond.Carrier);
+
+        w.Blackholed.Remove("eth0");
+        w.RunUntil(() => w.M("eth0").Link == LinkState.Up, 1000);
+        Assert.Equal("eth1", w.Bond.Active?.Name);
+    }
+
+    [Fact]
+    public void Probes_leave_only_on_the_active_member_with_the_bonds_address_as_sender()
+    {
+        ArpWorld w = new(ActiveBackup, "eth0", "eth1");
+        w.Run(1000);
+        Assert.InRange(w.Probes["eth0"], 9, 11);
+        Assert.False(w.Probes.ContainsKey("eth1"));
+    }
+
+    [Fact]
+    public void With_no_member_answered_one_candidate_per_interval_is_tried_round_the_bond()
+    {
+        ArpWorld w = new(ActiveBackup, "eth0", "eth1", "eth2");
+        w.Run(1000);
+        w.Blackholed.UnionWith(["eth0", "eth1", "eth2"]);
+        w.RunUntil(() => w.Bond.Active == null, 2000);
+        int[] before = [w.Probes["eth0"], w.Probes.GetValueOrDefault("eth1"), w.Probes.GetValueOrDefault("eth2")];
+        w.Run(3000);
+        int[] tried = [w.Probes["eth0"] - before[0], w.Probes.GetValueOrDefault("eth1") - before[1], w.Probes.GetValueOrDefault("eth2") - before[2]];
+        Assert.All(tried, t => Assert.InRange(t, 9, 11));
+        Assert.False(w.Bond.Carrier);
+
+        w.Blackholed.Remove("eth2");
+        w.RunUntil(() => w.Bond.Active?.Name == "eth2", 1000);
+        Assert.True(w.Bond.Carrier);
+    }
+
+    [Fact]
+    public void Arp_validate_backup_marks_down_a_backup_that_hears_no_validated_arp_where_none_keeps_it_up()
+    {
+        foreach ((string validate, LinkState expected) in new[] { ("none", LinkState.Up), ("backup", LinkState.Down), ("all", LinkState.Down) })
+        {
+            ArpWorld w = new($"{ActiveBackup} arp_validate={validate}", "eth0", "eth1");
+            w.Run(1000);
+            Assert.Equal(LinkState.Up, w.M("eth1").Link);
+            // The backup hears nothing of the ARP exchange any more, but other traffic still arrives on it.
+            w.Blackholed.Add("eth1");
+            for (int i = 0; i < 20; i++)
+            {
+                w.Bond.OnTraffic(w.M("eth1"), w.Now, 0);
+                w.Run(50);
+            }
+            Assert.Equal(expected, w.M("eth1").Link);
+            Assert.Equal("eth0", w.Bond.Active?.Name);
+        }
+    }
+
+    [Fact]
+    public void A_backup_validated_by_our_own_request_relayed_by_the_switch_stays_up_under_arp_validate_all()
+    {
+        ArpWorld w = new($"{ActiveBackup} arp_validate=all", "eth0", "eth1");
+        w.Run(3000);
+        Assert.Equal(LinkState.Up, w.M("eth1").Link);
+        Assert.Equal(0, w.M("eth1").LinkFailureCount);
+    }
+
+    [Fact]
+    public void Arp_all_targets_all_takes_the_active_member_down_when_one_of_two_targets_stops_answering()
+    {
+        foreach ((string all, bool down) in new[] { ("any", false), ("all", true) })
+        {
+            ArpWorld w = new($"mode=active-backup arp_interval=100 arp_ip_target=198.18.0.254,198.18.0.253 arp_validate=active arp_all_targets={all}", "eth0");
+            w.Run(1000);
+            Assert.Equal(LinkState.Up, w.M("eth0").Link);
+            w.Silent.Add(IPAddress.Parse("198.18.0.253"));
+            w.Run(1000);
+            Assert.Equal(down, w.M("eth0").Link != LinkState.Up);
+        }
+    }
+
+    [Fact]
+    public void In_balance_rr_each_member_is_judged_by_its_own_probes_and_replies()
+    {
+        ArpWorld w = new("mode=balance-rr arp_interval=100 arp_ip_target=198.18.0.254", "eth0", "eth1");
+        w.Run(1000);
+        Assert.All(w.Bond.Members, m => Assert.Equal(LinkState.Up, m.Link));
+        Assert.InRange(w.Probes["eth1"], 9, 11);
+
+        w.Blackholed.Add("eth1");
+        w.RunUntil(() => w.M("eth1").Link == LinkState.Down, 400);
+        Assert.Equal([0], w.Bond.Plan.Usable);
+        Assert.True(w.Bond.Carrier);
+        w.Blackholed.Remove("eth1");
+        w.RunUntil(() => w.M("eth1").Link == LinkState.Up, 300);
+        Assert.Equal([0, 1], w.Bond.Plan.Usable);
+    }
+
+    [Fact]
+    public void The_ns_monitor_fails_over_on_a_blackholed_path_to_an_ipv6_target()
+    {
+        // arp_validate=active: backups count any frame (the relayed solicitation). Under backup or all they would need
+        // an advertisement of their own, which a switch does not flood to them; the kernel marks them down alike.
+        ArpWorld w = new("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe arp_validate=active", "eth0", "eth1");
+        w.Run(1000);
+        Assert.Equal("eth0", w.Bond.Active?.Name);
+        Assert.All(w.Bond.Members, m => Assert.Equal(LinkState.Up, m.Link));
+
+        w.Blackholed.Add("eth0");
+        w.RunUntil(() => w.Bond.Active?.Name == "eth1", 1000);
+        Assert.Equal(LinkState.Down, w.M("eth0").Link);
+    }
+
+    [Fact]
+    public void Solicitations_go_to_the_targets_solicited_node_group_from_the_bonds_address()
+    {
+        byte[] ns = ProbeFrames.NeighborSolicitation(new MacAddress(0x02_00_00_00_00_01), ArpWorld.BondIp6, IPAddress.Parse("2001:db8::1:2:3fe"));
+        Assert.Equal("33:33:ff:02:03:fe", MacAddress.FromBytes(ns).ToString());
+        Assert.Equal(IPAddress.Parse("ff02::1:ff02:3fe"), new IPAddress(ns.AsSpan(38, 16)));
+        Assert.Equal(ArpWorld.BondIp6, new IPAddress(ns.AsSpan(22, 16)));
+        Assert.True(ProbeFrames.TryReadNeighborDiscovery(ns, out IPAddress src, out _));
+        Assert.Equal(ArpWorld.BondIp6, src);
+    }
+
+    [Fact]
+    public void Replies_that_do_not_validate_change_no_verdict()
+    {
+        ArpWorld w = new($"{ActiveBackup} arp_validate=all", "eth0", "eth1");
+        w.Run(1000);
+        w.Blackholed.Add("eth0");
+        MacAddress eth0 = w.M("eth0").CurrentMac;
+        IPAddress target = IPAddress.Parse("198.18.0.254");
+        for (int i = 0; i < 10; i++)
+        {
+            // Delivered by the test itself, past the blackhole: a reply to another host, one from a stranger, one
+            // to an address not the bond's, one that claims the bond's own address, and truncated or oversized ones.
+            byte[] other = ArpWorld.ArpReply(target, new MacAddress(0x02_00_00_00_55_55), ArpWorld.BondIp);
+            byte[] stranger = ArpWorld.ArpReply(IPAddress.Parse("198.18.0.9"), eth0, ArpWorld.BondIp);
+            byte[] notUs = ArpWorld.ArpReply(target, eth0, IPAddress.Parse("198.18.0.7"));
+            byte[] ours = ArpWorld.ArpReply(ArpWorld.BondIp, eth0, ArpWorld.BondIp);
+            byte[] good = ArpWorld.ArpReply(target, eth0, ArpWorld.BondIp);
+            foreach (byte[] f in new[] { other, stranger, notUs, ours, good[..30], [.. other, .. new byte[9000]] })
+            {
+                w.Bond.OnControlFrame(w.M("eth0"), f, w.Now);
+            }
+            w.Run(50);
+        }
+        Assert.Equal("eth1", w.Bond.Active?.Name);
+        Assert.Equal(LinkState.Down, w.M("eth0").Link);
+    }
+}
