@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>The ARP and NS monitors on real veths and a Linux bridge: paths that die with their carrier up.</summary>
+public class ArpMonitorTests
+{
+    /// <summary>Classic BPF for a clsact filter in direct-action mode: drop (TC_ACT_SHOT) ARP frames, pass the rest.</summary>
+    private const string DropArp = "4,40 0 0 12,21 0 1 2054,6 0 0 2,6 0 0 0";
+
+    private static string MiiStatusOf(Topology t, string member) =>
+        Regex.Match(t.Status(), $"Slave Interface: {member}\nMII Status: ([a-z ]+)\n").Groups[1].Value;
+
+    private static string ActiveOf(Topology t) => Regex.Match(t.Status(), "Currently Active Slave: (\\S+)").Groups[1].Value;
+
+    /// <summary>Pings the peer every 20 ms for <paramref name="seconds"/> while <paramref name="during"/> runs; returns the replies missed.</summary>
+    private static int LostDuring(Topology t, string target, double seconds, Action during)
+    {
+        System.Diagnostics.Process ping = t.Start($"ip netns exec {t.Host} ping -i 0.02 -W 1 -w {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} {target}");
+        Thread.Sleep(500);
+        during();
+        Assert.True(Topology.Finish(ping, 60_000));
+        Match m = Regex.Match(t.OutputOf(ping), @"(\d+) packets transmitted, (\d+) received");
+        Assert.True(m.Success, t.OutputOf(ping));
+        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [IntegrationFact]
+    public void A_path_blackholed_with_its_carrier_up_is_found_by_the_arp_monitor_and_the_bond_fails_over()
+    {
+        using Topology t = new(members: 2);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress}");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1)));
+        Assert.Equal("eth0", ActiveOf(t));
+        Assert.Contains($"ARP IP target/s (n.n.n.n form): {Topology.PeerAddress}\n", t.Status(), StringComparison.Ordinal);
+
+        // The switch port leaves the bridge: eth0 keeps its carrier, nothing crosses.
+        int lost = LostDuring(t, Topology.PeerAddress, 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
+
+        Assert.Equal("eth1", ActiveOf(t));
+        Assert.Equal("down", MiiStatusOf(t, "eth0"));
+        Assert.Equal("1", t.In(t.Host, "cat /sys/class/net/eth0/carrier").Out.Trim());
+        // (missed_max + 1) intervals of 100 ms and the time to validate the next member: well under a second.
+        Assert.InRange(lost, 0, 25);
+        t.Sh($"ip -n {t.Switch} link set sw0 master br0");
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth0") == "up", 3000), t.Status());
+        Assert.True(t.Ping());
+    }
+
+    [IntegrationFact]
+    public void The_ns_monitor_finds_a_blackholed_path_to_an_ipv6_target()
+    {
+        using Topology t = new(members: 2);
+        t.Sh($"ip -n {t.Peer} addr add 2001:db8::2/64 dev eth0 nodad");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::2 arp_validate=active");
+        t.Sh($"ip -n {t.Host} addr add 2001:db8::1/64 dev bond0 nodad");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "ping -6 -c 1 -W 1 2001:db8::2").Exit == 0, 5000));
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth1") == "up", 3000), t.Status());
+        Assert.Contains("NS IPv6 target/s (xx::xx form): 2001:db8::2\n", t.Status(), StringComparison.Ordinal);
+
+        int lost = LostDuring(t, "2001:db8::2", 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
+
+        Assert.Equal("eth1", ActiveOf(t));
+        Assert.Equal("down", MiiStatusOf(t, "eth0"));
+        Assert.InRange(lost, 0, 25);
+        t.Sh($"ip -n {t.Switch} link set sw0 master br0");
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth0") == "up", 3000), t.Status());
+    }
+
+    [IntegrationFact]
+    public void Arp_validate_backup_takes_down_a_backup_that_still_receives_traffic_but_no_arp()
+    {
+        using Topology t = new(members: 2);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=backup");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
+
+        // The switch stops sending ARP to the backup's port; the peer's broadcasts still reach it.
+        t.Sh($"ip netns exec {t.Switch} tc qdisc add dev sw1 clsact");
+        t.Sh($"ip netns exec {t.Switch} tc filter add dev sw1 egress bpf da bytecode '{DropArp}'");
+        System.Diagnostics.Process noise = t.Start($"ip netns exec {t.Peer} ping -b -i 0.05 -w 3 198.18.0.255");
+
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth1") == "down", 3000), t.Status());
+        Assert.Equal("eth0", ActiveOf(t));
+        Assert.True(t.Ping());
+        Topology.Finish(noise);
+    }
+
+    [IntegrationFact]
+    public void Arp_all_targets_all_with_one_of_two_targets_unreachable_takes_the_links_down_where_any_does_not()
+    {
+        foreach ((string all, string active) in new[] { ("any", "eth0"), ("all", "None") })
+        {
+            using Topology t = new(members: 2);
+            t.StartDaemon();
+            t.WaitForDaemon();
+            t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress},198.18.0.99 arp_validate=active arp_all_targets={all}");
+            t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+            Thread.Sleep(2000);
+            // With all, no member is ever validated: the monitor keeps trying them in turn and the bond has no carrier.
+            Assert.True(Topology.Eventually(() => ActiveOf(t) == active, 3000), $"{all}: {t.Status()}");
+            Assert.Equal(all == "any" ? "1" : "0", t.In(t.Host, "cat /sys/class/net/bond0/carrier").Out.Trim());
+        }
+    }
+}
