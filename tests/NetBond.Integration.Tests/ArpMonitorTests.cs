@@ -110,4 +110,61 @@ public class ArpMonitorTests
             Assert.Equal(all == "any" ? "1" : "0", t.In(t.Host, "cat /sys/class/net/bond0/carrier").Out.Trim());
         }
     }
+
+    [IntegrationFact]
+    public void A_flood_of_arp_from_ever_new_addresses_and_malformed_or_spoofed_frames_changes_no_verdict()
+    {
+        using Topology t = new(members: 2);
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=all");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
+        long rssBefore = Rss(daemon.Id);
+        string injector = Path.Combine(Path.GetTempPath(), $"netbond-arp-flood-{Environment.ProcessId}.py");
+        File.WriteAllText(injector, """
+            import socket, struct, sys, time, random
+            iface, bond_ip, rate, seconds = sys.argv[1], socket.inet_aton(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind((iface, 0))
+            def arp(op, smac, sip, tip, dst=b'\xff' * 6, hlen=6):
+                return dst + smac + b'\x08\x06' + struct.pack('!HHBBH', 1, 0x0800, hlen, 4, op) + smac + sip + bytes(6) + tip
+            sent, start = 0, time.monotonic()
+            while time.monotonic() - start < seconds:
+                for _ in range(100):
+                    mac = bytes([2]) + random.randbytes(5)
+                    ip = bytes([198, 18, random.randrange(256), random.randrange(1, 255)])
+                    kind = sent % 5
+                    if kind == 0: f = arp(1, mac, ip, bond_ip)                      # a new client asks for the bond
+                    elif kind == 1: f = arp(2, mac, bond_ip, bond_ip)                # claims the bond's own address
+                    elif kind == 2: f = arp(1, mac, ip, bond_ip)[:30]                # truncated
+                    elif kind == 3: f = arp(1, mac, ip, bond_ip, hlen=200) + bytes(1400)  # oversized, bad lengths
+                    else: f = arp(2, mac, ip, bond_ip, dst=mac)                      # a reply to some other host
+                    s.send(f)
+                    sent += 1
+                time.sleep(max(0, start + sent / rate - time.monotonic()))
+            print(sent)
+            """);
+        using Cleanup removeInjector = new(() => File.Delete(injector));
+
+        System.Diagnostics.Process flood = t.Start($"ip netns exec {t.Peer} python3 {injector} eth0 {Topology.BondAddress} 10000 4");
+        Thread.Sleep(1000);
+        System.Diagnostics.Stopwatch answer = System.Diagnostics.Stopwatch.StartNew();
+        string during = t.Status();
+        answer.Stop();
+        Assert.True(Topology.Finish(flood) && flood.ExitCode == 0, t.OutputOf(flood));
+
+        Assert.True(answer.ElapsedMilliseconds < 3000, $"status took {answer.ElapsedMilliseconds} ms during the flood");
+        Assert.Contains("Currently Active Slave: eth0", during, StringComparison.Ordinal);
+        string after = t.Status();
+        Assert.Equal("eth0", ActiveOf(t));
+        Assert.Equal(2, Regex.Count(after, "\nMII Status: up\nSpeed"));
+        Assert.Equal(2, Regex.Count(after, "Link Failure Count: 0\n"));
+        Assert.True(t.Ping());
+        long grown = Rss(daemon.Id) - rssBefore;
+        Assert.True(grown < 16 << 20, $"daemon RSS grew {grown >> 10} KiB during {t.OutputOf(flood).Trim()} frames");
+    }
+
+    private static long Rss(int pid) =>
+        long.Parse(Regex.Match(File.ReadAllText($"/proc/{pid}/status"), @"VmRSS:\s+(\d+) kB").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * 1024;
 }
