@@ -30,6 +30,7 @@ public sealed partial class Bond
     private int _sendPeerNotif;
     private IReadOnlyList<IPAddress> _addresses = [];
     private bool _isUp;
+    private int _igmpRetrans;
 
     public Bond(string name, BondOptions options, MacAddress mac, IBondHost host, Random? random = null)
     {
@@ -540,6 +541,19 @@ public sealed partial class Bond
         {
             _timers.Arm(BondTimer.ArpMonitor, nowMs + Options.ArpInterval);
             ArpMonitor();
+        }
+        if (_timers.Fire(BondTimer.ResendIgmp, nowMs))
+        {
+            // bond_resend_igmp_join_requests_delayed(): resend_igmp rounds in all, 200 ms apart.
+            if (Active != null)
+            {
+                _host.RejoinMulticastGroups(Active);
+            }
+            if (_igmpRetrans > 1)
+            {
+                _igmpRetrans--;
+                _timers.Arm(BondTimer.ResendIgmp, nowMs + 200);
+            }
         }
     }
 

@@ -17,6 +17,12 @@ public interface IBondHost
     /// <summary>Sends one frame the control plane built (peer notification, and the monitors' probes) on a member.</summary>
     void SendFrame(Member member, ReadOnlySpan<byte> frame);
 
+    /// <summary>
+    /// NETDEV_RESEND_IGMP: report the bond device's IPv4 multicast memberships again, on <paramref name="member"/>
+    /// (the switch learns them on the new active port). The host knows the memberships; <see cref="IgmpReport"/> builds the frame.
+    /// </summary>
+    void RejoinMulticastGroups(Member member);
+
     /// <summary>Which members transmit or deliver changed: the data plane must take the new <see cref="DataPlan"/>.</summary>
     void DataPlanChanged(DataPlan plan);
 

@@ -282,6 +282,24 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     public void SendFrame(Member member, ReadOnlySpan<byte> frame) => DataPath.SendControlFrame(member, frame);
 
+    /// <summary>What NETDEV_RESEND_IGMP makes the kernel's IGMP do for a bond: report its memberships again, here on the member.</summary>
+    public void RejoinMulticastGroups(Member member)
+    {
+        try
+        {
+            (List<IPAddress> groups, bool version3) = MulticastGroups.Read(Bond.Name);
+            IPAddress? source = _rt.GetAddresses(IfIndex).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            foreach (byte[] report in IgmpReport.For(Bond.Mac, source, groups, version3))
+            {
+                DataPath.SendControlFrame(member, report);
+            }
+        }
+        catch (Exception e) when (e is IOException or NativeException)
+        {
+            _log($"{Bond.Name}: cannot report its multicast groups again: {e.Message}");
+        }
+    }
+
     /// <summary>Reads the bond device's addresses and hands them to the bond; called when an address event names it.</summary>
     public void OnAddressesChanged() => Bond.OnAddresses(_rt.GetAddresses(IfIndex));
 

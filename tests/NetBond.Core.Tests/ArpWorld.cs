@@ -126,6 +126,8 @@ internal sealed class ArpWorld : IBondHost
 
     public void SetBondMac(MacAddress mac) { }
 
+    public void RejoinMulticastGroups(Member member) { }
+
     public void SetBondCarrier(bool up) { }
 
     public void DataPlanChanged(DataPlan plan) { }

@@ -39,6 +39,8 @@ internal sealed class LacpSide : IBondHost
 
     public void SetBondMac(MacAddress mac) { }
 
+    public void RejoinMulticastGroups(Member member) { }
+
     public void SetBondCarrier(bool up) => Carrier = up;
 
     public void SendFrame(Member member, ReadOnlySpan<byte> frame)

@@ -35,6 +35,11 @@ internal sealed class VirtualHost : IBondHost
 
     public void SetBondCarrier(bool up) => BondCarrier = up;
 
+    /// <summary>When, and on which member, the bond asked for its multicast memberships to be reported again.</summary>
+    public List<(long At, string Member)> Rejoins { get; } = [];
+
+    public void RejoinMulticastGroups(Member member) => Rejoins.Add((Now, member.Name));
+
     /// <summary>Every frame the bond sent, by member; peer notifications (one address, so one frame a round) also by time.</summary>
     public void SendFrame(Member member, ReadOnlySpan<byte> frame)
     {

@@ -77,4 +77,29 @@ public class ActiveBackupTests
         string show = t.NetBond("show eth1").ShouldSucceed().Out;
         Assert.Contains("NOARP SLAVE", show);
     }
+
+    [IntegrationFact]
+    public void After_a_failover_the_bonds_multicast_memberships_are_reported_on_the_new_active_member()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100 resend_igmp=3");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} addr add 239.1.2.3/32 dev bond0 autojoin");
+        Assert.Contains("030201EF", t.In(t.Host, "cat /proc/net/igmp").Out, StringComparison.Ordinal);
+        // The stack's own unsolicited reports for the join (robustness 2, 1 s apart) are over before the failover.
+        Thread.Sleep(4000);
+        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} tcpdump -l -n -v -Q in -i sw1 igmp");
+        Thread.Sleep(1000);
+
+        t.Sh($"ip -n {t.Switch} link set sw0 down");
+        Thread.Sleep(1500);
+        t.Signal(capture, "INT");
+        Assert.True(Topology.Finish(capture));
+
+        string seen = t.OutputOf(capture);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(seen, "igmp v3 report"));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(seen, "gaddr 239.1.2.3 to_ex"));
+    }
 }

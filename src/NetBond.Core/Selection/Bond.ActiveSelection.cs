@@ -109,6 +109,12 @@ public sealed partial class Bond
         {
             next.LastLinkUpMs = _now;
         }
+        // The switch must learn the bond's multicast memberships on the new port (IGMP goes out the active member in balance-rr too).
+        if (IsUp && Options.ResendIgmp > 0 && ((BondModeNames.UsesPrimary(Options.Mode) && next != null) || Options.Mode == BondMode.BalanceRr))
+        {
+            _igmpRetrans = Options.ResendIgmp;
+            _timers.Arm(BondTimer.ResendIgmp, _now + 1);
+        }
         if (Options.Mode != BondMode.ActiveBackup)
         {
             return;

@@ -11,6 +11,9 @@ public enum BondTimer
 
     /// <summary>The ARP/NS monitor, every arp_interval ms while the bond is up (arp_work).</summary>
     ArpMonitor,
+
+    /// <summary>IGMP memberships reported again after a failover, resend_igmp times 200 ms apart (mcast_work).</summary>
+    ResendIgmp,
 }
 
 /// <summary>
