@@ -9,11 +9,14 @@ namespace NetBond.Integration.Tests;
 /// changes, link flaps, a member deleted and made again or renamed while enslaved, `ip link del` of a bond from
 /// outside, the daemon killed with SIGKILL and started again, traffic — with the invariants checked after every
 /// step: each interface is either a member of a bond or exactly as it was; every bond is a TAP and every NetBond
-/// TAP a bond; the daemon answers. The seed is printed, so a failure can be replayed (NETBOND_CHAOS_SEED).
+/// TAP a bond; the daemon answers. The seed is printed, so a failure can be replayed (NETBOND_CHAOS_SEED). It walks
+/// for NETBOND_CHAOS_SECONDS (2 minutes by default; bench/run chaos walks an hour and reports through
+/// NETBOND_CHAOS_REPORT).
 /// </summary>
 public class ChaosTests(ITestOutputHelper output)
 {
-    private const int Steps = 60;
+    private static readonly TimeSpan s_duration =
+        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("NETBOND_CHAOS_SECONDS"), out int s) ? s : 120);
     private static readonly string[] s_members = ["eth0", "eth1", "eth2", "eth3"];
 
     private sealed record Original(string Mac, int Mtu);
@@ -29,38 +32,50 @@ public class ChaosTests(ITestOutputHelper output)
         t.WaitForDaemon();
         Dictionary<string, Original> originals = s_members.ToDictionary(m => m, m => Read(t, m));
         List<string> log = [];
-        (int Fds, int Threads) baseline = Resources(t);
-        for (int step = 0; step < Steps; step++)
+        (int Fds, int Threads, long Rss) baseline = Resources(t);
+        (int Fds, int Threads, long Rss) first = baseline;
+        Stopwatch clock = Stopwatch.StartNew();
+        int step = 0;
+        int restarts = 0;
+        for (; clock.Elapsed < s_duration; step++)
         {
             int pid = DaemonPid(t);
             string done = Act(t, random, ref daemon, originals);
             log.Add(done);
             string? broken = Broken(t, originals);
-            Assert.True(broken == null, $"seed {seed}, step {step} ({done}): {broken}\nsteps: {string.Join("; ", log)}\ndaemon: {t.OutputOf(daemon)}");
+            Assert.True(broken == null, $"seed {seed}, step {step} ({done}): {broken}\nlast steps: {string.Join("; ", log.TakeLast(40))}\ndaemon: {t.OutputOf(daemon)}");
             if (DaemonPid(t) != pid)
             {
+                restarts++;
                 baseline = Resources(t);
             }
         }
-        output.WriteLine(string.Join("\n", log));
+        output.WriteLine($"{step} steps in {clock.Elapsed}, {restarts} daemon restarts");
         // With every bond gone the daemon holds what it held with none: no descriptor or thread left behind.
         t.NetBond("del bond0");
         t.NetBond("del bond1");
-        (int fds, int threads) = Resources(t);
+        (int fds, int threads, long rss) = Resources(t);
+        if (Environment.GetEnvironmentVariable("NETBOND_CHAOS_REPORT") is { Length: > 0 } report)
+        {
+            File.WriteAllText(report, string.Join('\t', seed, step, clock.Elapsed.TotalMinutes.ToString("F0", System.Globalization.CultureInfo.InvariantCulture),
+                restarts, $"{first.Fds}/{first.Threads}/{first.Rss >> 20}", $"{baseline.Fds}/{baseline.Threads}/{baseline.Rss >> 20}", $"{fds}/{threads}/{rss >> 20}") + "\n");
+        }
         Assert.True(fds <= baseline.Fds && threads <= baseline.Threads + 4,
             $"seed {seed}: the daemon holds {fds} descriptors and {threads} threads, against {baseline.Fds} and {baseline.Threads} with no bond");
     }
 
     private static int DaemonPid(Topology t) => int.Parse(t.DaemonPid(), System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The daemon's open descriptors and threads, once it has nothing to do.</summary>
-    private static (int Fds, int Threads) Resources(Topology t)
+    /// <summary>The daemon's open descriptors, threads and resident bytes, once it has nothing to do.</summary>
+    private static (int Fds, int Threads, long Rss) Resources(Topology t)
     {
         Thread.Sleep(300);
         int pid = DaemonPid(t);
         // Assemblies the runtime loads on first use hold a descriptor each; they are not the daemon's to leak.
         int fds = Directory.GetFiles($"/proc/{pid}/fd").Count(fd => new FileInfo(fd).LinkTarget?.EndsWith(".dll", StringComparison.Ordinal) != true);
-        return (fds, Directory.GetDirectories($"/proc/{pid}/task").Length);
+        string status = File.ReadAllText($"/proc/{pid}/status");
+        long rss = long.Parse(System.Text.RegularExpressions.Regex.Match(status, @"VmRSS:\s+(\d+) kB").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return (fds, Directory.GetDirectories($"/proc/{pid}/task").Length, rss);
     }
 
     private static Original Read(Topology t, string member) => new(
@@ -80,8 +95,16 @@ public class ChaosTests(ITestOutputHelper output)
         switch (random.Next(11))
         {
             case 0:
-                string mode = random.Next(3) switch { 0 => "active-backup", 1 => "balance-rr", _ => "balance-xor" };
-                t.NetBond($"add {bond} mode={mode} miimon={(random.Next(2) == 0 ? 10 : 100)}");
+                string mode = random.Next(5) switch
+                {
+                    0 => "active-backup",
+                    1 => "balance-rr",
+                    2 => "balance-xor",
+                    3 => "802.3ad",
+                    _ => "active-backup",
+                };
+                string monitor = random.Next(5) == 4 ? $"arp_interval=100 arp_ip_target={Topology.PeerAddress}" : $"miimon={(random.Next(2) == 0 ? 10 : 100)}";
+                t.NetBond($"add {bond} mode={mode} {monitor}");
                 t.In(t.Host, $"ip link set {bond} up");
                 return $"add {bond} {mode}";
             case 1:
