@@ -68,11 +68,19 @@ internal static class ControlProtocol
         return stream.ToArray();
     }
 
+    /// <summary>The daemon's answer; one that is not {"exit": N, "out": "...", "err": "..."} is a failure that says so.</summary>
     public static (int Exit, string Out, string Err) DecodeResult(byte[] payload)
     {
-        using JsonDocument doc = JsonDocument.Parse(Encoding.UTF8.GetString(payload));
-        JsonElement root = doc.RootElement;
-        return (root.GetProperty("exit").GetInt32(), root.GetProperty("out").GetString() ?? "", root.GetProperty("err").GetString() ?? "");
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(payload);
+            JsonElement root = doc.RootElement;
+            return (root.GetProperty("exit").GetInt32(), root.GetProperty("out").GetString() ?? "", root.GetProperty("err").GetString() ?? "");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return (1, "", $"netbond: the daemon's answer is malformed ({e.Message})\n");
+        }
     }
 
     private static bool ReadExactly(Socket socket, byte[] buffer)
