@@ -204,7 +204,7 @@ public sealed partial class Bond
         {
             if (m.Link != LinkState.Up)
             {
-                if (InArpInterval(m.ArpTxMs, 1) && InArpInterval(m.ArpRxMs, 1))
+                if (InArpInterval(m.ArpTxMs, 1) && InArpInterval(LastRx(m), 1))
                 {
                     proposed.Add((m, LinkState.Up));
                     changed = true;
@@ -212,7 +212,7 @@ public sealed partial class Bond
                     failover |= oldCurrent == null;
                 }
             }
-            else if (!InArpInterval(m.ArpTxMs, Options.ArpMissedMax) || !InArpInterval(m.ArpRxMs, Options.ArpMissedMax))
+            else if (!InArpInterval(m.ArpTxMs, Options.ArpMissedMax) || !InArpInterval(LastRx(m), Options.ArpMissedMax))
             {
                 proposed.Add((m, LinkState.Down));
                 changed = true;
@@ -319,10 +319,7 @@ public sealed partial class Bond
     /// <summary>slave_do_arp_validate(): arp_validate bit 0 covers the active member, bit 1 the backups.</summary>
     private bool ArpValidates(Member m) => ((int)Options.ArpValidate & (m.IsActive ? 1 : 2)) != 0;
 
-    /// <summary>
-    /// slave_last_rx(): with arp_all_targets=all the oldest reply over the targets, else the last receive —
-    /// which, where nothing is validated and the filter bit is off, is the last frame of any kind.
-    /// </summary>
+    /// <summary>slave_last_rx(): with arp_all_targets=all the oldest reply over the targets, else <see cref="LastRx"/>.</summary>
     private long ArpLastRx(Member m)
     {
         if (Options.ArpAllTargets == ArpAllTargets.All)
@@ -334,6 +331,12 @@ public sealed partial class Bond
             }
             return oldest;
         }
+        return LastRx(m);
+    }
+
+    /// <summary>slave->last_rx: where nothing is validated and the filter bit is off, the last frame of any kind (the data path's time).</summary>
+    private long LastRx(Member m)
+    {
         bool anyFrame = !ArpValidates(m) && ((int)Options.ArpValidate & (int)ArpValidate.Filter) == 0;
         return anyFrame && m.LastRxMs > 0 ? Math.Max(m.ArpRxMs, m.LastRxMs) : m.ArpRxMs;
     }
