@@ -120,6 +120,10 @@ internal static class StatusJson
             {
                 WriteLacpPort(w, port);
             }
+            if (m.Arp is { } arp)
+            {
+                WriteArpMonitor(w, arp, o);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -205,6 +209,26 @@ internal static class StatusJson
         w.WriteNumber("marker_resp_rx", c.MarkerResponseRx);
         w.WriteNumber("marker_resp_tx", c.MarkerResponseTx);
         w.WriteNumber("marker_unknown_rx", c.MarkerUnknownRx);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The ARP/NS monitor's view of a member: when it last counted a receive, sent a probe, heard each target.</summary>
+    private static void WriteArpMonitor(Utf8JsonWriter w, ArpMonitorSnapshot arp, BondOptions o)
+    {
+        w.WriteStartObject("arp_monitor");
+        WriteAge(w, "last_rx_ms_ago", Math.Max(arp.LastRxMs, 0));
+        WriteAge(w, "last_probe_ms_ago", Math.Max(arp.LastProbeMs, 0));
+        w.WriteStartArray("targets");
+        IEnumerable<System.Net.IPAddress> targets = o.ArpIpTargets.Count > 0 ? o.ArpIpTargets : o.NsIp6Targets;
+        int i = 0;
+        foreach (System.Net.IPAddress target in targets)
+        {
+            w.WriteStartObject();
+            w.WriteString("target", target.ToString());
+            WriteAge(w, "last_reply_ms_ago", Math.Max(arp.TargetReplyMs[i++], 0));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

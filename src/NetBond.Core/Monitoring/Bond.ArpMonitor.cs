@@ -319,6 +319,9 @@ public sealed partial class Bond
     /// <summary>slave_do_arp_validate(): arp_validate bit 0 covers the active member, bit 1 the backups.</summary>
     private bool ArpValidates(Member m) => ((int)Options.ArpValidate & (m.IsActive ? 1 : 2)) != 0;
 
+    /// <summary>The receive time the monitor judges <paramref name="m"/> by, for status.</summary>
+    internal long ArpLastReceive(Member m) => ArpLastRx(m);
+
     /// <summary>slave_last_rx(): with arp_all_targets=all the oldest reply over the targets, else <see cref="LastRx"/>.</summary>
     private long ArpLastRx(Member m)
     {

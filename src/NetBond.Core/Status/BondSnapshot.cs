@@ -14,7 +14,11 @@ public sealed record MemberSnapshot(
     int QueueId,
     int Prio,
     PortCounters Counters,
-    LacpPortSnapshot? Lacp = null);
+    LacpPortSnapshot? Lacp = null,
+    ArpMonitorSnapshot? Arp = null);
+
+/// <summary>What the ARP/NS monitor last saw of a member: the receive it judges by, its last probe, each target's last validated reply (monotonic ms).</summary>
+public sealed record ArpMonitorSnapshot(long LastRxMs, long LastProbeMs, long[] TargetReplyMs);
 
 /// <summary>
 /// A bond as it stood at one moment, taken on the control thread: the status text, JSON and `show` render
@@ -38,7 +42,8 @@ public sealed record BondSnapshot(
         new(bond.Name, bond.Options.Clone(), bond.Carrier, bond.Mac, bond.Active?.Name, bond.PrimaryMember?.Name,
             [.. bond.Members.Select(m => new MemberSnapshot(m.Name, m.IfIndex, m.Link, m.IsActive, m.Speed, m.Duplex,
                 m.LinkFailureCount, m.PermanentMac, m.CurrentMac, m.QueueId, m.Prio, counters(m),
-                m.Lacp is { } port ? LacpPortSnapshot.Of(bond, port) : null))],
+                m.Lacp is { } port ? LacpPortSnapshot.Of(bond, port) : null,
+                bond.Options.ArpInterval > 0 ? new ArpMonitorSnapshot(bond.ArpLastReceive(m), m.ArpTxMs, [.. m.TargetRxMs]) : null))],
             bondCounters, bond.ControlFrames, controlDropped,
             bond.Options.Mode == BondMode.Ieee8023ad ? LacpBondSnapshot.Of(bond) : null);
 }
