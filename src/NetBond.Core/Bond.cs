@@ -370,6 +370,9 @@ public sealed partial class Bond
     /// <summary>The bond device's addresses changed (RTM_NEWADDR/RTM_DELADDR): peers are told of these on failover.</summary>
     public void OnAddresses(IReadOnlyList<IPAddress> addresses) => _addresses = addresses;
 
+    /// <summary>The bond device's addresses, as last pushed in.</summary>
+    public IReadOnlyList<IPAddress> Addresses => _addresses;
+
     /// <summary>When the data path last received and sent on a member (monotonic ms, 0 for never): what the link monitors judge by.</summary>
     public void OnTraffic(Member member, long lastRxMs, long lastTxMs)
     {

@@ -288,7 +288,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         try
         {
             (List<IPAddress> groups, bool version3) = MulticastGroups.Read(Bond.Name);
-            IPAddress? source = _rt.GetAddresses(IfIndex).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            IPAddress? source = Bond.Addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
             foreach (byte[] report in IgmpReport.For(Bond.Mac, source, groups, version3))
             {
                 DataPath.SendControlFrame(member, report);

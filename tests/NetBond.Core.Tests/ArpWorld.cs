@@ -9,7 +9,7 @@ namespace NetBond.Core.Tests;
 /// on that member, and (as a switch floods broadcasts) the other members, unless the member's path is
 /// blackholed — its carrier stays up, frames are lost both ways. A virtual clock drives it.
 /// </summary>
-internal sealed class ArpWorld : IBondHost
+internal sealed class ArpWorld : IBondHost, IVirtualWorld
 {
     public static readonly IPAddress BondIp = IPAddress.Parse("198.18.0.1");
     public static readonly IPAddress BondIp6 = IPAddress.Parse("2001:db8::1");
@@ -61,17 +61,6 @@ internal sealed class ArpWorld : IBondHost
             }
             Now++;
         }
-    }
-
-    public long RunUntil(Func<bool> done, long limitMs)
-    {
-        long start = Now;
-        while (!done() && Now - start < limitMs)
-        {
-            Run(1);
-        }
-        Assert.True(done(), $"not reached within {limitMs} ms");
-        return Now - start;
     }
 
     /// <summary>Hands the bond a frame on a member at the next millisecond, as the data path would.</summary>

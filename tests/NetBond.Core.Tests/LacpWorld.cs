@@ -58,7 +58,7 @@ internal sealed class LacpSide : IBondHost
 /// Bonds wired member to member on a virtual clock: what one sends on a member arrives at the other end 1 ms
 /// later, unless the wire is cut (frames lost, carrier kept: a partner that went silent).
 /// </summary>
-internal sealed class LacpWorld
+internal sealed class LacpWorld : IVirtualWorld
 {
     private readonly List<LacpSide> _sides = [];
     private readonly Dictionary<(LacpSide, string), (LacpSide, string)> _wires = [];
@@ -124,17 +124,5 @@ internal sealed class LacpWorld
             }
             Now++;
         }
-    }
-
-    /// <summary>Runs until <paramref name="done"/> holds (checked every ms), at most <paramref name="limitMs"/>; returns the time it took.</summary>
-    public long RunUntil(Func<bool> done, long limitMs)
-    {
-        long start = Now;
-        while (!done() && Now - start < limitMs)
-        {
-            Run(1);
-        }
-        Assert.True(done(), $"not reached within {limitMs} ms");
-        return Now - start;
     }
 }

@@ -31,7 +31,7 @@ public static class IgmpReport
             igmp[8 + (8 * i)] = 4; // CHANGE_TO_EXCLUDE_MODE with no sources: join
             reported[i].TryWriteBytes(igmp.AsSpan(8 + (8 * i) + 4), out _);
         }
-        BinaryPrimitives.WriteUInt16BigEndian(igmp.AsSpan(2), Checksum(igmp));
+        BinaryPrimitives.WriteUInt16BigEndian(igmp.AsSpan(2), PeerNotificationFrames.InternetChecksum(igmp));
         return [Frame(source, sourceIp, IPAddress.Parse("224.0.0.22"), igmp)];
     }
 
@@ -40,7 +40,7 @@ public static class IgmpReport
         byte[] igmp = new byte[8];
         igmp[0] = 0x16;
         group.TryWriteBytes(igmp.AsSpan(4), out _);
-        BinaryPrimitives.WriteUInt16BigEndian(igmp.AsSpan(2), Checksum(igmp));
+        BinaryPrimitives.WriteUInt16BigEndian(igmp.AsSpan(2), PeerNotificationFrames.InternetChecksum(igmp));
         return igmp;
     }
 
@@ -71,22 +71,9 @@ public static class IgmpReport
         dst.CopyTo(ip[16..]);
         ip[20] = 0x94; // Router Alert
         ip[21] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum(ip));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], PeerNotificationFrames.InternetChecksum(ip));
         igmp.CopyTo(f.AsSpan(Ip + IpLength));
         return f;
     }
 
-    private static ushort Checksum(ReadOnlySpan<byte> data)
-    {
-        uint sum = 0;
-        for (int i = 0; i + 1 < data.Length; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        }
-        while ((sum >> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        }
-        return (ushort)~sum;
-    }
 }

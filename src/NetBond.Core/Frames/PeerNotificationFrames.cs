@@ -14,22 +14,7 @@ public static class PeerNotificationFrames
     public static byte[] For(IPAddress address, MacAddress mac) =>
         address.AddressFamily == AddressFamily.InterNetwork ? GratuitousArp(address, mac) : UnsolicitedNa(address, mac);
 
-    public static byte[] GratuitousArp(IPAddress address, MacAddress mac)
-    {
-        byte[] f = new byte[42];
-        MacAddress.Broadcast.CopyTo(f);
-        mac.CopyTo(f.AsSpan(6));
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0806);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(14), 1);      // htype Ethernet
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), 0x0800); // ptype IPv4
-        f[18] = 6;
-        f[19] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(20), 1);      // request
-        mac.CopyTo(f.AsSpan(22));
-        address.TryWriteBytes(f.AsSpan(28), out _);
-        address.TryWriteBytes(f.AsSpan(38), out _);
-        return f;
-    }
+    public static byte[] GratuitousArp(IPAddress address, MacAddress mac) => ProbeFrames.ArpRequest(mac, address, address);
 
     public static byte[] UnsolicitedNa(IPAddress address, MacAddress mac)
     {
@@ -57,14 +42,14 @@ public static class PeerNotificationFrames
         return f;
     }
 
-    internal static ushort Icmpv6Checksum(ReadOnlySpan<byte> src, ReadOnlySpan<byte> dst, ReadOnlySpan<byte> message)
+    internal static ushort Icmpv6Checksum(ReadOnlySpan<byte> src, ReadOnlySpan<byte> dst, ReadOnlySpan<byte> message) =>
+        Fold(Add(Add(Add(0, src), dst), message) + (uint)message.Length + 58);
+
+    /// <summary>The Internet checksum (RFC 1071) of <paramref name="data"/>, as IPv4 and IGMP headers carry it.</summary>
+    internal static ushort InternetChecksum(ReadOnlySpan<byte> data) => Fold(Add(0, data));
+
+    private static ushort Fold(ulong sum)
     {
-        ulong sum = 0;
-        sum = Add(sum, src);
-        sum = Add(sum, dst);
-        sum += (uint)message.Length;
-        sum += 58;
-        sum = Add(sum, message);
         while ((sum >> 16) != 0)
         {
             sum = (sum & 0xFFFF) + (sum >> 16);

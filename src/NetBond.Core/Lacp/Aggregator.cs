@@ -8,14 +8,6 @@ public sealed class Aggregator
 {
     private readonly List<LacpPort> _ports = [];
 
-    internal Aggregator(LacpPort owner)
-    {
-        Owner = owner;
-    }
-
-    /// <summary>The port whose member brought this aggregator.</summary>
-    public LacpPort Owner { get; }
-
     public int Id { get; internal set; }
     public bool IsIndividual { get; internal set; }
     public bool IsActive { get; internal set; }

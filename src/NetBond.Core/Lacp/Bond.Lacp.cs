@@ -221,8 +221,7 @@ public sealed partial class Bond
         bool up = !reset && m.Link == LinkState.Up;
         int speed = up ? LacpKey.SpeedCode(m.Speed) : 0;
         int duplex = up && m.Duplex == 1 ? 1 : 0;
-        port.AdminKey = (ushort)((port.AdminKey & ~0x3F) | (speed << 1) | duplex);
-        port.OperKey = port.AdminKey;
+        port.OperKey = (ushort)((port.OperKey & ~0x3F) | (speed << 1) | duplex);
         if (old == port.OperKey)
         {
             return;

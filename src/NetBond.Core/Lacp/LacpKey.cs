@@ -15,8 +15,4 @@ public static class LacpKey
         int i = Array.IndexOf(s_speeds, speedMbps);
         return (ushort)(i + 1);
     }
-
-    /// <summary>The key of a member whose link is up with <paramref name="speedMbps"/> and <paramref name="duplex"/> (1 full).</summary>
-    public static ushort Of(int userKey, int speedMbps, int duplex) =>
-        (ushort)((userKey << 6) | (SpeedCode(speedMbps) << 1) | (duplex == 1 ? 1 : 0));
 }

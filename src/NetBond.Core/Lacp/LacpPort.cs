@@ -72,17 +72,16 @@ public sealed class LacpPort
     /// <summary>AD_MAX_TX_IN_SECOND: at most three LACPDUs a second.</summary>
     internal const int TxSpacingTicks = TicksPerSecond / 3;
 
-    internal LacpPort(Member member, int number, LacpState initialState, ushort adminKey)
+    internal LacpPort(Member member, int number, LacpState initialState, ushort userKey)
     {
         Member = member;
         Number = (ushort)number;
         ActorState = initialState;
-        AdminKey = adminKey;
-        OperKey = adminKey;
+        OperKey = userKey;
         Partner = LacpPortInfo.AdminDefault;
         Vars = PortVars.Begin | PortVars.LacpEnabled;
         TxTimer = TxSpacingTicks;
-        OwnAggregator = new Aggregator(this);
+        OwnAggregator = new Aggregator();
     }
 
     public Member Member { get; }
@@ -91,7 +90,7 @@ public sealed class LacpPort
     public ushort Number { get; }
 
     public ushort PortPriority { get; internal set; } = 0xFF;
-    public ushort AdminKey { get; internal set; }
+    /// <summary>actor_oper_port_key: ad_user_port_key in the top bits, speed and duplex below (<see cref="LacpKey"/>).</summary>
     public ushort OperKey { get; internal set; }
     public LacpState ActorState { get; internal set; }
 

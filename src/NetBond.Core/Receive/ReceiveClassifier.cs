@@ -54,7 +54,8 @@ public static class ReceiveClassifier
         return plan.Delivers[memberIndex] ? verdict | RxVerdict.Deliver : verdict;
     }
 
-    private static ControlFrameKinds KindOf(ReadOnlySpan<byte> frame)
+    /// <summary>The control kind of a frame of at least an Ethernet header.</summary>
+    internal static ControlFrameKinds KindOf(ReadOnlySpan<byte> frame)
     {
         ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
         switch (type)

@@ -30,7 +30,8 @@ public static class TxPolicy
             case BondMode.Broadcast:
                 return AllMembers;
             default:
-                if (plan.BroadcastNeighbor && IsNeighborFrame(frame))
+                if (plan.BroadcastNeighbor && frame.Length >= 14
+                    && ReceiveClassifier.KindOf(frame) is ControlFrameKinds.Arp or ControlFrameKinds.NeighborDiscovery)
                 {
                     // bond_3ad_xor_xmit with broadcast_neighbor: ARP and NS/NA reach both switches of an MC-LAG pair.
                     return plan.Usable.Length == 0 ? -1 : AllMembers;
@@ -81,17 +82,6 @@ public static class TxPolicy
             }
         }
         return -1;
-    }
-
-    /// <summary>ARP, or an ICMPv6 neighbour solicitation or advertisement (no IPv6 extension headers, as bond_is_icmpv6_nd).</summary>
-    private static bool IsNeighborFrame(ReadOnlySpan<byte> frame)
-    {
-        if (frame.Length < 14)
-        {
-            return false;
-        }
-        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
-        return type == 0x0806 || (type == 0x86DD && frame.Length >= 55 && frame[20] == 58 && frame[54] is 135 or 136);
     }
 
     internal static bool IsIgmp(ReadOnlySpan<byte> frame) =>
