@@ -83,21 +83,40 @@ netbond_on() { # mode members [options...]
 }
 netbond_off() { nb del bond0 >/dev/null; }
 
+# Open vSwitch's two daemons with everything in one private folder, each command through RUNNER (a function that
+# runs it in the right namespace with OVS_RUNDIR/LOGDIR/DBDIR set): the host's OVS bond below, the LACP switch after.
+ovs_daemons_start() { # runner dir default|tso
+    local run=$1 dir=$2
+    mkdir -p "$dir"
+    $run ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    $run ovsdb-server -vconsole:off "$dir/conf.db" --remote=punix:"$dir/db.sock" --unixctl="$dir/ovsdb-server.ctl" \
+        --pidfile="$dir/ovsdb-server.pid" --detach --log-file="$dir/ovsdb-server.log"
+    $run ovs-vsctl --db=unix:"$dir/db.sock" --no-wait init
+    if [[ $3 == tso ]]; then
+        $run ovs-vsctl --db=unix:"$dir/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
+    fi
+    $run ovs-vswitchd -vconsole:off unix:"$dir/db.sock" --disable-system --unixctl="$dir/ovs-vswitchd.ctl" \
+        --pidfile="$dir/ovs-vswitchd.pid" --detach --log-file="$dir/ovs-vswitchd.log"
+}
+ovs_daemons_stop() { # runner dir: exits both daemons and waits until they are gone, so the next start finds no leftovers
+    local run=$1 dir=$2 pids=()
+    for f in "$dir"/ovs-vswitchd.pid "$dir"/ovsdb-server.pid; do [[ -f $f ]] && pids+=("$(cat "$f")"); done
+    [[ -S $dir/ovs-vswitchd.ctl ]] && $run ovs-appctl -t "$dir/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1
+    [[ -S $dir/ovsdb-server.ctl ]] && $run ovs-appctl -t "$dir/ovsdb-server.ctl" exit >/dev/null 2>&1
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -rf "$dir"
+    return 0
+}
+
 # Open vSwitch's userspace datapath (no kernel module), an active-backup bond over the same veths.
 OVS_DIR="$STATE/ovs"
 ovs() { ip netns exec $H env OVS_RUNDIR="$OVS_DIR" OVS_LOGDIR="$OVS_DIR" OVS_DBDIR="$OVS_DIR" "$@"; }
 ovs_on() { # default|tso [bond options...]   (default: active-backup)
     local tso=$1; shift
-    mkdir -p "$OVS_DIR"
-    ovs ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    ovs ovsdb-server -vconsole:off "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
-        --pidfile="$OVS_DIR/ovsdb-server.pid" --detach --log-file="$OVS_DIR/ovsdb-server.log"
-    ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait init
-    if [[ $tso == tso ]]; then
-        ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
-    fi
-    ovs ovs-vswitchd -vconsole:off unix:"$OVS_DIR/db.sock" --disable-system --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
-        --pidfile="$OVS_DIR/ovs-vswitchd.pid" --detach --log-file="$OVS_DIR/ovs-vswitchd.log"
+    ovs_daemons_start ovs "$OVS_DIR" "$tso"
     ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-br br-bond -- set bridge br-bond datapath_type=netdev
     ip -n $H link set eth0 up; ip -n $H link set eth1 up
     ovs ovs-vsctl --db=unix:"$OVS_DIR/db.sock" add-bond br-bond bond0 eth0 eth1 "${@:-bond_mode=active-backup}"
@@ -111,18 +130,7 @@ ovs_off() {
     ip netns exec $S ethtool -K sw0 tx on >/dev/null; ip netns exec $S ethtool -K sw1 tx on >/dev/null
     ip -n $H link set eth0 down; ip -n $H link set eth1 down
 }
-ovs_stop() { # exits both daemons and waits until they are gone, so the next start finds no leftovers
-    local pids=()
-    for f in "$OVS_DIR"/ovs-vswitchd.pid "$OVS_DIR"/ovsdb-server.pid; do [[ -f $f ]] && pids+=("$(cat "$f")"); done
-    [[ -S $OVS_DIR/ovs-vswitchd.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1
-    [[ -S $OVS_DIR/ovsdb-server.ctl ]] && ovs ovs-appctl -t "$OVS_DIR/ovsdb-server.ctl" exit >/dev/null 2>&1
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
-    rm -rf "$OVS_DIR"
-    return 0
-}
+ovs_stop() { ovs_daemons_stop ovs "$OVS_DIR"; }
 
 # An LACP switch: Open vSwitch's userspace datapath in the switch namespace, sw0 and sw1 in one LACP bond
 # (lacp=active, fast, balance-tcp) and swp, in place of the Linux bridge. userspace-tso-enable lets it carry the
@@ -130,30 +138,12 @@ ovs_stop() { # exits both daemons and waits until they are gone, so the next sta
 SW_DIR="$STATE/ovs-switch"
 sw_ovs() { ip netns exec $S env OVS_RUNDIR="$SW_DIR" OVS_LOGDIR="$SW_DIR" OVS_DBDIR="$SW_DIR" "$@"; }
 lacp_switch_on() {
-    mkdir -p "$SW_DIR"
     for p in sw0 sw1 swp; do ip -n $S link set $p nomaster; done
-    sw_ovs ovsdb-tool create "$SW_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    sw_ovs ovsdb-server -vconsole:off "$SW_DIR/conf.db" --remote=punix:"$SW_DIR/db.sock" --unixctl="$SW_DIR/ovsdb-server.ctl" \
-        --pidfile="$SW_DIR/ovsdb-server.pid" --detach --log-file="$SW_DIR/ovsdb-server.log"
-    sw_ovs ovs-vsctl --db=unix:"$SW_DIR/db.sock" --no-wait init
-    sw_ovs ovs-vsctl --db=unix:"$SW_DIR/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
-    sw_ovs ovs-vswitchd -vconsole:off unix:"$SW_DIR/db.sock" --disable-system --unixctl="$SW_DIR/ovs-vswitchd.ctl" \
-        --pidfile="$SW_DIR/ovs-vswitchd.pid" --detach --log-file="$SW_DIR/ovs-vswitchd.log"
+    ovs_daemons_start sw_ovs "$SW_DIR" tso
     sw_ovs ovs-vsctl --db=unix:"$SW_DIR/db.sock" add-br br-sw -- set bridge br-sw datapath_type=netdev \
         -- add-bond br-sw lag sw0 sw1 lacp=active bond_mode=balance-tcp other_config:lacp-time=fast -- add-port br-sw swp
 }
-lacp_switch_off() {
-    local pids=()
-    for f in "$SW_DIR"/ovs-vswitchd.pid "$SW_DIR"/ovsdb-server.pid; do [[ -f $f ]] && pids+=("$(cat "$f")"); done
-    [[ -S $SW_DIR/ovs-vswitchd.ctl ]] && sw_ovs ovs-appctl -t "$SW_DIR/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1
-    [[ -S $SW_DIR/ovsdb-server.ctl ]] && sw_ovs ovs-appctl -t "$SW_DIR/ovsdb-server.ctl" exit >/dev/null 2>&1
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
-    rm -rf "$SW_DIR"
-    return 0
-}
+lacp_switch_off() { ovs_daemons_stop sw_ovs "$SW_DIR"; }
 
 # --- measurements -----------------------------------------------------------------------------------
 iperf_server() { # [port]
