@@ -67,6 +67,15 @@ public sealed partial class Bond
             {
                 _timers.Arm(BondTimer.ArpMonitor, 0);
             }
+            if (value && !_isUp)
+            {
+                _timers.Arm(BondTimer.Alb, 0);
+            }
+            if (!value)
+            {
+                // bond_close() frees alb's tables; bond_open() starts them empty.
+                _rlb.Clear();
+            }
             _isUp = value;
         }
     }
@@ -204,7 +213,11 @@ public sealed partial class Bond
             MacAssignment = MacAssignment.Stolen;
             _host.SetBondMac(Mac);
         }
-        if (!KeepsOwnMacs)
+        if (IsLoadBalancing)
+        {
+            AlbEnslave(member);
+        }
+        else if (!KeepsOwnMacs)
         {
             SetMemberMac(member, Mac);
         }
@@ -240,7 +253,7 @@ public sealed partial class Bond
         else
         {
             member.IsActive = true;
-            if (Active == null && member.Link == LinkState.Up)
+            if (!IsLoadBalancing && Active == null && member.Link == LinkState.Up)
             {
                 Active = member;
             }
@@ -280,9 +293,17 @@ public sealed partial class Bond
         {
             _currentArpSlave = null;
         }
-        if (member == Active)
+        bool wasActive = member == Active;
+        if (wasActive)
         {
             Active = null;
+        }
+        if (IsLoadBalancing)
+        {
+            AlbRelease(member);
+        }
+        if (wasActive)
+        {
             if (BondModeNames.UsesPrimary(Options.Mode) || _members.Count > 0)
             {
                 SelectActive();
@@ -316,6 +337,12 @@ public sealed partial class Bond
         if (KeepsOwnMacs)
         {
             return false;
+        }
+        if (IsLoadBalancing)
+        {
+            AlbSetBondMac(mac);
+            Publish();
+            return true;
         }
         Mac = mac;
         MacAssignment = MacAssignment.Set;
@@ -393,6 +420,10 @@ public sealed partial class Bond
         if (Options.ArpInterval > 0)
         {
             ArpReceive(member, frame);
+        }
+        if (RlbEnabled)
+        {
+            RlbReceive(frame);
         }
     }
 
@@ -545,6 +576,11 @@ public sealed partial class Bond
             _timers.Arm(BondTimer.ArpMonitor, nowMs + Options.ArpInterval);
             ArpMonitor();
         }
+        if (_timers.Fire(BondTimer.Alb, nowMs) && AlbRuns)
+        {
+            _timers.Arm(BondTimer.Alb, nowMs + AlbTickMs);
+            AlbTick();
+        }
         if (_timers.Fire(BondTimer.ResendIgmp, nowMs))
         {
             // bond_resend_igmp_join_requests_delayed(): resend_igmp rounds in all, 200 ms apart.
@@ -591,13 +627,14 @@ public sealed partial class Bond
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
             Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),
-            Options.Mode == BondMode.Ieee8023ad ? LacpTransmits : null, Options.BroadcastNeighbor);
+            Options.Mode == BondMode.Ieee8023ad ? LacpTransmits : null, Options.BroadcastNeighbor, Mac, TlbForPlan);
         _host.DataPlanChanged(Plan);
     }
 
-    /// <summary>Which received frames the control plane needs: LACPDUs and Markers in 802.3ad, ARP and neighbour discovery for the ARP/NS monitor.</summary>
+    /// <summary>Which received frames the control plane needs: LACPDUs and Markers in 802.3ad, ARP and neighbour discovery for the ARP/NS monitor, ARP for alb's clients.</summary>
     private ControlFrameKinds ControlFramesWanted() =>
         (Options.ArpInterval > 0 ? ControlFrameKinds.Arp | ControlFrameKinds.NeighborDiscovery : ControlFrameKinds.None)
+        | (RlbEnabled ? ControlFrameKinds.Arp : ControlFrameKinds.None)
         | (Options.Mode == BondMode.Ieee8023ad ? ControlFrameKinds.SlowProtocols : ControlFrameKinds.None);
 
     private string Ms(int ticks) => (ticks * Options.Miimon).ToString(CultureInfo.InvariantCulture);

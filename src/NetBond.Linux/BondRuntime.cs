@@ -227,7 +227,11 @@ public sealed class BondRuntime : IBondHost, IDisposable
         int length;
         while ((length = DataPath.ControlFrames.TryDequeue(_controlFrame, out Member? sender)) >= 0)
         {
-            if (sender != null && Bond.Find(sender.Name) == sender)
+            if (sender == null)
+            {
+                Bond.OnBondArp(_controlFrame.AsSpan(0, length), nowMs);
+            }
+            else if (Bond.Find(sender.Name) == sender)
             {
                 Bond.OnControlFrame(sender, _controlFrame.AsSpan(0, length), nowMs);
             }

@@ -61,6 +61,10 @@ internal static class StatusJson
         {
             WriteLacp(w, lacp, bond.Members);
         }
+        if (bond.AlbClients is { } clients)
+        {
+            WriteAlbClients(w, clients);
+        }
         w.WriteStartObject("features");
         w.WriteString("datapath", runtime.DataPath.Name);
         foreach (KeyValuePair<string, string> f in runtime.DataPath.Features)
@@ -128,6 +132,23 @@ internal static class StatusJson
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>balance-alb's client table: which member each client was told to send to (debugfs rlb_hash_table's columns).</summary>
+    private static void WriteAlbClients(Utf8JsonWriter w, IReadOnlyList<AlbClientSnapshot> clients)
+    {
+        w.WriteStartArray("alb_clients");
+        foreach (AlbClientSnapshot c in clients)
+        {
+            w.WriteStartObject();
+            w.WriteString("source_ip", c.SourceIp.ToString());
+            w.WriteString("destination_ip", c.DestinationIp.ToString());
+            w.WriteString("destination_mac", c.DestinationMac.ToString());
+            w.WriteString("dev", c.Dev);
+            w.WriteBoolean("update_pending", c.Ntt);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>The 802.3ad section: system, active aggregator, and the bond's LACP counters (the ports' sums, as BOND_3AD_STAT_*).</summary>

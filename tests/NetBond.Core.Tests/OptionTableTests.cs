@@ -112,11 +112,14 @@ public class OptionTableTests
     }
 
     [Fact]
-    public void Unimplemented_modes_are_refused_clearly()
+    public void Alb_forces_tlb_dynamic_lb_and_the_load_balancing_modes_need_mii_monitoring()
     {
-        Assert.Null(Apply("mode=802.3ad").Error);
-        Assert.Contains("not implemented", Apply("mode=6").Error);
-        Assert.Contains("802.3ad", Apply("mode=6").Error);
+        BondOptions o = Apply("mode=balance-tlb tlb_dynamic_lb=0").Options!;
+        Assert.False(o.TlbDynamicLb);
+        Assert.Equal(100, o.Miimon);
+        o = Apply("mode=6", start: o).Options!;
+        Assert.True(o.TlbDynamicLb);
+        Assert.NotNull(Apply("mode=balance-alb arp_interval=100").Error);
     }
 
     [Fact]

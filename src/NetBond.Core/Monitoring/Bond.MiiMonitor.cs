@@ -123,6 +123,10 @@ public sealed partial class Bond
         }
         _host.Log($"{Name}: link status definitely up for interface {m.Name}, {SpeedText(m)}");
         LacpLinkChanged(m, up: true);
+        if (IsLoadBalancing)
+        {
+            AlbLinkChanged(m, up: true);
+        }
         return Active == null || m == _primary || m.Prio > Active.Prio;
     }
 
@@ -136,6 +140,10 @@ public sealed partial class Bond
         }
         _host.Log($"{Name}: link status definitely down for interface {m.Name}, disabling it");
         LacpLinkChanged(m, up: false);
+        if (IsLoadBalancing)
+        {
+            AlbLinkChanged(m, up: false);
+        }
         return m == Active;
     }
 

@@ -15,19 +15,24 @@ public static class ProbeFrames
     private const ushort EthPArp = 0x0806;
     private const ushort EthPIpv6 = 0x86DD;
 
-    public static byte[] ArpRequest(MacAddress source, IPAddress? senderIp, IPAddress target)
+    public static byte[] ArpRequest(MacAddress source, IPAddress? senderIp, IPAddress target) =>
+        Arp(1, MacAddress.Broadcast, source, senderIp, MacAddress.Zero, target);
+
+    /// <summary>arp_create(): an ARP packet from <paramref name="senderMac"/>, which is also the Ethernet source.</summary>
+    public static byte[] Arp(ushort op, MacAddress destination, MacAddress senderMac, IPAddress? senderIp, MacAddress targetMac, IPAddress target)
     {
         byte[] f = new byte[42];
-        MacAddress.Broadcast.CopyTo(f);
-        source.CopyTo(f.AsSpan(6));
+        destination.CopyTo(f);
+        senderMac.CopyTo(f.AsSpan(6));
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), EthPArp);
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(14), 1);      // htype Ethernet
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), 0x0800); // ptype IPv4
         f[18] = 6;
         f[19] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(20), 1);      // request
-        source.CopyTo(f.AsSpan(22));
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(20), op);
+        senderMac.CopyTo(f.AsSpan(22));
         senderIp?.TryWriteBytes(f.AsSpan(28), out _);
+        targetMac.CopyTo(f.AsSpan(32));
         target.TryWriteBytes(f.AsSpan(38), out _);
         return f;
     }
@@ -71,23 +76,11 @@ public static class ProbeFrames
     /// <summary>An IPv4-over-Ethernet ARP packet's operation, sender and target addresses (bond_arp_rcv's checks), or false.</summary>
     public static bool TryReadArp(ReadOnlySpan<byte> frame, out ushort op, out IPAddress sender, out IPAddress target)
     {
-        op = 0;
-        sender = target = IPAddress.None;
-        int at = PayloadOffset(frame, EthPArp);
-        if (at < 0 || frame.Length < at + 28)
-        {
-            return false;
-        }
-        ReadOnlySpan<byte> arp = frame[at..];
-        if (BinaryPrimitives.ReadUInt16BigEndian(arp) != 1 || BinaryPrimitives.ReadUInt16BigEndian(arp[2..]) != 0x0800
-            || arp[4] != 6 || arp[5] != 4)
-        {
-            return false;
-        }
-        op = BinaryPrimitives.ReadUInt16BigEndian(arp[6..]);
-        sender = new IPAddress(arp.Slice(14, 4));
-        target = new IPAddress(arp.Slice(24, 4));
-        return true;
+        bool ok = ArpMessage.TryRead(frame, out ArpMessage arp);
+        op = arp.Op;
+        sender = ok ? ArpMessage.Address(arp.SenderIp) : IPAddress.None;
+        target = ok ? ArpMessage.Address(arp.TargetIp) : IPAddress.None;
+        return ok;
     }
 
     /// <summary>The IPv6 source and destination of an ICMPv6 NS or NA with no extension headers (bond_na_rcv's checks), or false.</summary>
@@ -112,7 +105,7 @@ public static class ProbeFrames
     }
 
     /// <summary>Where the payload of <paramref name="type"/> starts, past at most one VLAN tag, or -1.</summary>
-    private static int PayloadOffset(ReadOnlySpan<byte> frame, ushort type)
+    internal static int PayloadOffset(ReadOnlySpan<byte> frame, ushort type)
     {
         if (frame.Length < 14)
         {

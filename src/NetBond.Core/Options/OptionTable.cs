@@ -97,9 +97,6 @@ public static class OptionTable
     private static readonly BondMode[] s_primaryModes = [BondMode.ActiveBackup, BondMode.BalanceTlb, BondMode.BalanceAlb];
     private static readonly BondMode[] s_tlbModes = [BondMode.BalanceTlb, BondMode.BalanceAlb];
 
-    /// <summary>Modes whose data path NetBond has; the others are accepted by the option model but refused on a bond.</summary>
-    public static readonly BondMode[] ImplementedModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast, BondMode.Ieee8023ad];
-
     private static readonly OptionDefinition[] s_definitions =
     [
         new(BondOption.Mode, "mode", OptionFlags.NoSlaves | OptionFlags.IfDown, s_modeTable, null, o => NameOf(BondOption.Mode, (long)o.Mode), SetMode),
@@ -379,10 +376,6 @@ public static class OptionTable
     private static string? SetMode(BondOptions o, long value, string text, List<string> warnings)
     {
         BondMode mode = (BondMode)value;
-        if (!ImplementedModes.Contains(mode))
-        {
-            return $"mode {ModeName(mode)} is not implemented by this NetBond version (implemented: {string.Join(", ", ImplementedModes.Select(ModeName))})";
-        }
         if (mode is BondMode.Ieee8023ad or BondMode.BalanceTlb or BondMode.BalanceAlb)
         {
             o.ArpInterval = 0;

@@ -31,8 +31,8 @@ public sealed class ControlFrameQueue
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Producer side: copies the frame into the next free slot.</summary>
-    public bool TryEnqueue(Member sender, ReadOnlySpan<byte> frame)
+    /// <summary>Producer side: copies the frame into the next free slot; the sender is the member it came from, null for the bond device.</summary>
+    public bool TryEnqueue(Member? sender, ReadOnlySpan<byte> frame)
     {
         long tail = _tail;
         if (frame.Length > SlotSize || tail - Volatile.Read(ref _head) >= Capacity)
@@ -54,7 +54,7 @@ public sealed class ControlFrameQueue
         return true;
     }
 
-    /// <summary>Consumer side: copies the oldest frame into <paramref name="destination"/> and returns its length, or -1 when empty.</summary>
+    /// <summary>Consumer side: copies the oldest frame into <paramref name="destination"/> and returns its length (and sender), or -1 when empty.</summary>
     public int TryDequeue(Span<byte> destination, out Member? sender)
     {
         long head = _head;

@@ -28,7 +28,8 @@ public enum ControlFrameKinds
 /// <summary>
 /// bond_handle_frame(): each frame received on a member is classified once, on the data path, without
 /// allocation. First the control plane's probe (recv_probe) sees the frames it asked for; then an inactive
-/// member's frames stay off the bond (exact match only) unless all_slaves_active.
+/// member's frames stay off the bond (exact match only) unless all_slaves_active; in balance-alb an inactive
+/// member still delivers unicast, the traffic of the clients RLB placed on it.
 /// </summary>
 public static class ReceiveClassifier
 {
@@ -38,7 +39,12 @@ public static class ReceiveClassifier
     private const ushort EthPSlow = 0x8809;
     private const byte IpProtoIcmpv6 = 58;
 
-    public static RxVerdict Classify(DataPlan plan, int memberIndex, ReadOnlySpan<byte> frame)
+    /// <remarks>
+    /// In balance-alb a frame delivered to the bond that is addressed to a member's MAC is readdressed to the
+    /// bond's: the kernel's frame keeps the PACKET_HOST its member gave it, the TAP would judge it by the bond's
+    /// MAC and drop it as another host's.
+    /// </remarks>
+    public static RxVerdict Classify(DataPlan plan, int memberIndex, Span<byte> frame)
     {
         if (frame.Length < EthHeader || (uint)memberIndex >= (uint)plan.Delivers.Length)
         {
@@ -51,7 +57,20 @@ public static class ReceiveClassifier
         {
             return verdict;
         }
-        return plan.Delivers[memberIndex] ? verdict | RxVerdict.Deliver : verdict;
+        if (plan.Mode != BondMode.BalanceAlb)
+        {
+            return plan.Delivers[memberIndex] ? verdict | RxVerdict.Deliver : verdict;
+        }
+        bool unicast = (frame[0] & 1) == 0;
+        if (!plan.Delivers[memberIndex] && !unicast)
+        {
+            return verdict;
+        }
+        if (unicast && Array.IndexOf(plan.MemberMacs, MacAddress.FromBytes(frame)) >= 0)
+        {
+            plan.BondMac.CopyTo(frame);
+        }
+        return verdict | RxVerdict.Deliver;
     }
 
     /// <summary>The control kind of a frame of at least an Ethernet header.</summary>

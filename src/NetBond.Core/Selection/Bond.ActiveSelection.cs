@@ -115,6 +115,19 @@ public sealed partial class Bond
             _igmpRetrans = Options.ResendIgmp;
             _timers.Arm(BondTimer.ResendIgmp, _now + 1);
         }
+        if (IsLoadBalancing)
+        {
+            // Every tlb/alb member stays in the active state; the plan lets only the active one deliver broadcasts.
+            AlbActiveChanged(old, next);
+            if (next != null && earlier)
+            {
+                AlbLinkChanged(next, up: true);
+            }
+        }
+        if (next != null && !earlier && BondModeNames.UsesPrimary(Options.Mode))
+        {
+            _host.Log($"{Name}: making interface {next.Name} the new active one");
+        }
         if (Options.Mode != BondMode.ActiveBackup)
         {
             return;
@@ -128,10 +141,6 @@ public sealed partial class Bond
             return;
         }
         next.IsActive = true;
-        if (!earlier)
-        {
-            _host.Log($"{Name}: making interface {next.Name} the new active one");
-        }
         ApplyFailOverMac(old, next);
         if (IsUp)
         {

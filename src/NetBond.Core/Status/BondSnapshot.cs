@@ -20,6 +20,14 @@ public sealed record MemberSnapshot(
 /// <summary>What the ARP/NS monitor last saw of a member: the receive it judges by, its last probe, each target's last validated reply (monotonic ms).</summary>
 public sealed record ArpMonitorSnapshot(long LastRxMs, long LastProbeMs, long[] TargetReplyMs);
 
+/// <summary>An entry of balance-alb's client table, as the kernel's debugfs rlb_hash_table lists it (entries placed on a member).</summary>
+public sealed record AlbClientSnapshot(System.Net.IPAddress SourceIp, System.Net.IPAddress DestinationIp, MacAddress DestinationMac, string Dev, bool Ntt)
+{
+    public static AlbClientSnapshot[] Of(RlbTable table) =>
+        [.. table.Used.Where(c => c.Member != null).Select(c =>
+            new AlbClientSnapshot(ArpMessage.Address(c.ServerIp), ArpMessage.Address(c.ClientIp), c.ClientMac, c.Member!.Name, c.Ntt))];
+}
+
 /// <summary>
 /// A bond as it stood at one moment, taken on the control thread: the status text, JSON and `show` render
 /// from this, never from the live bond or the data path's fields, so any data path can stand behind them.
@@ -35,7 +43,8 @@ public sealed record BondSnapshot(
     PortCounters Counters,
     long ControlFrames,
     long ControlFramesDropped,
-    LacpBondSnapshot? Lacp = null)
+    LacpBondSnapshot? Lacp = null,
+    IReadOnlyList<AlbClientSnapshot>? AlbClients = null)
 {
     /// <summary>Takes the bond's state; <paramref name="counters"/> gives each member's counters from the data path.</summary>
     public static BondSnapshot Of(Bond bond, PortCounters bondCounters, Func<Member, PortCounters> counters, long controlDropped) =>
@@ -45,5 +54,6 @@ public sealed record BondSnapshot(
                 m.Lacp is { } port ? LacpPortSnapshot.Of(bond, port) : null,
                 bond.Options.ArpInterval > 0 ? new ArpMonitorSnapshot(bond.ArpLastReceive(m), m.ArpTxMs, [.. m.TargetRxMs]) : null))],
             bondCounters, bond.ControlFrames, controlDropped,
-            bond.Options.Mode == BondMode.Ieee8023ad ? LacpBondSnapshot.Of(bond) : null);
+            bond.Options.Mode == BondMode.Ieee8023ad ? LacpBondSnapshot.Of(bond) : null,
+            bond.Options.Mode == BondMode.BalanceAlb ? AlbClientSnapshot.Of(bond.AlbClients) : null);
 }

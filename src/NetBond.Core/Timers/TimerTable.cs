@@ -12,6 +12,9 @@ public enum BondTimer
     /// <summary>The ARP/NS monitor, every arp_interval ms while the bond is up (arp_work).</summary>
     ArpMonitor,
 
+    /// <summary>balance-tlb/alb's monitor every 100 ms while the bond is up: learning packets, rebalancing, client updates (alb_work).</summary>
+    Alb,
+
     /// <summary>IGMP memberships reported again after a failover, resend_igmp times 200 ms apart (mcast_work).</summary>
     ResendIgmp,
 }

@@ -9,7 +9,7 @@ public sealed class DataPlan
 {
     public DataPlan(BondMode mode, Member[] members, int activeIndex, int packetsPerSlave, XmitHashPolicy xmitHashPolicy,
         bool allSlavesActive, ControlFrameKinds control = ControlFrameKinds.None, Predicate<Member>? transmits = null,
-        bool broadcastNeighbor = false)
+        bool broadcastNeighbor = false, MacAddress bondMac = default, TlbTable? tlb = null)
     {
         Mode = mode;
         Members = members;
@@ -18,14 +18,21 @@ public sealed class DataPlan
         XmitHashPolicy = xmitHashPolicy;
         Control = control;
         BroadcastNeighbor = broadcastNeighbor;
+        BondMac = bondMac;
+        Tlb = tlb;
+        MemberMacs = new MacAddress[members.Length];
         CanTransmit = new bool[members.Length];
         Delivers = new bool[members.Length];
         List<int> usable = [];
         for (int i = 0; i < members.Length; i++)
         {
             CanTransmit[i] = members[i].CanTransmit && (transmits == null || transmits(members[i]));
-            // bond_handle_frame: inactive members are exact-match only, unless all_slaves_active.
-            Delivers[i] = members[i].IsActive || members[i].RxOnly || allSlavesActive;
+            // bond_handle_frame: inactive members are exact-match only, unless all_slaves_active. In tlb/alb every
+            // member is in the active state, and only the current active one is not flagged inactive.
+            Delivers[i] = mode is BondMode.BalanceTlb or BondMode.BalanceAlb
+                ? i == activeIndex || allSlavesActive
+                : members[i].IsActive || members[i].RxOnly || allSlavesActive;
+            MemberMacs[i] = members[i].CurrentMac;
             if (CanTransmit[i])
             {
                 usable.Add(i);
@@ -50,6 +57,15 @@ public sealed class DataPlan
 
     /// <summary>802.3ad broadcast_neighbor: ARP and neighbour discovery go out on every member that can transmit.</summary>
     public bool BroadcastNeighbor { get; }
+
+    /// <summary>The bond device's MAC, which frames to a member's own MAC are readdressed to in balance-alb.</summary>
+    public MacAddress BondMac { get; }
+
+    /// <summary>Each member's MAC as the plan was made: tlb/alb send from it on a member that is not the active one.</summary>
+    public MacAddress[] MemberMacs { get; }
+
+    /// <summary>balance-tlb/alb with tlb_dynamic_lb=1: the load-placed transmit table, shared by the plans of one bond.</summary>
+    public TlbTable? Tlb { get; }
 
     public bool[] CanTransmit { get; }
     public bool[] Delivers { get; }

@@ -18,8 +18,12 @@ public static class TxPolicy
     /// <summary>Returned for broadcast mode: the frame goes to every member that can transmit.</summary>
     public const int AllMembers = -2;
 
-    /// <returns>An index into <see cref="DataPlan.Members"/>, <see cref="AllMembers"/>, or -1 to drop.</returns>
-    public static int Select(DataPlan plan, ReadOnlySpan<byte> frame, ref TxState state)
+    /// <summary>Returned for the bond's own ARP in balance-alb: the control plane places it (rlb_arp_xmit) and sends it.</summary>
+    public const int ToControl = -3;
+
+    /// <returns>An index into <see cref="DataPlan.Members"/>, <see cref="AllMembers"/>, <see cref="ToControl"/>, or -1 to drop.</returns>
+    /// <remarks>In tlb/alb a frame leaving on a member other than the active one gets that member's MAC as source.</remarks>
+    public static int Select(DataPlan plan, Span<byte> frame, ref TxState state)
     {
         switch (plan.Mode)
         {
@@ -29,6 +33,8 @@ public static class TxPolicy
                 return RoundRobin(plan, frame, ref state);
             case BondMode.Broadcast:
                 return AllMembers;
+            case BondMode.BalanceTlb or BondMode.BalanceAlb:
+                return LoadBalance(plan, frame);
             default:
                 if (plan.BroadcastNeighbor && frame.Length >= 14
                     && ReceiveClassifier.KindOf(frame) is ControlFrameKinds.Arp or ControlFrameKinds.NeighborDiscovery)
@@ -39,6 +45,37 @@ public static class TxPolicy
                 int[] usable = plan.Usable;
                 return usable.Length == 0 ? -1 : usable[XmitHash.Compute(frame, plan.XmitHashPolicy) % (uint)usable.Length];
         }
+    }
+
+    /// <summary>
+    /// bond_tlb_xmit / bond_alb_xmit: the member the table or the hash names (<see cref="LoadBalancing"/>), else the
+    /// active one (bond_do_alb_xmit); a member other than the active sends from its own MAC.
+    /// </summary>
+    private static int LoadBalance(DataPlan plan, Span<byte> frame)
+    {
+        if (frame.Length < 14)
+        {
+            return -1;
+        }
+        int member = LoadBalancing.Select(plan, frame);
+        if (member == ToControl)
+        {
+            return ToControl;
+        }
+        if (member < 0)
+        {
+            member = plan.ActiveIndex;
+            plan.Tlb?.CountUnbalanced(frame.Length);
+        }
+        if (member < 0 || !plan.CanTransmit[member])
+        {
+            return -1;
+        }
+        if (member != plan.ActiveIndex)
+        {
+            plan.MemberMacs[member].CopyTo(frame[6..]);
+        }
+        return member;
     }
 
     /// <summary>bond_xmit_roundrobin_slave_get(): IGMP through the active member, else the next member that can send.</summary>

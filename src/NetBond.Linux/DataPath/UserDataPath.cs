@@ -203,10 +203,15 @@ public sealed unsafe class UserDataPath : IDataPath
             }
             _tapReadPackets++;
             _tapReadBytes += n - VnetHeader;
-            int target = TxPolicy.Select(lanes.Plan, new ReadOnlySpan<byte>(buffer + VnetHeader, (int)n - VnetHeader), ref state);
+            Span<byte> frame = new(buffer + VnetHeader, (int)n - VnetHeader);
+            int target = TxPolicy.Select(lanes.Plan, frame, ref state);
             if (target >= 0 || target == TxPolicy.AllMembers)
             {
                 tx.Keep(n, target);
+            }
+            else if (target == TxPolicy.ToControl)
+            {
+                ControlFrames.TryEnqueue(null, frame);
             }
             else
             {
@@ -320,7 +325,7 @@ public sealed unsafe class UserDataPath : IDataPath
             c.RxErrors++;
             return;
         }
-        ReadOnlySpan<byte> frame = new(buffer + VlanTag + VnetHeader, (int)n - VnetHeader);
+        Span<byte> frame = new(buffer + VlanTag + VnetHeader, (int)n - VnetHeader);
         RxVerdict verdict = ReceiveClassifier.Classify(plan, index, frame);
         if ((verdict & RxVerdict.ToControl) != 0)
         {
