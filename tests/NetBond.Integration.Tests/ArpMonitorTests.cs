@@ -13,18 +13,6 @@ public class ArpMonitorTests
 
     private static string ActiveOf(Topology t) => Regex.Match(t.Status(), "Currently Active Slave: (\\S+)").Groups[1].Value;
 
-    /// <summary>Pings the peer every 20 ms for <paramref name="seconds"/> while <paramref name="during"/> runs; returns the replies missed.</summary>
-    private static int LostDuring(Topology t, string target, double seconds, Action during)
-    {
-        System.Diagnostics.Process ping = t.Start($"ip netns exec {t.Host} ping -i 0.02 -W 1 -w {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} {target}");
-        Thread.Sleep(500);
-        during();
-        Assert.True(Topology.Finish(ping, 60_000));
-        Match m = Regex.Match(t.OutputOf(ping), @"(\d+) packets transmitted, (\d+) received");
-        Assert.True(m.Success, t.OutputOf(ping));
-        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     [IntegrationFact]
     public void A_path_blackholed_with_its_carrier_up_is_found_by_the_arp_monitor_and_the_bond_fails_over()
     {
@@ -40,7 +28,7 @@ public class ArpMonitorTests
         // The switch port leaves the bridge: eth0 keeps its carrier, nothing crosses. (Without IPv6 on the port, whose
         // own stack would otherwise greet eth0 with solicitations that, under arp_validate=none, count as life.)
         t.Sh($"ip netns exec {t.Switch} sysctl -qw net.ipv6.conf.sw0.disable_ipv6=1");
-        int lost = LostDuring(t, Topology.PeerAddress, 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
+        int lost = t.LostDuring(t.Host, Topology.PeerAddress, 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
 
         Assert.Equal("eth1", ActiveOf(t));
         Assert.Equal("down", MiiStatusOf(t, "eth0"));
@@ -74,7 +62,7 @@ public class ArpMonitorTests
         Assert.Contains("NS IPv6 target/s (xx::xx form): 2001:db8::2\n", t.Status(), StringComparison.Ordinal);
 
         t.Sh($"ip netns exec {t.Switch} sysctl -qw net.ipv6.conf.sw0.disable_ipv6=1");
-        int lost = LostDuring(t, "2001:db8::2", 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
+        int lost = t.LostDuring(t.Host, "2001:db8::2", 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
 
         Assert.Equal("eth1", ActiveOf(t));
         Assert.Equal("down", MiiStatusOf(t, "eth0"));
@@ -130,34 +118,10 @@ public class ArpMonitorTests
         t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=all");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
-        long rssBefore = Rss(daemon.Id);
-        string injector = Path.Combine(Path.GetTempPath(), $"netbond-arp-flood-{Environment.ProcessId}.py");
-        File.WriteAllText(injector, """
-            import socket, struct, sys, time, random
-            iface, bond_ip, rate, seconds = sys.argv[1], socket.inet_aton(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-            s.bind((iface, 0))
-            def arp(op, smac, sip, tip, dst=b'\xff' * 6, hlen=6):
-                return dst + smac + b'\x08\x06' + struct.pack('!HHBBH', 1, 0x0800, hlen, 4, op) + smac + sip + bytes(6) + tip
-            sent, start = 0, time.monotonic()
-            while time.monotonic() - start < seconds:
-                for _ in range(100):
-                    mac = bytes([2]) + random.randbytes(5)
-                    ip = bytes([198, 18, random.randrange(256), random.randrange(1, 255)])
-                    kind = sent % 5
-                    if kind == 0: f = arp(1, mac, ip, bond_ip)                      # a new client asks for the bond
-                    elif kind == 1: f = arp(2, mac, bond_ip, bond_ip)                # claims the bond's own address
-                    elif kind == 2: f = arp(1, mac, ip, bond_ip)[:30]                # truncated
-                    elif kind == 3: f = arp(1, mac, ip, bond_ip, hlen=200) + bytes(1400)  # oversized, bad lengths
-                    else: f = arp(2, mac, ip, bond_ip, dst=mac)                      # a reply to some other host
-                    s.send(f)
-                    sent += 1
-                time.sleep(max(0, start + sent / rate - time.monotonic()))
-            print(sent)
-            """);
-        using Cleanup removeInjector = new(() => File.Delete(injector));
+        long rssBefore = ArpFlood.Rss(daemon.Id);
+        using ArpFlood injector = new();
 
-        System.Diagnostics.Process flood = t.Start($"ip netns exec {t.Peer} python3 {injector} eth0 {Topology.BondAddress} 10000 4");
+        System.Diagnostics.Process flood = injector.Start(t, t.Peer, "eth0", 10000, 4);
         Thread.Sleep(1000);
         System.Diagnostics.Stopwatch answer = System.Diagnostics.Stopwatch.StartNew();
         string during = t.Status();
@@ -171,10 +135,7 @@ public class ArpMonitorTests
         Assert.Equal(2, Regex.Count(after, "\nMII Status: up\nSpeed"));
         Assert.Equal(2, Regex.Count(after, "Link Failure Count: 0\n"));
         Assert.True(t.Ping());
-        long grown = Rss(daemon.Id) - rssBefore;
+        long grown = ArpFlood.Rss(daemon.Id) - rssBefore;
         Assert.True(grown < 16 << 20, $"daemon RSS grew {grown >> 10} KiB during {t.OutputOf(flood).Trim()} frames");
     }
-
-    private static long Rss(int pid) =>
-        long.Parse(Regex.Match(File.ReadAllText($"/proc/{pid}/status"), @"VmRSS:\s+(\d+) kB").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * 1024;
 }

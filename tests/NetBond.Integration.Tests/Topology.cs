@@ -12,6 +12,7 @@ internal sealed class Topology : IDisposable
 {
     private static int s_counter;
     private readonly List<Process> _processes = [];
+    private readonly List<string> _clients = [];
     private readonly string _stateDir;
 
     public Topology(int members = 2)
@@ -148,6 +149,19 @@ internal sealed class Topology : IDisposable
 
     public void Signal(Process p, string signal) => Sh($"kill -{signal} {p.Id}");
 
+    /// <summary>Another host behind the switch, on switch port swcN, at <paramref name="address"/>/24; removed with the rest.</summary>
+    public string AddClient(string address)
+    {
+        string ns = $"{Peer}c{_clients.Count}";
+        string port = $"swc{_clients.Count}";
+        _clients.Add(ns);
+        Sh($"ip netns add {ns} && ip -n {ns} link set lo up");
+        Sh($"ip link add eth0 netns {ns} type veth peer name {port} netns {Switch}");
+        Sh($"ip -n {Switch} link set {port} master br0 && ip -n {Switch} link set {port} up");
+        Sh($"ip -n {ns} addr add {address}/24 dev eth0 && ip -n {ns} link set eth0 up");
+        return ns;
+    }
+
     /// <summary>Sets up bond0 with an address and brings it up, as the classic guide does.</summary>
     public void AddBond(string options)
     {
@@ -158,6 +172,24 @@ internal sealed class Topology : IDisposable
     public string Status() => NetBond("status bond0").ShouldSucceed().Out;
 
     public bool Ping(int count = 3) => In(Host, $"ping -c {count} -i 0.2 -W 1 {PeerAddress}").Exit == 0;
+
+    /// <summary>Pings <paramref name="target"/> from <paramref name="ns"/> every 20 ms for <paramref name="seconds"/> while <paramref name="during"/> runs; returns the replies missed.</summary>
+    public int LostDuring(string ns, string target, double seconds, Action during)
+    {
+        Process ping = Start($"ip netns exec {ns} ping -i 0.02 -W 1 -w {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} {target}");
+        Thread.Sleep(500);
+        during();
+        if (!Finish(ping, 60_000))
+        {
+            throw new TimeoutException("ping did not finish");
+        }
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(OutputOf(ping), @"(\d+) packets transmitted, (\d+) received");
+        if (!m.Success)
+        {
+            throw new InvalidOperationException(OutputOf(ping));
+        }
+        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for a condition the daemon reaches asynchronously.</summary>
     public static bool Eventually(Func<bool> condition, int timeoutMs = 5000)
@@ -222,7 +254,7 @@ internal sealed class Topology : IDisposable
             }
             p.Dispose();
         }
-        foreach (string ns in new[] { Host, Switch, Peer })
+        foreach (string ns in _clients.Concat([Host, Switch, Peer]))
         {
             Run($"ip netns del {ns} 2>/dev/null");
         }
