@@ -34,7 +34,7 @@ topology_down() {
     ovs_stop
     lacp_switch_off
     for f in "$STATE"/iperf*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
-    for ns in $H $S $P $W; do ip netns del "$ns" 2>/dev/null; done
+    for ns in $H $S $P $W $(ip netns list | awk -v c="${P}c" 'index($1, c) == 1 { print $1 }'); do ip netns del "$ns" 2>/dev/null; done
     set -e
 }
 

@@ -256,7 +256,9 @@ public sealed partial class Bond
     {
         _now = nowMs;
         Member? tx = null;
-        if (RlbEnabled && frame.Length >= 42 && ArpMessage.TryRead(frame, out ArpMessage arp) && _members.Exists(m => m.CurrentMac == arp.SenderMac))
+        // Untagged only (the data path hands over no other), so the sender MAC sits at byte 22.
+        if (RlbEnabled && ArpMessage.TryRead(frame, out ArpMessage arp) && frame[12] == 0x08 && frame[13] == 0x06
+            && _members.Exists(m => m.CurrentMac == arp.SenderMac))
         {
             if (arp.Op == ArpMessage.Reply)
             {
