@@ -106,4 +106,26 @@ public class ConfigReaderTests
         Assert.Equal("200", bond0["updelay"]);
         Assert.Equal("50", Options(c, "bond1")["miimon"]);
     }
+
+    [Fact]
+    public void NetworkManager_keyfiles_as_nmcli_writes_them_with_both_port_spellings()
+    {
+        NetworkConfiguration c = Read("networkmanager");
+        Assert.Equal(["bond0", "bond1"], c.Bonds.Select(b => b.Name).Order(StringComparer.Ordinal));
+        BondDefinition bond0 = c.Find("bond0")!;
+        Assert.Equal(["eth0", "eth1"], bond0.Members.Select(m => m.Name).Order(StringComparer.Ordinal));
+        AddressSetting a = Assert.Single(bond0.Addresses);
+        Assert.Equal("198.18.0.1/24", $"{a.Address}/{a.PrefixLength}");
+        Assert.Equal("198.18.0.254", bond0.Gateway!.Value.Address.ToString());
+        Assert.Equal(1500, bond0.Mtu!.Value.Value);
+        Assert.True(bond0.OnBoot);
+        Assert.False(bond0.Dhcp);
+        Assert.Equal(new Dictionary<string, string> { ["miimon"] = "100", ["mode"] = "active-backup", ["updelay"] = "200" }, Options(c, "bond0"));
+        BondDefinition bond1 = c.Find("bond1")!;
+        Assert.False(bond1.OnBoot);
+        Assert.True(bond1.Dhcp);
+        Assert.Equal(["eth2"], bond1.Members.Select(m => m.Name));
+        Assert.Equal("fast", Options(c, "bond1")["lacp_rate"]);
+        Assert.Equal("NetworkManager", bond1.Description!.Value.Format);
+    }
 }

@@ -149,4 +149,36 @@ public sealed class MalformedConfigTests : IDisposable
         Assert.Equal(NetworkConfiguration.MaxProblems, c.Problems.Count);
         Assert.Equal(500 - NetworkConfiguration.MaxProblems, c.MoreProblems);
     }
+
+    private const string Keyfile = "/etc/NetworkManager/system-connections/bond0.nmconnection";
+
+    [Fact]
+    public void Keyfile_line_that_is_no_key_value() =>
+        AssertProblem(Write(Keyfile, "[connection]\ntype=bond\ninterface-name=bond0\n[bond]\nmode active-backup\n"), 5, "neither a [section] nor a key=value line");
+
+    [Fact]
+    public void Keyfile_unknown_option_and_bad_value()
+    {
+        string file = Write(Keyfile, "[connection]\ntype=bond\ninterface-name=bond0\n[bond]\nmode=1\nmiimon=often\nfrobnicate=1\n");
+        AssertProblem(file, 7, "unknown bonding option 'frobnicate'");
+        AssertProblem(file, 6, "option miimon: invalid value (often)");
+    }
+
+    [Fact]
+    public void Keyfile_bad_address() =>
+        AssertProblem(Write(Keyfile, "[connection]\ntype=bond\ninterface-name=bond0\n[ipv4]\nmethod=manual\naddress1=198.18.0.300/24\n"), 6, "is not an IPv4 ADDRESS/PREFIX");
+
+    [Fact]
+    public void Two_formats_describing_one_bond_differently_name_both_files()
+    {
+        string ifcfg = Write(Ifcfg, "DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS=\"mode=1 miimon=100\"\n");
+        string keyfile = Write(Keyfile, "[connection]\ntype=bond\ninterface-name=bond0\n[bond]\nmode=balance-rr\nmiimon=100\n");
+        NetworkConfiguration c = NetworkConfiguration.Read(_root);
+        ConfigProblem p = Assert.Single(c.Problems);
+        Assert.Equal(keyfile, p.Where.File);
+        Assert.Contains($"bond0 is described by Red Hat network-scripts ({ifcfg}:1) and differently by NetworkManager", p.Message, StringComparison.Ordinal);
+        // The same bond said the same way in both is fine.
+        Write(Keyfile, "[connection]\ntype=bond\ninterface-name=bond0\n[bond]\nmode=active-backup\nmiimon=100\n");
+        Assert.Empty(NetworkConfiguration.Read(_root).Problems);
+    }
 }

@@ -33,8 +33,43 @@ internal sealed class BondDefinition
     public bool OnBoot { get; set; }
     public bool Dhcp { get; set; }
 
-    /// <summary>True once an interface file (ifcfg or interfaces stanza) described this bond.</summary>
-    public bool HasInterfaceFile { get; set; }
+    /// <summary>The format whose interface file described this bond, and where; null while only module options or members name it.</summary>
+    public (string Format, SourceLocation Where)? Description { get; set; }
+
+    /// <summary>True once an interface file (ifcfg, an interfaces stanza, a netdev, a keyfile) described this bond.</summary>
+    public bool HasInterfaceFile => Description != null;
+
+    /// <summary>Whether another description of this bond (read from another format) says the same: options, members, addresses.</summary>
+    public bool DescribesSame(BondDefinition other) =>
+        Signature(this) == Signature(other);
+
+    /// <summary>Takes what a description in one of the newer formats said, as if its reader had written here.</summary>
+    public void TakeFrom(BondDefinition d)
+    {
+        InterfaceOptions.AddRange(d.InterfaceOptions);
+        Members.AddRange(d.Members);
+        Addresses.AddRange(d.Addresses);
+        Gateway = d.Gateway ?? Gateway;
+        Mtu = d.Mtu ?? Mtu;
+        Mac = d.Mac ?? Mac;
+        OnBoot |= d.OnBoot;
+        Dhcp |= d.Dhcp;
+        Description = d.Description;
+    }
+
+    /// <summary>What a description means, in one string: every option as the kernel would show it once applied, members, addresses.</summary>
+    private static string Signature(BondDefinition d)
+    {
+        BondOptions options = new();
+        foreach (OptionAssignment a in d.InterfaceOptions.Select(s => OptionTable.Assign(s.Name, s.Value)).OrderBy(a => a.Option))
+        {
+            options = OptionTable.Apply(options, [a], new OptionContext(false, false), [], out _) ?? options;
+        }
+        return string.Join(" ", OptionTable.Names.Select(n => OptionTable.Show(options, n)))
+            + "|" + string.Join(" ", d.Members.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal))
+            + "|" + string.Join(" ", d.Addresses.Select(a => $"{a.Address}/{a.PrefixLength}").Order(StringComparer.Ordinal))
+            + "|" + d.Dhcp + d.Gateway?.Address + d.Mtu?.Value + d.Mac?.Value;
+    }
 
     /// <summary>The options that apply, each the last one written in precedence order.</summary>
     public List<OptionSetting> EffectiveOptions(IEnumerable<OptionSetting> moduleDefaults)

@@ -56,7 +56,7 @@ internal static partial class DebianInterfacesReader
     private static void ReadBond(NetworkConfiguration config, Stanza s, bool onBoot)
     {
         BondDefinition bond = config.Declare(s.Name, s.Where);
-        bond.HasInterfaceFile = true;
+        bond.Description ??= ("/etc/network/interfaces", s.Where);
         bond.OnBoot |= onBoot;
         bool v6 = s.Family == "inet6";
         if (s.Method == "dhcp")

@@ -53,7 +53,7 @@ internal static class IfcfgReader
     private static void ReadBond(NetworkConfiguration config, string device, Dictionary<string, Value> vars, SourceLocation where)
     {
         BondDefinition bond = config.Declare(device, where);
-        bond.HasInterfaceFile = true;
+        bond.Description ??= ("Red Hat network-scripts", where);
         bond.OnBoot = Get(vars, "ONBOOT") is not { } onboot || !IsNo(onboot);
         string proto = Get(vars, "BOOTPROTO")?.Text.ToLowerInvariant() ?? "none";
         if (proto is "dhcp" or "bootp")

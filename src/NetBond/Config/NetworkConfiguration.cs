@@ -28,6 +28,7 @@ internal sealed class NetworkConfiguration
         ModuleOptionsReader.Read(config);
         IfcfgReader.Read(config);
         DebianInterfacesReader.Read(config);
+        NetworkManagerReader.Read(config);
         config.Validate();
         return config;
     }
@@ -43,6 +44,25 @@ internal sealed class NetworkConfiguration
             _order.Add(bond);
         }
         return bond;
+    }
+
+    /// <summary>
+    /// A bond one of the newer formats (netplan, systemd-networkd, NetworkManager) describes, read whole into
+    /// <paramref name="incoming"/>: added to what the files read before say of it; when another format's interface
+    /// file already describes it, the two must say the same, else it is a problem naming both files.
+    /// </summary>
+    public void Describe(BondDefinition incoming)
+    {
+        BondDefinition bond = Declare(incoming.Name, incoming.DeclaredAt);
+        if (bond.Description is { } first)
+        {
+            if (!bond.DescribesSame(incoming))
+            {
+                Problem(incoming.DeclaredAt, $"{incoming.Name} is described by {first.Format} ({first.Where}) and differently by {incoming.Description?.Format} here");
+            }
+            return;
+        }
+        bond.TakeFrom(incoming);
     }
 
     /// <summary>The path as the user sees it (below the root), for reading.</summary>
