@@ -42,6 +42,33 @@ public class ConfigUpDownTests
         Assert.Contains("bond0 is not up", t.NetBond($"down bond0 --root {Fixture("two-bonds")}").ShouldSucceed().Out);
     }
 
+    [IntegrationTheory]
+    [InlineData("networkmanager", "bond0")]
+    [InlineData("networkd", "bond0 bond1")]
+    public void Bonds_come_up_from_networkmanager_and_networkd_files_and_go_down_leaving_members_as_before(string fixture, string bonds)
+    {
+        using Topology t = new(members: 3);
+        string before = Links(t);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        Result up = t.NetBond($"up --all --root {Fixture(fixture)}").ShouldSucceed();
+        Assert.Equal(bonds, string.Join(" ", System.Text.RegularExpressions.Regex.Matches(up.Out, @"(bond\d) is up").Select(m => m.Groups[1].Value)));
+        Assert.True(t.Ping());
+        string bond0 = t.Status();
+        Assert.Contains("Bonding Mode: fault-tolerance (active-backup)", bond0);
+        Assert.Contains("MII Polling Interval (ms): 100", bond0);
+        Assert.Contains("Up Delay (ms): 200", bond0);
+        Assert.Contains("default via 198.18.0.254 dev bond0", t.In(t.Host, "ip route").Out);
+        if (bonds.Contains("bond1", StringComparison.Ordinal))
+        {
+            string bond1 = t.NetBond("status bond1").ShouldSucceed().Out;
+            Assert.Contains("Bonding Mode: adaptive load balancing", bond1);
+            Assert.Contains("Primary Slave: eth2", bond1);
+        }
+        t.NetBond($"down --all --root {Fixture(fixture)}").ShouldSucceed();
+        Assert.Equal(before, Links(t));
+    }
+
     [IntegrationFact]
     public void A_broken_file_makes_up_fail_with_its_name_and_applies_nothing()
     {

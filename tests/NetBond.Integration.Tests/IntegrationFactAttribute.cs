@@ -19,6 +19,18 @@ public sealed class IntegrationFactAttribute : FactAttribute
     }
 }
 
+/// <summary>The data-driven form of <see cref="IntegrationFactAttribute"/>, with the same rule for root.</summary>
+public sealed class IntegrationTheoryAttribute : TheoryAttribute
+{
+    public IntegrationTheoryAttribute()
+    {
+        if (!Environment.GetEnvironmentVariable("CI").IsTrue() && Environment.UserName != "root" && !Topology.IsRoot)
+        {
+            Skip = "needs root (network namespaces); runs in CI";
+        }
+    }
+}
+
 internal static class StringFlags
 {
     public static bool IsTrue(this string? value) => value is "true" or "1" or "yes";

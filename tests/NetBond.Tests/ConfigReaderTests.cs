@@ -128,4 +128,29 @@ public class ConfigReaderTests
         Assert.Equal("fast", Options(c, "bond1")["lacp_rate"]);
         Assert.Equal("NetworkManager", bond1.Description!.Value.Format);
     }
+
+    [Fact]
+    public void Systemd_networkd_netdev_with_drop_in_and_network_files_first_match_wins()
+    {
+        NetworkConfiguration c = Read("networkd");
+        Assert.Equal(["bond0", "bond1"], c.Bonds.Select(b => b.Name).Order(StringComparer.Ordinal));
+        BondDefinition bond0 = c.Find("bond0")!;
+        Assert.Equal(["eth0", "eth1"], bond0.Members.Select(m => m.Name));
+        Assert.Equal("198.18.0.1/24", $"{bond0.Addresses[0].Address}/{bond0.Addresses[0].PrefixLength}");
+        Assert.Equal("198.18.0.254", bond0.Gateway!.Value.Address.ToString());
+        Assert.Equal(1500, bond0.Mtu!.Value.Value);
+        Assert.True(bond0.OnBoot);
+        Dictionary<string, string> o = Options(c, "bond0");
+        Assert.Equal("100", o["miimon"]);
+        Assert.Equal("200", o["updelay"]);
+        Assert.Equal("layer3+4", o["xmit_hash_policy"]);
+        Assert.Equal("198.18.0.2,198.18.0.3", o["arp_ip_target"]);
+        Assert.DoesNotContain("primary", o.Keys);
+        Dictionary<string, string> o1 = Options(c, "bond1");
+        Assert.Equal("50", o1["miimon"]);
+        Assert.Equal("1", o1["all_slaves_active"]);
+        Assert.Equal("2", o1["lp_interval"]);
+        Assert.Equal("eth2", o1["primary"]);
+        Assert.True(c.Find("bond1")!.Dhcp);
+    }
 }

@@ -181,4 +181,22 @@ public sealed class MalformedConfigTests : IDisposable
         Write(Keyfile, "[connection]\ntype=bond\ninterface-name=bond0\n[bond]\nmode=active-backup\nmiimon=100\n");
         Assert.Empty(NetworkConfiguration.Read(_root).Problems);
     }
+
+    private const string Netdev = "/etc/systemd/network/10-bond0.netdev";
+
+    [Fact]
+    public void Netdev_unknown_setting_bad_time_and_bad_value()
+    {
+        string file = Write(Netdev, "[NetDev]\nName=bond0\nKind=bond\n[Bond]\nMode=active-backup\nMIIMonitorSec=soon\nFrobnicate=1\nUpDelaySec=1s\n");
+        AssertProblem(file, 6, "MIIMonitorSec='soon' is not a time span");
+        AssertProblem(file, 7, "unknown [Bond] setting 'Frobnicate'");
+        AssertProblem(file, 8, "option updelay");
+    }
+
+    [Fact]
+    public void Network_member_pattern_is_refused_with_its_line()
+    {
+        Write(Netdev, "[NetDev]\nName=bond0\nKind=bond\n");
+        AssertProblem(Write("/etc/systemd/network/20-members.network", "[Match]\nName=en*\n[Network]\nBond=bond0\n"), 2, "Name=en* is a pattern");
+    }
 }

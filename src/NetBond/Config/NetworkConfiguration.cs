@@ -28,6 +28,7 @@ internal sealed class NetworkConfiguration
         ModuleOptionsReader.Read(config);
         IfcfgReader.Read(config);
         DebianInterfacesReader.Read(config);
+        NetworkdReader.Read(config);
         NetworkManagerReader.Read(config);
         config.Validate();
         return config;
