@@ -21,6 +21,9 @@ public static class FuzzTargets
         ["config-debian"] = data => Config("etc/network/interfaces", data),
         ["config-ifcfg"] = data => Config("etc/sysconfig/network-scripts/ifcfg-bond0", data),
         ["config-modprobe"] = data => Config("etc/modprobe.d/bonding.conf", data),
+        ["config-netplan"] = data => Config("etc/netplan/01-bond.yaml", data),
+        ["config-networkd"] = data => Config("etc/systemd/network/10-bond0.netdev", data),
+        ["config-nm"] = data => Config("etc/NetworkManager/system-connections/bond0.nmconnection", data),
     };
 
     // Made on first use: under AFL no instrumented code may run before the fuzzer has mapped its coverage map.

@@ -43,6 +43,10 @@ internal static class ConfigCommands
             return 1;
         }
         NetworkConfiguration config = NetworkConfiguration.Read(root);
+        foreach (ConfigProblem note in config.Notes)
+        {
+            Console.Error.WriteLine($"{note.Where}: note: {note.Message}");
+        }
         if (config.Problems.Count > 0)
         {
             foreach (ConfigProblem p in config.Problems)

@@ -43,9 +43,10 @@ public class ConfigUpDownTests
     }
 
     [IntegrationTheory]
-    [InlineData("networkmanager", "bond0")]
-    [InlineData("networkd", "bond0 bond1")]
-    public void Bonds_come_up_from_networkmanager_and_networkd_files_and_go_down_leaving_members_as_before(string fixture, string bonds)
+    [InlineData("networkmanager", "bond0", 200)]
+    [InlineData("networkd", "bond0 bond1", 200)]
+    [InlineData("netplan", "bond0 bond1", 300)]
+    public void Bonds_come_up_from_networkmanager_networkd_and_netplan_files_and_go_down_leaving_members_as_before(string fixture, string bonds, int updelay)
     {
         using Topology t = new(members: 3);
         string before = Links(t);
@@ -57,7 +58,7 @@ public class ConfigUpDownTests
         string bond0 = t.Status();
         Assert.Contains("Bonding Mode: fault-tolerance (active-backup)", bond0);
         Assert.Contains("MII Polling Interval (ms): 100", bond0);
-        Assert.Contains("Up Delay (ms): 200", bond0);
+        Assert.Contains($"Up Delay (ms): {updelay}", bond0);
         Assert.Contains("default via 198.18.0.254 dev bond0", t.In(t.Host, "ip route").Out);
         if (bonds.Contains("bond1", StringComparison.Ordinal))
         {

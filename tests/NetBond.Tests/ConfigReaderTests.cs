@@ -153,4 +153,26 @@ public class ConfigReaderTests
         Assert.Equal("eth2", o1["primary"]);
         Assert.True(c.Find("bond1")!.Dhcp);
     }
+
+    [Fact]
+    public void Netplan_bonds_with_matched_member_names_and_a_later_file_overriding()
+    {
+        NetworkConfiguration c = Read("netplan");
+        Assert.Equal(["bond0", "bond1"], c.Bonds.Select(b => b.Name).Order(StringComparer.Ordinal));
+        BondDefinition bond0 = c.Find("bond0")!;
+        Assert.Equal(["eth0", "eth1"], bond0.Members.Select(m => m.Name));
+        Assert.Equal(["198.18.0.1/24", "198.18.0.5/24"], bond0.Addresses.Select(a => $"{a.Address}/{a.PrefixLength}"));
+        Assert.Equal("198.18.0.254", bond0.Gateway!.Value.Address.ToString());
+        Dictionary<string, string> o = Options(c, "bond0");
+        Assert.Equal("active-backup", o["mode"]);
+        Assert.Equal("100", o["miimon"]);
+        Assert.Equal("300", o["updelay"]);
+        Assert.Equal("eth0", o["primary"]);
+        Assert.Contains(c.Notes, n => n.Message.Contains("nameservers", StringComparison.Ordinal) && n.Where.Line == 17);
+        Dictionary<string, string> o1 = Options(c, "bond1");
+        Assert.Equal("1000", o1["miimon"]);
+        Assert.Equal("2", o1["lp_interval"]);
+        Assert.Equal("1", o1["all_slaves_active"]);
+        Assert.True(c.Find("bond1")!.Dhcp);
+    }
 }

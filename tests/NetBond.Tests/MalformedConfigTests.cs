@@ -199,4 +199,22 @@ public sealed class MalformedConfigTests : IDisposable
         Write(Netdev, "[NetDev]\nName=bond0\nKind=bond\n");
         AssertProblem(Write("/etc/systemd/network/20-members.network", "[Match]\nName=en*\n[Network]\nBond=bond0\n"), 2, "Name=en* is a pattern");
     }
+
+    private const string Netplan = "/etc/netplan/01-bond.yaml";
+
+    [Fact]
+    public void Netplan_broken_yaml_at_its_line_or_at_the_top_when_the_parser_gives_none()
+    {
+        AssertProblem(Write(Netplan, "network:\n  bonds:\n    bond0:\n      mode: a: b\n"), 4, "not valid YAML");
+        AssertProblem(Write(Netplan, "network:\n  bonds:\n    bond0:\n      interfaces: [eth0, eth1\n      parameters: {mode: 1}\n"), 1, "not valid YAML");
+    }
+
+    [Fact]
+    public void Netplan_unknown_parameter_bad_time_and_bad_value()
+    {
+        string file = Write(Netplan, "network:\n  bonds:\n    bond0:\n      interfaces: [eth0]\n      parameters:\n        mode: active-backup\n        mii-monitor-interval: soon\n        frobnicate: 1\n        primary-reselect-policy: sometimes\n");
+        AssertProblem(file, 7, "mii-monitor-interval: 'soon' is not a time");
+        AssertProblem(file, 8, "unknown bond parameter 'frobnicate'");
+        AssertProblem(file, 9, "option primary_reselect: invalid value (sometimes)");
+    }
 }

@@ -22,12 +22,16 @@ internal sealed class NetworkConfiguration
     public List<OptionSetting> ModuleDefaults { get; } = [];
     public List<ConfigProblem> Problems { get; } = [];
 
+    /// <summary>What a file says that NetBond leaves to others (DNS, say): told, not refused.</summary>
+    public List<ConfigProblem> Notes { get; } = [];
+
     public static NetworkConfiguration Read(string root)
     {
         NetworkConfiguration config = new(root);
         ModuleOptionsReader.Read(config);
         IfcfgReader.Read(config);
         DebianInterfacesReader.Read(config);
+        NetplanReader.Read(config);
         NetworkdReader.Read(config);
         NetworkManagerReader.Read(config);
         config.Validate();
@@ -87,6 +91,8 @@ internal sealed class NetworkConfiguration
         // A message may echo what the file says; a line of megabytes must not come back whole.
         Problems.Add(new ConfigProblem(where, message.Length > MaxMessage ? message[..MaxMessage] + "…" : message));
     }
+
+    public void Note(SourceLocation where, string message) => Notes.Add(new ConfigProblem(where, message));
 
     /// <summary>An option named in a file must be one of the kernel's; its value is checked once the layers merge.</summary>
     public bool CheckOptionName(string name, SourceLocation where)

@@ -270,8 +270,8 @@ internal static partial class NetworkdReader
         _ => "valid",
     };
 
-    /// <summary>A systemd time span (systemd.time(7)): number-unit pairs, summed; a bare number is seconds.</summary>
-    private static long? TimeSpanMs(string text)
+    /// <summary>A systemd time span (systemd.time(7)): number-unit pairs, summed; a bare number is seconds (or <paramref name="bareUnitMs"/>).</summary>
+    public static long? TimeSpanMs(string text, double bareUnitMs = 1000)
     {
         MatchCollection parts = TimeSpanPart().Matches(text);
         if (parts.Count == 0 || string.Concat(parts.Select(p => p.Value)).Replace(" ", "", StringComparison.Ordinal) != text.Replace(" ", "", StringComparison.Ordinal))
@@ -286,7 +286,8 @@ internal static partial class NetworkdReader
             {
                 "us" or "usec" => 0.001,
                 "ms" or "msec" => 1,
-                "" or "s" or "sec" or "second" or "seconds" => 1000,
+                "" => bareUnitMs,
+                "s" or "sec" or "second" or "seconds" => 1000,
                 "m" or "min" or "minute" or "minutes" => 60_000,
                 "h" or "hr" or "hour" or "hours" => 3_600_000,
                 _ => double.NaN,
