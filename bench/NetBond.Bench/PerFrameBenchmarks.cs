@@ -16,6 +16,8 @@ public class PerFrameBenchmarks
     private DataPlan _rr = DataPlan.Empty;
     private DataPlan _ab = DataPlan.Empty;
     private DataPlan _xor = DataPlan.Empty;
+    private DataPlan _tlb = DataPlan.Empty;
+    private DataPlan _alb = DataPlan.Empty;
     private TxState _state;
 
     [GlobalSetup]
@@ -30,6 +32,8 @@ public class PerFrameBenchmarks
         _rr = Plan(BondMode.BalanceRr, XmitHashPolicy.Layer2);
         _ab = Plan(BondMode.ActiveBackup, XmitHashPolicy.Layer2);
         _xor = Plan(BondMode.BalanceXor, XmitHashPolicy.Layer34);
+        _tlb = Plan(BondMode.BalanceTlb, XmitHashPolicy.Layer34);
+        _alb = Plan(BondMode.BalanceAlb, XmitHashPolicy.Layer2);
     }
 
     private static DataPlan Plan(BondMode mode, XmitHashPolicy policy)
@@ -41,7 +45,8 @@ public class PerFrameBenchmarks
             m.Carrier = true;
             m.IsActive = mode != BondMode.ActiveBackup || m.Name == "eth0";
         }
-        return new DataPlan(mode, members, 0, 1, policy, false);
+        TlbTable? table = mode is BondMode.BalanceTlb or BondMode.BalanceAlb ? new TlbTable() : null;
+        return new DataPlan(mode, members, 0, 1, policy, false, bondMac: members[0].CurrentMac, tlb: table);
     }
 
     [Benchmark]
@@ -53,8 +58,20 @@ public class PerFrameBenchmarks
     [Benchmark]
     public int TxSelectXorLayer34() => TxPolicy.Select(_xor, _frame, ref _state);
 
+    /// <summary>balance-tlb, tlb_dynamic_lb=1: the layer3+4 hash, then the load-placed table (and a source MAC rewrite on eth1).</summary>
+    [Benchmark]
+    public int TxSelectTlbLayer34() => TxPolicy.Select(_tlb, _frame, ref _state);
+
+    /// <summary>balance-alb: the XOR of the destination address, then the table.</summary>
+    [Benchmark]
+    public int TxSelectAlb() => TxPolicy.Select(_alb, _frame, ref _state);
+
     [Benchmark]
     public RxVerdict RxClassify() => ReceiveClassifier.Classify(_ab, 1, _frame);
+
+    /// <summary>balance-alb on a member that is not the active one: unicast taken, its destination checked against the members' MACs.</summary>
+    [Benchmark]
+    public RxVerdict RxClassifyAlb() => ReceiveClassifier.Classify(_alb, 1, _frame);
 
     [Benchmark]
     public void VlanRestore() => VnetFrame.InsertVlanTag(_vlanBuffer, 0x8100, 10);
