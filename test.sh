@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 deps=(ip:iproute2 tc:iproute2 ping:iputils-ping iperf3:iperf3 tcpdump:tcpdump ethtool:ethtool flock:util-linux python3:python3-minimal
-      ovs-vswitchd:openvswitch-switch)
+      ovs-vswitchd:openvswitch-switch promtool:prometheus)
 missing=()
 for d in "${deps[@]}"; do
     command -v "${d%%:*}" >/dev/null 2>&1 || missing+=("${d#*:}")
@@ -15,7 +15,8 @@ if ((${#missing[@]})); then
         echo "test.sh: installing ${missing[*]}"
         apt-get update -qq
         # The tests run Open vSwitch's daemons themselves, in their namespaces: no service may start at install
-        # (without the kernel module it would fail, and the install with it). policy-rc.d says so for this install.
+        # (without the kernel module it would fail, and the install with it), nor Prometheus's server (the tests use only
+        # its promtool). policy-rc.d says so for this install.
         policy=/usr/sbin/policy-rc.d
         own_policy=0
         if [[ ! -e $policy ]]; then

@@ -85,6 +85,12 @@ public sealed partial class Bond
     /// <summary>The enslaved member named by the primary option (primary_slave), if any.</summary>
     public Member? PrimaryMember => _primary;
 
+    /// <summary>Changes of active member because the active one failed.</summary>
+    public long Failovers { get; private set; }
+
+    /// <summary>The last failover's outage as the bond saw it: from the failed member last known good to its successor made active (ms).</summary>
+    public long LastFailoverOutageMs { get; private set; }
+
     /// <summary>Control frames the data path handed over and the bond took in.</summary>
     public long ControlFrames { get; private set; }
 

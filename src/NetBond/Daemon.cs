@@ -24,6 +24,7 @@ internal sealed class Daemon : IDisposable
     private readonly Socket _listener;
     private readonly ManualResetEventSlim _stopped = new();
     private volatile bool _stopping;
+    private Metrics.MetricsServer? _metrics;
 
     private Daemon(Socket listener)
     {
@@ -33,7 +34,7 @@ internal sealed class Daemon : IDisposable
         _processor = new CommandProcessor(_registry);
     }
 
-    public static int Run(bool background)
+    public static int Run(bool background, string? metrics = null)
     {
         if (background)
         {
@@ -52,6 +53,15 @@ internal sealed class Daemon : IDisposable
             return 1;
         }
         using Daemon daemon = new(listener);
+        if (metrics != null)
+        {
+            daemon._metrics = Metrics.MetricsServer.Start(metrics, daemon.RenderMetrics, Log, out string? error);
+            if (daemon._metrics == null)
+            {
+                Console.Error.WriteLine($"netbond daemon: {error}");
+                return 1;
+            }
+        }
         return daemon.Serve();
     }
 
@@ -272,8 +282,20 @@ internal sealed class Daemon : IDisposable
         }
     }
 
+    /// <summary>The bonds' snapshots taken under the gate, as a command takes them; rendered outside it.</summary>
+    private string RenderMetrics()
+    {
+        List<(Core.BondSnapshot, string)> bonds;
+        lock (_gate)
+        {
+            bonds = [.. _registry.Bonds.Select(b => (b.Snapshot(), b.DataPath.Name))];
+        }
+        return Metrics.PrometheusText.Render(bonds);
+    }
+
     public void Dispose()
     {
+        _metrics?.Dispose();
         _listener.Dispose();
         _events.Dispose();
         _ethtool.Dispose();

@@ -24,7 +24,13 @@ if (argv[0] == "demo")
 }
 if (argv[0] == "daemon")
 {
-    return Daemon.Run(background: argv.Contains("--background"));
+    int metrics = argv.IndexOf("--metrics");
+    if (metrics >= 0 && metrics + 1 >= argv.Count)
+    {
+        Console.Error.WriteLine("netbond daemon: --metrics needs ADDRESS:PORT");
+        return 2;
+    }
+    return Daemon.Run(background: argv.Contains("--background"), metrics: metrics >= 0 ? argv[metrics + 1] : null);
 }
 if (argv[0] == "ifenslave" && argv.Skip(1).Any(a => a is "-h" or "--howto" or "--help" or "-V" or "--version" or "-u" or "--usage"))
 {

@@ -91,4 +91,21 @@ public class ActiveSelectionTests
         Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(host.Plan!, 1, frame));
         Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(host.Plan!, 1, new byte[10]));
     }
+
+    [Fact]
+    public void A_failover_is_counted_with_its_outage_from_the_last_tick_the_old_member_was_good()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=200", "eth0", "eth1");
+        host.Run(bond, 1000);
+        host.SetCarrier("eth0", false);
+        host.Run(bond, 400);
+        Assert.Equal("eth1", bond.Active?.Name);
+        Assert.Equal(1, bond.Failovers);
+        // Last seen good one tick before the loss was seen, then two ticks of downdelay: 300 ms.
+        Assert.Equal(300, bond.LastFailoverOutageMs);
+        // Forcing the active member, or the old one coming back, is no failover.
+        host.Recover(bond, "eth0");
+        Assert.Null(bond.ForceActive("eth0"));
+        Assert.Equal(1, bond.Failovers);
+    }
 }

@@ -70,10 +70,10 @@ internal sealed class Topology : IDisposable
     }
 
     /// <summary>Starts the daemon in the host namespace (or <paramref name="ns"/>) as a child whose PID this test knows.</summary>
-    public Process StartDaemon(string? ns = null)
+    public Process StartDaemon(string? ns = null, string options = "")
     {
         _daemonStarted = true;
-        return Start($"ip netns exec {ns ?? Host} dotnet {NetBondDll} daemon");
+        return Start($"ip netns exec {ns ?? Host} dotnet {NetBondDll} daemon {options}");
     }
 
     private bool _daemonStarted;

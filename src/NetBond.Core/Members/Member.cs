@@ -51,6 +51,9 @@ public sealed class Member
     /// <summary>When the data path last sent a frame on this member (monotonic ms, 0 for never): dev_trans_start().</summary>
     public long LastTxMs { get; internal set; }
 
+    /// <summary>When a monitor tick last found the member's carrier up (monotonic ms): where a failover's outage starts.</summary>
+    public long LastCarrierMs { get; internal set; }
+
     /// <summary>last_link_up: when the member last came up or was made active (monotonic ms).</summary>
     public long LastLinkUpMs { get; internal set; }
 

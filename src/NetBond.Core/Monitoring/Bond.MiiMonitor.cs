@@ -27,6 +27,10 @@ public sealed partial class Bond
         foreach (Member m in _members)
         {
             bool carrier = m.Carrier;
+            if (carrier)
+            {
+                m.LastCarrierMs = _now;
+            }
             switch (m.Link)
             {
                 case LinkState.Up:

@@ -44,7 +44,9 @@ public sealed record BondSnapshot(
     long ControlFrames,
     long ControlFramesDropped,
     LacpBondSnapshot? Lacp = null,
-    IReadOnlyList<AlbClientSnapshot>? AlbClients = null)
+    IReadOnlyList<AlbClientSnapshot>? AlbClients = null,
+    long Failovers = 0,
+    long LastFailoverOutageMs = 0)
 {
     /// <summary>Takes the bond's state; <paramref name="counters"/> gives each member's counters from the data path.</summary>
     public static BondSnapshot Of(Bond bond, PortCounters bondCounters, Func<Member, PortCounters> counters, long controlDropped) =>
@@ -55,5 +57,6 @@ public sealed record BondSnapshot(
                 bond.Options.ArpInterval > 0 ? new ArpMonitorSnapshot(bond.ArpLastReceive(m), m.ArpTxMs, [.. m.TargetRxMs]) : null))],
             bondCounters, bond.ControlFrames, controlDropped,
             bond.Options.Mode == BondMode.Ieee8023ad ? LacpBondSnapshot.Of(bond) : null,
-            bond.Options.Mode == BondMode.BalanceAlb ? AlbClientSnapshot.Of(bond.AlbClients) : null);
+            bond.Options.Mode == BondMode.BalanceAlb ? AlbClientSnapshot.Of(bond.AlbClients) : null,
+            bond.Failovers, bond.LastFailoverOutageMs);
 }

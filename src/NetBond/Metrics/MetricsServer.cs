@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace NetBond.Metrics;
+
+/// <summary>
+/// `netbond daemon --metrics ADDR:PORT`: GET /metrics over plain HTTP, one request per connection, answered and
+/// closed, on a thread of its own. A client gets 2 s to send its request head (at most 8 KiB); anything else
+/// than a GET of /metrics (or /) is answered 404 or 405, and a client that sends garbage only loses its answer.
+/// </summary>
+internal sealed class MetricsServer : IDisposable
+{
+    private const int MaxRequest = 8192;
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(2);
+
+    private readonly Socket _listener;
+    private readonly Func<string> _render;
+    private readonly Action<string> _log;
+
+    private MetricsServer(Socket listener, Func<string> render, Action<string> log)
+    {
+        _listener = listener;
+        _render = render;
+        _log = log;
+        new Thread(Run) { Name = "netbond-metrics", IsBackground = true }.Start();
+    }
+
+    /// <summary>Listens on ADDR:PORT ([v6]:PORT for IPv6); null and why when the text or the bind fails.</summary>
+    public static MetricsServer? Start(string endpoint, Func<string> render, Action<string> log, out string? error)
+    {
+        error = null;
+        if (!IPEndPoint.TryParse(endpoint, out IPEndPoint? at) || at.Port == 0 || !endpoint.Contains(':', StringComparison.Ordinal))
+        {
+            error = $"--metrics {endpoint}: expected ADDRESS:PORT, such as 127.0.0.1:9103 or [::1]:9103";
+            return null;
+        }
+        Socket listener = new(at.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(at);
+            listener.Listen(16);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            error = $"--metrics {endpoint}: {e.Message}";
+            return null;
+        }
+        log($"serving Prometheus metrics on http://{endpoint}/metrics");
+        return new MetricsServer(listener, render, log);
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = _listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            using (client)
+            {
+                client.ReceiveTimeout = client.SendTimeout = (int)s_deadline.TotalMilliseconds;
+                try
+                {
+                    Serve(client);
+                }
+                catch (SocketException)
+                {
+                    // The client went away or said nothing in time: nothing to answer.
+                }
+                catch (Exception e)
+                {
+                    _log($"metrics: {e.Message}");
+                }
+            }
+        }
+    }
+
+    private void Serve(Socket client)
+    {
+        string? head = ReadHead(client);
+        string[] requestLine = head?.Split('\n')[0].TrimEnd('\r').Split(' ') ?? [];
+        if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+        {
+            Send(client, "400 Bad Request", "text/plain", "bad request\n");
+        }
+        else if (requestLine[0] != "GET")
+        {
+            Send(client, "405 Method Not Allowed", "text/plain", "only GET\n");
+        }
+        else if (requestLine[1] is not ("/metrics" or "/"))
+        {
+            Send(client, "404 Not Found", "text/plain", "metrics are at /metrics\n");
+        }
+        else
+        {
+            Send(client, "200 OK", PrometheusText.ContentType, _render());
+        }
+    }
+
+    /// <summary>The request head up to its blank line, or null when it is longer than <see cref="MaxRequest"/> or ends early.</summary>
+    private static string? ReadHead(Socket client)
+    {
+        byte[] buffer = new byte[MaxRequest];
+        int length = 0;
+        while (length < buffer.Length)
+        {
+            int n = client.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
+            if (n == 0)
+            {
+                return null;
+            }
+            length += n;
+            string text = Encoding.ASCII.GetString(buffer, 0, length);
+            if (text.Contains("\r\n\r\n", StringComparison.Ordinal) || text.Contains("\n\n", StringComparison.Ordinal))
+            {
+                return text;
+            }
+        }
+        return null;
+    }
+
+    private static void Send(Socket client, string status, string contentType, string body)
+    {
+        byte[] content = Encoding.UTF8.GetBytes(body);
+        byte[] head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {content.Length}\r\nConnection: close\r\n\r\n");
+        client.Send(head);
+        client.Send(content);
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>`netbond daemon --metrics`: the exposition checked by Prometheus's own promtool, and what it says through a failover.</summary>
+public class MetricsTests
+{
+    private const string Endpoint = "127.0.0.1:9103";
+
+    private static string Scrape(Topology t, string path = "/metrics") =>
+        t.In(t.Host, $"python3 -c \"import urllib.request; print(urllib.request.urlopen(\\\"http://{Endpoint}{path}\\\", timeout=5).read().decode(), end=str())\"").ShouldSucceed().Out;
+
+    private static double Value(string metrics, string sample)
+    {
+        Match m = Regex.Match(metrics, "^" + Regex.Escape(sample) + @" (\S+)$", RegexOptions.Multiline);
+        Assert.True(m.Success, $"no sample {sample} in\n{metrics}");
+        return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    [IntegrationFact]
+    public void Metrics_pass_promtool_with_node_exporters_names_and_count_a_failover_with_its_outage()
+    {
+        using Topology t = new(members: 3);
+        t.StartDaemon(options: $"--metrics {Endpoint}");
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.NetBond("add bond1 mode=802.3ad lacp_rate=fast").ShouldSucceed();
+        t.NetBond("enslave bond1 eth2").ShouldSucceed();
+        t.In(t.Host, "ip link set bond1 up").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1), 5000), t.Status());
+
+        string metrics = Scrape(t);
+        string file = Path.Combine(Path.GetTempPath(), $"netbond-metrics-{Environment.ProcessId}.txt");
+        File.WriteAllText(file, metrics);
+        using Cleanup remove = new(() => File.Delete(file));
+        Result check = t.In(t.Host, $"promtool check metrics < {file}");
+        Assert.True(check.Exit == 0, $"promtool: {check.Out}{check.Err}\n{metrics}");
+        Assert.Equal(2, Value(metrics, "node_bonding_slaves{master=\"bond0\"}"));
+        Assert.Equal(2, Value(metrics, "node_bonding_active{master=\"bond0\"}"));
+        Assert.Equal(1, Value(metrics, "netbond_member_active{bond=\"bond0\",member=\"eth0\"}"));
+        Assert.True(Value(metrics, "netbond_member_rx_packets_total{bond=\"bond0\",member=\"eth0\"}") > 0);
+        Assert.Equal(1, Value(metrics, "netbond_bond_info{bond=\"bond1\",mode=\"802.3ad\",datapath=\"user\"}"));
+        Assert.Contains("netbond_lacp_pdus_total{bond=\"bond1\",member=\"eth2\",kind=\"lacpdu\",direction=\"tx\"}", metrics, StringComparison.Ordinal);
+
+        t.Sh($"ip -n {t.Switch} link set sw0 down");
+        Assert.True(Topology.Eventually(() => Value(Scrape(t), "netbond_failovers_total{bond=\"bond0\"}") == 1, 3000));
+        metrics = Scrape(t);
+        Assert.Equal(1, Value(metrics, "node_bonding_active{master=\"bond0\"}"));
+        Assert.Equal(1, Value(metrics, "netbond_member_link_failures_total{bond=\"bond0\",member=\"eth0\"}"));
+        Assert.Equal(1, Value(metrics, "netbond_member_active{bond=\"bond0\",member=\"eth1\"}"));
+        Assert.InRange(Value(metrics, "netbond_failover_last_outage_seconds{bond=\"bond0\"}"), 0.001, 0.3);
+    }
+
+    [IntegrationFact]
+    public void A_client_that_sends_garbage_or_nothing_holds_up_no_scrape()
+    {
+        using Topology t = new();
+        t.StartDaemon(options: $"--metrics {Endpoint}");
+        t.WaitForDaemon();
+        // One connection that never speaks, one with 6 KB of junk, one with a wrong method and one with a wrong path.
+        string probe = """
+            import socket, sys
+            host, port = sys.argv[1].split(':')
+            def ask(data, read=True):
+                s = socket.create_connection((host, int(port)), timeout=5)
+                s.sendall(data)
+                return s.recv(200).decode(errors='replace').split('\r\n')[0] if read else s
+            silent = ask(b'', read=False)
+            print(ask(b'x' * 6000 + b'\r\n\r\n'))
+            print(ask(b'POST /metrics HTTP/1.1\r\n\r\n'))
+            print(ask(b'GET /other HTTP/1.1\r\n\r\n'))
+            print(ask(b'GET /metrics HTTP/1.0\r\n\r\n'))
+            """;
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-metrics-probe-{Environment.ProcessId}.py");
+        File.WriteAllText(script, probe);
+        using Cleanup remove = new(() => File.Delete(script));
+        string[] answers = t.In(t.Host, $"python3 {script} {Endpoint}").ShouldSucceed().Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["HTTP/1.1 400 Bad Request", "HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"], answers);
+        Result refused = t.In(t.Peer, $"dotnet {Topology.NetBondDll} daemon --metrics nowhere");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("--metrics nowhere: expected ADDRESS:PORT", refused.Err, StringComparison.Ordinal);
+    }
+}
