@@ -15,10 +15,12 @@ internal sealed class CommandProcessor
           active BOND IFACE             make IFACE the active member
           status [BOND...] [--json]     the /proc/net/bonding text (or JSON)
           show [IFACE]                  ifconfig-style view of bonds and members, with NetBond's counters
-          up BOND|--all [--root DIR]    bring bonds up from the distribution's files (modprobe, ifcfg, interfaces)
+          events [BOND] [--json]        follow link changes, failovers, LACP states and option changes as they happen
+          up BOND|--all [--root DIR]    bring bonds up from the distribution's files (modprobe, ifcfg, interfaces,
+                                        netplan, systemd-networkd, NetworkManager)
           down BOND|--all [--root DIR]  take them down, putting members back as they were
           ifenslave ARGS                the classic ifenslave syntax (ifenslave -h for help)
-          daemon                        run the daemon in the foreground
+          daemon [--metrics ADDR:PORT]  run the daemon in the foreground (serving Prometheus metrics)
           demo [--keep]                 NetBond's main job in private network namespaces
         """;
 

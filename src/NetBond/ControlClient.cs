@@ -41,8 +41,25 @@ internal static class ControlClient
             (int exit, string output, string error) = ControlProtocol.DecodeResult(answer);
             Console.Out.Write(output);
             Console.Error.Write(error);
-            return exit;
+            return exit == 0 && args[0] == "events" ? FollowEvents(socket) : exit;
         }
+    }
+
+    /// <summary>`events`: each message after the answer is one line, printed as it comes, until the daemon stops.</summary>
+    private static int FollowEvents(Socket socket)
+    {
+        try
+        {
+            while (ControlProtocol.Receive(socket) is { } line)
+            {
+                Console.Out.Write(System.Text.Encoding.UTF8.GetString(line));
+                Console.Out.Flush();
+            }
+        }
+        catch (SocketException)
+        {
+        }
+        return 0;
     }
 
     public static string LogPath => Path.Combine(StatePaths.Directory, "daemon.log");

@@ -25,6 +25,7 @@ internal sealed class Daemon : IDisposable
     private readonly ManualResetEventSlim _stopped = new();
     private volatile bool _stopping;
     private Metrics.MetricsServer? _metrics;
+    private readonly Events.EventHub _eventHub = new();
 
     private Daemon(Socket listener)
     {
@@ -82,6 +83,8 @@ internal sealed class Daemon : IDisposable
         lock (_gate)
         {
             _registry.Dispose();
+            _eventHub.Publish(_registry.Bonds);
+            _eventHub.Dispose();
             _journal.Clear();
         }
         File.Delete(pidFile);
@@ -193,6 +196,11 @@ internal sealed class Daemon : IDisposable
         {
             Log($"control connection failed: {e.Message}");
         }
+        if (args is ["events", ..])
+        {
+            Subscribe(client, args);
+            return;
+        }
         CommandResult result;
         if (args == null)
         {
@@ -205,6 +213,7 @@ internal sealed class Daemon : IDisposable
                 try
                 {
                     result = _processor.Execute(args);
+                    _eventHub.Publish(_registry.Bonds);
                 }
                 catch (Exception e)
                 {
@@ -215,6 +224,36 @@ internal sealed class Daemon : IDisposable
             }
         }
         Answer(client, result);
+    }
+
+    /// <summary>`events [BOND] [--json]`: an answer first (or the refusal), then the connection stays open for the event lines.</summary>
+    private void Subscribe(Socket client, string[] args)
+    {
+        string[] rest = [.. args.Skip(1).Where(a => a != "--json")];
+        bool json = args.Contains("--json");
+        lock (_gate)
+        {
+            string? refusal = rest.Length > 1 || rest.Any(a => a.StartsWith('-')) ? "usage: netbond events [BOND] [--json]"
+                : rest.Length == 1 && _registry.Bonds.All(b => b.Bond.Name != rest[0]) ? $"{rest[0]}: no such bond"
+                : _eventHub.IsFull ? $"already {Events.EventHub.MaxSubscribers} listeners"
+                : null;
+            if (refusal != null)
+            {
+                Answer(client, new CommandResult().Fail(refusal));
+                return;
+            }
+            try
+            {
+                ControlProtocol.Send(client, ControlProtocol.EncodeResult(new CommandResult()));
+                _eventHub.Subscribe(client, rest.FirstOrDefault(), json, _registry.Bonds);
+            }
+            catch (SocketException e)
+            {
+                Log($"events connection failed: {e.Message}");
+                client.Dispose();
+            }
+        }
+        _clients.Release();
     }
 
     private void ControlLoop()
@@ -239,6 +278,7 @@ internal sealed class Daemon : IDisposable
                 {
                     DrainLinkEvents();
                     _registry.Tick(Environment.TickCount64);
+                    _eventHub.Publish(_registry.Bonds);
                 }
                 catch (Exception e)
                 {

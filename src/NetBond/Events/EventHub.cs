@@ -1,0 +1,88 @@
+using System.Net.Sockets;
+using System.Text;
+using NetBond.Core;
+using NetBond.Linux;
+
+namespace NetBond.Events;
+
+/// <summary>
+/// The `netbond events` subscribers of a daemon. While anyone listens, every control-loop pass and every command
+/// compares each bond's snapshot with the last one and sends the differences as lines, text or JSON. A
+/// subscriber's socket never blocks the control thread: one that stops reading until its buffer is full is
+/// dropped. Called under the daemon's gate only.
+/// </summary>
+internal sealed class EventHub : IDisposable
+{
+    public const int MaxSubscribers = 16;
+
+    private sealed record Subscriber(Socket Socket, string? Bond, bool Json);
+
+    private readonly List<Subscriber> _subscribers = [];
+    private Dictionary<string, BondSnapshot> _last = [];
+
+    public bool IsFull => _subscribers.Count >= MaxSubscribers;
+
+    public void Subscribe(Socket socket, string? bond, bool json, IEnumerable<BondRuntime> bonds)
+    {
+        if (_subscribers.Count == 0)
+        {
+            _last = bonds.ToDictionary(b => b.Bond.Name, b => b.Snapshot());
+        }
+        socket.Blocking = false;
+        _subscribers.Add(new Subscriber(socket, bond, json));
+    }
+
+    public void Publish(IEnumerable<BondRuntime> bonds)
+    {
+        if (_subscribers.Count == 0)
+        {
+            return;
+        }
+        DateTimeOffset now = DateTimeOffset.Now;
+        Dictionary<string, BondSnapshot> next = bonds.ToDictionary(b => b.Bond.Name, b => b.Snapshot());
+        List<BondEvent> events = [];
+        foreach (string name in _last.Keys.Union(next.Keys))
+        {
+            events.AddRange(BondEvent.Between(now, name, _last.GetValueOrDefault(name), next.GetValueOrDefault(name)));
+        }
+        _last = next;
+        foreach (Subscriber s in _subscribers.ToArray())
+        {
+            foreach (BondEvent e in events.Where(e => s.Bond == null || e.Bond == s.Bond))
+            {
+                if (!TrySend(s.Socket, (s.Json ? e.ToJson() : e.ToText()) + "\n"))
+                {
+                    _subscribers.Remove(s);
+                    s.Socket.Dispose();
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>One framed line, all of it or nothing: a subscriber whose buffer is full, or who went away, is done.</summary>
+    private static bool TrySend(Socket socket, string line)
+    {
+        byte[] payload = Encoding.UTF8.GetBytes(line);
+        byte[] frame = new byte[4 + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
+        payload.CopyTo(frame, 4);
+        try
+        {
+            return socket.Send(frame, SocketFlags.None, out SocketError error) == frame.Length && error == SocketError.Success;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (Subscriber s in _subscribers)
+        {
+            s.Socket.Dispose();
+        }
+        _subscribers.Clear();
+    }
+}
