@@ -19,6 +19,7 @@ internal sealed class CommandProcessor
           up BOND|--all [--root DIR]    bring bonds up from the distribution's files (modprobe, ifcfg, interfaces,
                                         netplan, systemd-networkd, NetworkManager)
           down BOND|--all [--root DIR]  take them down, putting members back as they were
+          reload [--root DIR]           read the files again and bring every bond to what they say now
           ifenslave ARGS                the classic ifenslave syntax (ifenslave -h for help)
           daemon [--metrics ADDR:PORT]  run the daemon in the foreground (serving Prometheus metrics)
           demo [--keep]                 NetBond's main job in private network namespaces
@@ -56,6 +57,9 @@ internal sealed class CommandProcessor
                 ? new Config.ConfigApplier(_registry).Up(request, r)
                 : r.Fail("malformed up request", 2),
             "down-apply" => new Config.ConfigApplier(_registry).Down(rest, r),
+            "reload-apply" => rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } reload
+                ? new Config.ConfigApplier(_registry).Reload(reload, r)
+                : r.Fail("malformed reload request"),
             "help" or "-h" or "--help" => r.Line(Usage),
             _ => r.Fail($"unknown command '{command}'\n{Usage}", 2),
         };

@@ -32,9 +32,9 @@ internal static class ConfigCommands
                     break;
             }
         }
-        if (all == (names.Count > 0))
+        if (verb == "reload" ? names.Count > 0 || all : all == (names.Count > 0))
         {
-            Console.Error.WriteLine($"usage: netbond {verb} BOND...|--all [--root DIR]");
+            Console.Error.WriteLine(verb == "reload" ? "usage: netbond reload [--root DIR]" : $"usage: netbond {verb} BOND...|--all [--root DIR]");
             return 2;
         }
         if (!Directory.Exists(root))
@@ -65,6 +65,10 @@ internal static class ConfigCommands
             return ControlClient.Run(["down-apply", .. all ? config.Bonds.Select(b => b.Name) : names]);
         }
         List<BondDefinition> bonds = [];
+        if (verb == "reload")
+        {
+            return ControlClient.Run(["reload-apply", UpRequest.From(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile), config.ModuleDefaults).ToJson()]);
+        }
         if (all)
         {
             bonds.AddRange(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile));

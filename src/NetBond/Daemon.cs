@@ -26,6 +26,8 @@ internal sealed class Daemon : IDisposable
     private volatile bool _stopping;
     private Metrics.MetricsServer? _metrics;
     private readonly Events.EventHub _eventHub = new();
+    private readonly SystemdNotify _systemd = new();
+    private string? _upRoot;
 
     private Daemon(Socket listener)
     {
@@ -35,7 +37,8 @@ internal sealed class Daemon : IDisposable
         _processor = new CommandProcessor(_registry);
     }
 
-    public static int Run(bool background, string? metrics = null)
+    /// <param name="upRoot">With `--up-all [--root DIR]`: the files below this root are brought up before READY=1.</param>
+    public static int Run(bool background, string? metrics = null, string? upRoot = null)
     {
         if (background)
         {
@@ -63,6 +66,7 @@ internal sealed class Daemon : IDisposable
                 return 1;
             }
         }
+        daemon._upRoot = upRoot;
         return daemon.Serve();
     }
 
@@ -78,7 +82,13 @@ internal sealed class Daemon : IDisposable
         control.Start();
         Thread accept = new(AcceptLoop) { Name = "netbond-accept", IsBackground = true };
         accept.Start();
+        if (_upRoot != null)
+        {
+            UpAll(_upRoot);
+        }
+        _systemd.Ready(SystemdStatus());
         _stopped.Wait();
+        _systemd.Stopping();
         Log("stopping: releasing every member");
         lock (_gate)
         {
@@ -107,6 +117,52 @@ internal sealed class Daemon : IDisposable
         _stopping = true;
         _listener.Dispose();
         _stopped.Set();
+    }
+
+    /// <summary>
+    /// `daemon --up-all`: what `netbond up --all` does, inside the daemon, so systemd hears READY=1 only once the
+    /// bonds are up. Problems in the files are logged (and shown in STATUS=); the daemon runs on, for a reload.
+    /// </summary>
+    private void UpAll(string root)
+    {
+        Config.NetworkConfiguration config = Config.NetworkConfiguration.Read(root);
+        foreach (Config.ConfigProblem p in config.Problems)
+        {
+            Log(p.ToString());
+        }
+        if (config.Problems.Count > 0)
+        {
+            _upProblem = $"{config.Problems.Count + config.MoreProblems} problem(s) in the configuration, nothing brought up";
+            Log(_upProblem);
+            return;
+        }
+        Config.UpRequest request = Config.UpRequest.From(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile), config.ModuleDefaults);
+        lock (_gate)
+        {
+            CommandResult r = new Config.ConfigApplier(_registry).Up(request, new CommandResult());
+            foreach (string line in (r.Out.ToString() + r.Err).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Log($"up --all: {line}");
+            }
+            if (r.ExitCode != 0)
+            {
+                _upProblem = "up --all failed, nothing brought up (see the log)";
+            }
+        }
+    }
+
+    private string? _upProblem;
+
+    /// <summary>The state systemctl status shows: each bond, its carrier and active member.</summary>
+    private string SystemdStatus()
+    {
+        string bonds;
+        lock (_gate)
+        {
+            bonds = _registry.Bonds.Count == 0 ? "no bonds"
+                : string.Join(", ", _registry.Bonds.Select(b => $"{b.Bond.Name} {(b.Bond.Carrier ? "up" : "down")}{(b.Bond.Active is { } a ? $" ({a.Name} active)" : "")}"));
+        }
+        return _upProblem == null ? bonds : $"{_upProblem}; {bonds}";
     }
 
     /// <summary>A daemon killed with SIGKILL left members changed: put them back before anything else.</summary>
@@ -279,6 +335,7 @@ internal sealed class Daemon : IDisposable
                     DrainLinkEvents();
                     _registry.Tick(Environment.TickCount64);
                     _eventHub.Publish(_registry.Bonds);
+                    _systemd.Tick(Environment.TickCount64, SystemdStatus);
                 }
                 catch (Exception e)
                 {
@@ -335,6 +392,7 @@ internal sealed class Daemon : IDisposable
 
     public void Dispose()
     {
+        _systemd.Dispose();
         _metrics?.Dispose();
         _listener.Dispose();
         _events.Dispose();

@@ -30,7 +30,9 @@ if (argv[0] == "daemon")
         Console.Error.WriteLine("netbond daemon: --metrics needs ADDRESS:PORT");
         return 2;
     }
-    return Daemon.Run(background: argv.Contains("--background"), metrics: metrics >= 0 ? argv[metrics + 1] : null);
+    int root = argv.IndexOf("--root");
+    string? upRoot = argv.Contains("--up-all") ? (root >= 0 && root + 1 < argv.Count ? argv[root + 1] : "/") : null;
+    return Daemon.Run(background: argv.Contains("--background"), metrics: metrics >= 0 ? argv[metrics + 1] : null, upRoot);
 }
 if (argv[0] == "ifenslave" && argv.Skip(1).Any(a => a is "-h" or "--howto" or "--help" or "-V" or "--version" or "-u" or "--usage"))
 {
@@ -44,6 +46,6 @@ if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER")
     Console.Error.WriteLine("netbond: must be run as root");
     return 1;
 }
-return argv[0] is "up" or "down" ? ConfigCommands.Run(argv) : ControlClient.Run(argv);
+return argv[0] is "up" or "down" or "reload" ? ConfigCommands.Run(argv) : ControlClient.Run(argv);
 
 static bool IsRoot() => File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");

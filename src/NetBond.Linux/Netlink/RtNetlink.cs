@@ -16,6 +16,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort RTM_GETLINK = 18;
     private const ushort RTM_SETLINK = 19;
     private const ushort RTM_NEWADDR = 20;
+    private const ushort RTM_DELADDR = 21;
     private const ushort RTM_GETADDR = 22;
     private const ushort RTM_NEWROUTE = 24;
     private const ushort RTA_OIF = 4;
@@ -154,6 +155,23 @@ public sealed class RtNetlink : IDisposable
             w.Attribute(IFA_BROADCAST, broadcast.GetAddressBytes());
         }
         Check(_socket.Execute(w), $"add address {address}/{prefixLength}");
+    }
+
+    public void DeleteAddress(int index, IPAddress address, int prefixLength)
+    {
+        bool v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        NetlinkMessageWriter w = new(RTM_DELADDR, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK);
+        Span<byte> ifa = w.Reserve(8);
+        ifa[0] = (byte)(v4 ? LibC.AF_INET : 10);
+        ifa[1] = (byte)prefixLength;
+        BinaryPrimitives.WriteInt32LittleEndian(ifa[4..], index);
+        byte[] bytes = address.GetAddressBytes();
+        if (v4)
+        {
+            w.Attribute(IFA_LOCAL, bytes);
+        }
+        w.Attribute(IFA_ADDRESS, bytes);
+        Check(_socket.Execute(w), $"delete address {address}/{prefixLength}");
     }
 
     /// <summary>A default route through <paramref name="gateway"/> on the link (main table, proto boot, as ifup adds it).</summary>

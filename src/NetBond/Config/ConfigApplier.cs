@@ -2,6 +2,7 @@ using System.Net;
 using NetBond.Core;
 using NetBond.Linux;
 using NetBond.Linux.Interop;
+using NetBond.Linux.Netlink;
 
 namespace NetBond.Config;
 
@@ -59,6 +60,133 @@ internal sealed class ConfigApplier
             }
         }
         return r;
+    }
+
+    /// <summary>
+    /// `reload` (systemctl reload): the files read again, each bond brought to what they say now. A new bond is
+    /// built; for a running one, changed options are set (and when the kernel would refuse that on a live bond —
+    /// the mode, say — the bond is built again), members enslaved or released, addresses added or removed, MTU,
+    /// MAC and default route set. Bonds the files do not describe are left as they are.
+    /// </summary>
+    public CommandResult Reload(UpRequest request, CommandResult r)
+    {
+        List<UpBond> fresh = [.. request.Bonds.Where(b => _registry.Find(b.Name) == null)];
+        Up(new UpRequest { Bonds = fresh }, r);
+        if (r.ExitCode != 0)
+        {
+            return r;
+        }
+        foreach (UpBond b in request.Bonds.Except(fresh))
+        {
+            int before = r.Out.Length;
+            string? error = Update(b, r);
+            if (error != null)
+            {
+                return r.Fail(error);
+            }
+            if (r.Out.Length == before)
+            {
+                r.Line($"{b.Name}: unchanged");
+            }
+        }
+        foreach (BondRuntime other in _registry.Bonds.Where(x => request.Bonds.All(b => b.Name != x.Bond.Name)))
+        {
+            r.Line($"{other.Bond.Name}: not described by the files; left as it is");
+        }
+        return r;
+    }
+
+    private string? Update(UpBond b, CommandResult r)
+    {
+        BondRuntime bond = _registry.Find(b.Name)!;
+        List<OptionAssignment> wanted = [.. b.Options.Select(o => OptionTable.Assign(o.Name, o.Value)).Where(o => !OptionTable.IsState(o.Option))];
+        BondOptions? desired = OptionTable.Apply(new BondOptions(), wanted, new OptionContext(false, false, OneRequest: false), [], out string? invalid);
+        if (desired == null)
+        {
+            return $"{b.Where}: {invalid}";
+        }
+        List<string> changed = [.. OptionTable.Names.Where(n => OptionTable.Show(desired, n) != OptionTable.Show(bond.Bond.Options, n))];
+        if (changed.Count > 0)
+        {
+            CommandResult set = _registry.Set(b.Name, [.. changed.Select(n => OptionTable.Assign(n, OptionTable.Show(desired, n)))], new CommandResult());
+            if (set.ExitCode != 0)
+            {
+                // What a live bond with members cannot take (mode, fail_over_mac, the 802.3ad ones): built again.
+                _registry.Delete(b.Name, new CommandResult());
+                string? error = Build(b, r);
+                r.Line($"{b.Name}: built again ({set.Err.ToString().Trim()})");
+                return error;
+            }
+            changed.ForEach(n => r.Line($"{b.Name}: {n} {OptionTable.Show(desired, n)}"));
+        }
+        string[] members = [.. bond.Bond.Members.Select(m => m.Name)];
+        string[] added = [.. b.Members.Select(m => m.Name).Distinct().Except(members)];
+        string[] removed = [.. members.Except(b.Members.Select(m => m.Name))];
+        if (removed.Length > 0)
+        {
+            _registry.Release(b.Name, removed, r);
+            r.Line($"{b.Name}: released {string.Join(' ', removed)}");
+        }
+        if (added.Length > 0)
+        {
+            CommandResult step = _registry.Enslave(b.Name, added, new CommandResult());
+            if (step.ExitCode != 0)
+            {
+                return $"{b.Members.First(m => added.Contains(m.Name)).Where}: {step.Err.ToString().Trim()}";
+            }
+            r.Line($"{b.Name}: enslaved {string.Join(' ', added)}");
+        }
+        try
+        {
+            UpdateLink(b, bond, r);
+        }
+        catch (NativeException e)
+        {
+            return $"{b.Where}: {e.Message}";
+        }
+        return null;
+    }
+
+    /// <summary>MTU, MAC, addresses (unless DHCP owns them) and the default route.</summary>
+    private void UpdateLink(UpBond b, BondRuntime bond, CommandResult r)
+    {
+        LinkInfo link = _registry.Netlink.GetLink(bond.IfIndex)!;
+        if (b.Mtu != null && int.Parse(b.Mtu.Value, System.Globalization.CultureInfo.InvariantCulture) is int mtu && mtu != link.Mtu)
+        {
+            bond.SetMtu(mtu);
+            r.Line($"{b.Name}: mtu {mtu}");
+        }
+        if (b.Mac != null && MacAddress.TryParse(b.Mac.Value, out MacAddress mac) && mac != link.Mac)
+        {
+            bond.SetMac(mac);
+            r.Line($"{b.Name}: address {mac}");
+        }
+        if (!b.Dhcp)
+        {
+            List<AddressInfo> have = [.. _registry.Netlink.GetAddressInfo(bond.IfIndex).Where(a => a.Permanent && !a.Address.IsIPv6LinkLocal)];
+            foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
+            {
+                _registry.Netlink.AddAddress(bond.IfIndex, IPAddress.Parse(a.Address), a.Prefix, a.Broadcast == null ? null : IPAddress.Parse(a.Broadcast));
+                r.Line($"{b.Name}: added {a.Address}/{a.Prefix}");
+            }
+            foreach (AddressInfo h in have.Where(h => !b.Addresses.Exists(a => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
+            {
+                _registry.Netlink.DeleteAddress(bond.IfIndex, h.Address, h.PrefixLength);
+                r.Line($"{b.Name}: removed {h.Address}/{h.PrefixLength}");
+            }
+        }
+        if (b.Gateway != null)
+        {
+            try
+            {
+                _registry.Netlink.AddDefaultRoute(bond.IfIndex, IPAddress.Parse(b.Gateway.Value));
+                r.Line($"{b.Name}: default route via {b.Gateway.Value}");
+            }
+            catch (NativeException e) when (e.Errno == 17)
+            {
+                // EEXIST: a default route is there already.
+            }
+        }
     }
 
     public CommandResult Down(IReadOnlyList<string> names, CommandResult r)

@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>The daemon under systemd: Type=notify with --up-all, STATUS=, the watchdog, and `reload` applying what changed in the files.</summary>
+public class SystemdTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", name);
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [IntegrationFact]
+    public void Ready_comes_after_the_bonds_are_up_with_their_status_and_the_watchdog_is_fed()
+    {
+        using Topology t = new(members: 3);
+        string path = Path.Combine(Path.GetTempPath(), $"netbond-notify-{Environment.ProcessId}.sock");
+        using Socket notify = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(path));
+        using Cleanup remove = new(() => File.Delete(path));
+        notify.ReceiveTimeout = 20_000;
+        t.Start($"env NOTIFY_SOCKET={path} WATCHDOG_USEC=200000 ip netns exec {t.Host} dotnet {Topology.NetBondDll} daemon --up-all --root {Fixture("networkd")}");
+
+        List<string> messages = [];
+        byte[] buffer = new byte[4096];
+        while (!messages.Exists(m => m.StartsWith("READY=1", StringComparison.Ordinal)))
+        {
+            messages.Add(Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)));
+        }
+        string ready = messages.Find(m => m.StartsWith("READY=1", StringComparison.Ordinal))!;
+        Assert.Contains("STATUS=bond0 ", ready, StringComparison.Ordinal);
+        Assert.Contains("bond1 ", ready, StringComparison.Ordinal);
+        // Ready means up: the bonds exist and bond0 answers at once.
+        Assert.Contains("Bonding Mode: fault-tolerance (active-backup)", t.Status(), StringComparison.Ordinal);
+        notify.ReceiveTimeout = 2000;
+        int watchdogs = 0;
+        System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 1000)
+        {
+            watchdogs += Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)) == "WATCHDOG=1" ? 1 : 0;
+        }
+        Assert.InRange(watchdogs, 5, 20);
+    }
+
+    [IntegrationFact]
+    public void Reload_applies_what_changed_in_the_files_and_rebuilds_what_a_live_bond_cannot_take()
+    {
+        using Topology t = new(members: 3);
+        string root = Directory.CreateTempSubdirectory("netbond-reload-").FullName;
+        using Cleanup remove = new(() => Directory.Delete(root, true));
+        CopyTree(Fixture("networkmanager"), root);
+        string dir = Path.Combine(root, "etc/NetworkManager/system-connections");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond($"up --all --root {root}").ShouldSucceed();
+        Assert.Contains("bond0: unchanged", t.NetBond($"reload --root {root}").ShouldSucceed().Out, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(dir, "bond0.nmconnection"), File.ReadAllText(Path.Combine(dir, "bond0.nmconnection"))
+            .Replace("miimon=100", "miimon=200", StringComparison.Ordinal)
+            .Replace("address1=198.18.0.1/24,198.18.0.254", "address1=198.18.0.1/24,198.18.0.254\naddress2=198.18.0.7/24", StringComparison.Ordinal));
+        File.Delete(Path.Combine(dir, "bond0-port-eth1.nmconnection"));
+        string changed = t.NetBond($"reload --root {root}").ShouldSucceed().Out;
+        Assert.Contains("bond0: miimon 200", changed, StringComparison.Ordinal);
+        Assert.Contains("bond0: released eth1", changed, StringComparison.Ordinal);
+        Assert.Contains("bond0: added 198.18.0.7/24", changed, StringComparison.Ordinal);
+        string status = t.Status();
+        Assert.Contains("MII Polling Interval (ms): 200", status, StringComparison.Ordinal);
+        Assert.DoesNotContain("Slave Interface: eth1", status, StringComparison.Ordinal);
+        Assert.Contains("198.18.0.7/24", t.In(t.Host, "ip -4 addr show bond0").Out, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(dir, "bond0.nmconnection"), File.ReadAllText(Path.Combine(dir, "bond0.nmconnection"))
+            .Replace("mode=active-backup", "mode=balance-alb", StringComparison.Ordinal));
+        Assert.Contains("bond0: built again", t.NetBond($"reload --root {root}").ShouldSucceed().Out, StringComparison.Ordinal);
+        Assert.Contains("Bonding Mode: adaptive load balancing", t.Status(), StringComparison.Ordinal);
+        Assert.True(Topology.Eventually(() => t.Ping(1), 5000));
+    }
+}
