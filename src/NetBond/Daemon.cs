@@ -367,11 +367,14 @@ internal sealed class Daemon : IDisposable
     private static readonly long s_logMax = long.TryParse(Environment.GetEnvironmentVariable("NETBOND_LOG_MAX"), out long max) ? max : 4 << 20;
     private static readonly object s_logGate = new();
 
+    /// <summary>Set by systemd when stderr goes to the journal: lines then carry a priority prefix and no time of their own.</summary>
+    private static readonly bool s_journal = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 };
+
     private static void Log(string message)
     {
         lock (s_logGate)
         {
-            Console.Error.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss.fff} netbond: {message}");
+            Console.Error.WriteLine(s_journal ? $"<{JournalPriority.Of(message)}>{message}" : $"{DateTime.Now:yyyy-MM-dd HH:mm:ss.fff} netbond: {message}");
             if (s_logFile != null && new FileInfo(s_logFile) is { Exists: true, Length: var size } && size > s_logMax)
             {
                 StandardStreams.Rotate(s_logFile);

@@ -27,7 +27,7 @@ public class SystemdTests
         notify.Bind(new UnixDomainSocketEndPoint(path));
         using Cleanup remove = new(() => File.Delete(path));
         notify.ReceiveTimeout = 20_000;
-        t.Start($"env NOTIFY_SOCKET={path} WATCHDOG_USEC=200000 ip netns exec {t.Host} dotnet {Topology.NetBondDll} daemon --up-all --root {Fixture("networkd")}");
+        System.Diagnostics.Process daemon = t.Start($"env NOTIFY_SOCKET={path} WATCHDOG_USEC=200000 JOURNAL_STREAM=8:1 ip netns exec {t.Host} dotnet {Topology.NetBondDll} daemon --up-all --root {Fixture("networkd")}");
 
         List<string> messages = [];
         byte[] buffer = new byte[4096];
@@ -48,6 +48,9 @@ public class SystemdTests
             watchdogs += Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)) == "WATCHDOG=1" ? 1 : 0;
         }
         Assert.InRange(watchdogs, 5, 20);
+        // Its stderr goes to the journal: lines carry their priority instead of a time.
+        Assert.Contains("<6>netbond daemon v", t.OutputOf(daemon), StringComparison.Ordinal);
+        Assert.Contains("<6>up --all: bond0 is up", t.OutputOf(daemon), StringComparison.Ordinal);
     }
 
     [IntegrationFact]
