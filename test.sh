@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 deps=(ip:iproute2 tc:iproute2 ping:iputils-ping iperf3:iperf3 tcpdump:tcpdump ethtool:ethtool flock:util-linux python3:python3-minimal
-      ovs-vswitchd:openvswitch-switch promtool:prometheus)
+      ovs-vswitchd:openvswitch-switch promtool:prometheus groff:groff-base dpkg-deb:dpkg)
 missing=()
 for d in "${deps[@]}"; do
     command -v "${d%%:*}" >/dev/null 2>&1 || missing+=("${d#*:}")

@@ -18,6 +18,16 @@ if (argv[0] is "-V" or "--version" or "version")
     Console.WriteLine($"netbond v{NetBond.Core.ProcStatus.Version}");
     return 0;
 }
+if (argv[0] == "--man")
+{
+    Console.Out.Write(ManualPages.Manual());
+    return 0;
+}
+if (argv is ["--completion", "bash"])
+{
+    Console.Out.Write(ManualPages.BashCompletion());
+    return 0;
+}
 if (argv[0] == "demo")
 {
     return Demo.Run(keep: argv.Contains("--keep"));

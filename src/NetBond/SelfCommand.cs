@@ -8,7 +8,7 @@ internal static class SelfCommand
         get
         {
             string path = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the netbond executable");
-            return Path.GetFileNameWithoutExtension(path) == "dotnet" ? [path, typeof(SelfCommand).Assembly.Location] : [path];
+            return Path.GetFileNameWithoutExtension(path) == "dotnet" ? [path, Path.Combine(AppContext.BaseDirectory, "netbond.dll")] : [path];
         }
     }
 }
