@@ -16,6 +16,7 @@ internal sealed class CommandProcessor
           status [BOND...] [--json]     the /proc/net/bonding text (or JSON)
           show [IFACE]                  ifconfig-style view of bonds and members, with NetBond's counters
           events [BOND] [--json]        follow link changes, failovers, LACP states and option changes as they happen
+          top [BOND...] [--count N]     live per-member state and rates, refreshed every second (--interval S)
           up BOND|--all [--root DIR]    bring bonds up from the distribution's files (modprobe, ifcfg, interfaces,
                                         netplan, systemd-networkd, NetworkManager)
           down BOND|--all [--root DIR]  take them down, putting members back as they were

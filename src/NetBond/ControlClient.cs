@@ -13,36 +13,55 @@ internal static class ControlClient
 
     public static int Run(IReadOnlyList<string> args)
     {
+        if (args[0] == "top")
+        {
+            return TopCommand.Run(args);
+        }
+        using Socket? socket = Open();
+        if (socket == null)
+        {
+            return 1;
+        }
+        (int exit, string output, string error) = Ask(socket, args);
+        Console.Out.Write(output);
+        Console.Error.Write(error);
+        return exit == 0 && args[0] == "events" ? FollowEvents(socket) : exit;
+    }
+
+    /// <summary>One command, its answer decoded: for callers that show it their own way (top).</summary>
+    public static (int Exit, string Out, string Err) Ask(IReadOnlyList<string> args)
+    {
+        using Socket? socket = Open();
+        return socket == null ? (1, "", "") : Ask(socket, args);
+    }
+
+    /// <summary>A connection to the namespace's daemon, started first when none runs; null (said why) when none can be had.</summary>
+    private static Socket? Open()
+    {
         // Under systemd the unit starts the daemon; a command must wait for it rather than start a second one.
         Socket? socket = Connect() ?? (Environment.GetEnvironmentVariable("NETBOND_NO_AUTOSTART") == "1" ? WaitForDaemon() : StartDaemonAndConnect());
         if (socket == null)
         {
             Console.Error.WriteLine($"netbond: could not start the daemon; see {LogPath}");
-            return 1;
         }
-        using (socket)
+        return socket;
+    }
+
+    private static (int Exit, string Out, string Err) Ask(Socket socket, IReadOnlyList<string> args)
+    {
+        byte[]? answer;
+        try
         {
-            byte[]? answer;
-            try
-            {
-                ControlProtocol.Send(socket, ControlProtocol.EncodeRequest(args));
-                answer = ControlProtocol.Receive(socket);
-            }
-            catch (SocketException e)
-            {
-                answer = null;
-                Console.Error.WriteLine($"netbond: lost the daemon: {e.Message}");
-            }
-            if (answer == null)
-            {
-                Console.Error.WriteLine($"netbond: the daemon closed the connection without an answer; see {LogPath}");
-                return 1;
-            }
-            (int exit, string output, string error) = ControlProtocol.DecodeResult(answer);
-            Console.Out.Write(output);
-            Console.Error.Write(error);
-            return exit == 0 && args[0] == "events" ? FollowEvents(socket) : exit;
+            ControlProtocol.Send(socket, ControlProtocol.EncodeRequest(args));
+            answer = ControlProtocol.Receive(socket);
         }
+        catch (SocketException e)
+        {
+            return (1, "", $"netbond: lost the daemon: {e.Message}\n");
+        }
+        return answer == null
+            ? (1, "", $"netbond: the daemon closed the connection without an answer; see {LogPath}\n")
+            : ControlProtocol.DecodeResult(answer);
     }
 
     /// <summary>`events`: each message after the answer is one line, printed as it comes, until the daemon stops.</summary>
