@@ -217,4 +217,8 @@ public sealed class MalformedConfigTests : IDisposable
         AssertProblem(file, 8, "unknown bond parameter 'frobnicate'");
         AssertProblem(file, 9, "option primary_reselect: invalid value (sometimes)");
     }
+
+    [Fact]
+    public void Netplan_member_matched_by_mac_only() =>
+        AssertProblem(Write(Netplan, "network:\n  ethernets:\n    port1:\n      match:\n        macaddress: 02:00:00:00:00:01\n  bonds:\n    bond0:\n      interfaces: [port1]\n"), 8, "matched by MAC address only");
 }

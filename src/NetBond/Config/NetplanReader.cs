@@ -68,6 +68,7 @@ internal static class NetplanReader
         }
         Dictionary<string, BondDefinition> bonds = [];
         Dictionary<string, string> interfaceNames = [];
+        HashSet<string> matchedByMac = [];
         List<(string Bond, YamlScalarNode Member, string File)> members = [];
         foreach (string file in files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value))
         {
@@ -81,9 +82,17 @@ internal static class NetplanReader
                 foreach ((YamlNode id, YamlNode e) in ethernets.Children)
                 {
                     string? name = (Child(e, "set-name") as YamlScalarNode)?.Value ?? (Child(Child(e, "match"), "name") as YamlScalarNode)?.Value;
-                    if (name != null && id is YamlScalarNode s)
+                    if (id is not YamlScalarNode { Value: { } key })
                     {
-                        interfaceNames[s.Value!] = name;
+                        continue;
+                    }
+                    if (name != null)
+                    {
+                        interfaceNames[key] = name;
+                    }
+                    else if (Child(Child(e, "match"), "macaddress") != null)
+                    {
+                        matchedByMac.Add(key);
                     }
                 }
             }
@@ -108,6 +117,11 @@ internal static class NetplanReader
         }
         foreach ((string bond, YamlScalarNode member, string file) in members)
         {
+            if (matchedByMac.Contains(member.Value!) && !interfaceNames.ContainsKey(member.Value!))
+            {
+                config.Problem(At(file, member), $"{member.Value} is matched by MAC address only: give it a set-name, NetBond needs the interface's name");
+                continue;
+            }
             bonds[bond].Members.Add(new MemberClaim(interfaceNames.GetValueOrDefault(member.Value!, member.Value!), At(file, member)));
         }
         foreach (BondDefinition bond in bonds.Values)
