@@ -10,6 +10,8 @@ public class AllocationTests
     [InlineData("mode=1 miimon=100")]
     [InlineData("mode=2 miimon=100 xmit_hash_policy=layer3+4")]
     [InlineData("mode=3 miimon=100")]
+    [InlineData("mode=5 miimon=100")]
+    [InlineData("mode=6 miimon=100")]
     public void Per_frame_paths_allocate_nothing(string options)
     {
         (_, VirtualHost host) = TestBonds.Make(options, "eth0", "eth1");
@@ -20,18 +22,21 @@ public class AllocationTests
         frame[23] = 6;
         TxState state = default;
         int sink = 0;
-        for (int i = 0; i < 100; i++)
+        long Allocated()
         {
-            sink += TxPolicy.Select(plan, frame, ref state) + (int)ReceiveClassifier.Classify(plan, i & 1, frame);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100_000; i++)
+            {
+                frame[26] = (byte)i;
+                sink += TxPolicy.Select(plan, frame, ref state) + (int)ReceiveClassifier.Classify(plan, i & 1, frame);
+                sink += (int)XmitHash.Compute(frame, (XmitHashPolicy)(i % 6));
+            }
+            return GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100_000; i++)
-        {
-            frame[26] = (byte)i;
-            sink += TxPolicy.Select(plan, frame, ref state) + (int)ReceiveClassifier.Classify(plan, i & 1, frame);
-            sink += (int)XmitHash.Compute(frame, (XmitHashPolicy)(i % 6));
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The first pass may pay one-time costs (tiering, on-stack replacement of this very loop); a per-frame
+        // allocation would show in every pass, 100 000 times over.
+        Allocated();
+        Assert.Equal(0, Allocated());
         Assert.NotEqual(int.MinValue, sink);
     }
 }
