@@ -28,13 +28,17 @@ public class LacpTests
         BondJson(t).GetProperty("slaves").EnumerateArray().First(s => s.GetProperty("name").GetString() == member)
             .GetProperty("ad").GetProperty("stats").GetProperty("lacpdu_rx").GetInt64();
 
-    /// <summary>Runs four TCP flows host → peer for two seconds; returns the bytes each switch port received meanwhile.</summary>
-    private static long[] FourFlows(Topology t, params string[] ports)
+    /// <summary>
+    /// Runs eight TCP flows host → peer for two seconds; returns the bytes each switch port received meanwhile. Eight,
+    /// not four: layer3+4 puts each flow on a member by its random source port, and four flows all land on one of
+    /// two members one time in eight (seen once in CI); eight, one time in 128.
+    /// </summary>
+    private static long[] EightFlows(Topology t, params string[] ports)
     {
         long[] before = [.. ports.Select(p => t.SwitchCounter(p, "rx_bytes"))];
         t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
         Thread.Sleep(300);
-        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 2 -P 4");
+        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 2 -P 8");
         Assert.True(Topology.Finish(client), "iperf3 finished");
         Assert.Equal(0, client.ExitCode);
         return [.. ports.Select((p, i) => t.SwitchCounter(p, "rx_bytes") - before[i])];
@@ -64,7 +68,7 @@ public class LacpTests
         Assert.Contains("\tNumber of ports: 2\n", status, StringComparison.Ordinal);
         Assert.Equal(4, Regex.Count(status, "\n    port state: 63\n"));
         Assert.True(t.Ping());
-        long[] bytes = FourFlows(t, "sw0", "sw1");
+        long[] bytes = EightFlows(t, "sw0", "sw1");
         Assert.True(bytes.All(b => b > 10_000_000), $"switch ports received {string.Join(", ", bytes)} bytes");
 
         t.Sh($"ip -n {t.Switch} link set sw1 down");
@@ -134,7 +138,7 @@ public class LacpTests
         Assert.NotEqual(Agg(0), Agg(2));
         Assert.Equal(2, ActivePorts(t));
         Assert.Equal(0, slaves[2].GetProperty("ad").GetProperty("actor").GetProperty("port_state").GetInt32() & 0x30);
-        long[] bytes = FourFlows(t, "sw0", "sw1", "sw2");
+        long[] bytes = EightFlows(t, "sw0", "sw1", "sw2");
         Assert.True(bytes[0] + bytes[1] > 20_000_000 && bytes[2] < 100_000, $"switch ports received {string.Join(", ", bytes)} bytes");
     }
 
@@ -159,7 +163,7 @@ public class LacpTests
         t.Start($"ip netns exec {t.Switch} iperf3 -s -1");
         Thread.Sleep(300);
         long[] before = [.. new[] { "eth0", "eth1" }.Select(m => long.Parse(t.In(t.Host, $"cat /sys/class/net/{m}/statistics/tx_bytes").Out, CultureInfo.InvariantCulture))];
-        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 2 -P 4");
+        System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 2 -P 8");
         Assert.True(Topology.Finish(client) && client.ExitCode == 0, t.OutputOf(client));
         long[] sent = [.. new[] { "eth0", "eth1" }.Select((m, i) => long.Parse(t.In(t.Host, $"cat /sys/class/net/{m}/statistics/tx_bytes").Out, CultureInfo.InvariantCulture) - before[i])];
         Assert.True(sent.All(b => b > 10_000_000), $"members sent {string.Join(", ", sent)} bytes");
