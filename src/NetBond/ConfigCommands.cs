@@ -67,11 +67,11 @@ internal static class ConfigCommands
         List<BondDefinition> bonds = [];
         if (verb == "reload")
         {
-            return ControlClient.Run(["reload-apply", UpRequest.From(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile), config.ModuleDefaults).ToJson()]);
+            return ControlClient.Run(["reload-apply", UpRequest.From(config.BootBonds, config.ModuleDefaults).ToJson()]);
         }
         if (all)
         {
-            bonds.AddRange(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile));
+            bonds.AddRange(config.BootBonds);
         }
         foreach (string name in names)
         {

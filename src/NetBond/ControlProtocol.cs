@@ -16,12 +16,15 @@ internal static class ControlProtocol
     /// <summary>A request is a command line: a megabyte is far more than any needs.</summary>
     public const int MaxRequest = 1 << 20;
 
-    public static void Send(Socket socket, byte[] payload)
+    public static void Send(Socket socket, byte[] payload) => socket.Send(Frame(payload));
+
+    /// <summary>A message as it goes on the socket: the 4-byte length, then the payload.</summary>
+    public static byte[] Frame(byte[] payload)
     {
-        byte[] header = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(header, payload.Length);
-        socket.Send(header);
-        socket.Send(payload);
+        byte[] frame = new byte[4 + payload.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
+        payload.CopyTo(frame, 4);
+        return frame;
     }
 
     public static byte[]? Receive(Socket socket, int maxLength = MaxMessage)

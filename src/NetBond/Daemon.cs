@@ -136,7 +136,7 @@ internal sealed class Daemon : IDisposable
             Log(_upProblem);
             return;
         }
-        Config.UpRequest request = Config.UpRequest.From(config.Bonds.Where(b => b.OnBoot && b.HasInterfaceFile), config.ModuleDefaults);
+        Config.UpRequest request = Config.UpRequest.From(config.BootBonds, config.ModuleDefaults);
         lock (_gate)
         {
             CommandResult r = new Config.ConfigApplier(_registry).Up(request, new CommandResult());

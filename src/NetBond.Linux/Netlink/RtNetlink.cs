@@ -138,18 +138,7 @@ public sealed class RtNetlink : IDisposable
 
     public void AddAddress(int index, IPAddress address, int prefixLength, IPAddress? broadcast)
     {
-        bool v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
-        NetlinkMessageWriter w = new(RTM_NEWADDR, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL);
-        Span<byte> ifa = w.Reserve(8);
-        ifa[0] = (byte)(v4 ? LibC.AF_INET : 10);
-        ifa[1] = (byte)prefixLength;
-        BinaryPrimitives.WriteInt32LittleEndian(ifa[4..], index);
-        byte[] bytes = address.GetAddressBytes();
-        if (v4)
-        {
-            w.Attribute(IFA_LOCAL, bytes);
-        }
-        w.Attribute(IFA_ADDRESS, bytes);
+        NetlinkMessageWriter w = AddressRequest(RTM_NEWADDR, NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL, index, address, prefixLength);
         if (broadcast != null)
         {
             w.Attribute(IFA_BROADCAST, broadcast.GetAddressBytes());
@@ -157,10 +146,14 @@ public sealed class RtNetlink : IDisposable
         Check(_socket.Execute(w), $"add address {address}/{prefixLength}");
     }
 
-    public void DeleteAddress(int index, IPAddress address, int prefixLength)
+    public void DeleteAddress(int index, IPAddress address, int prefixLength) =>
+        Check(_socket.Execute(AddressRequest(RTM_DELADDR, 0, index, address, prefixLength)), $"delete address {address}/{prefixLength}");
+
+    /// <summary>An RTM_NEWADDR/RTM_DELADDR request for one address on a link (IFA_LOCAL too for IPv4, as ip does).</summary>
+    private static NetlinkMessageWriter AddressRequest(ushort type, ushort flags, int index, IPAddress address, int prefixLength)
     {
         bool v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
-        NetlinkMessageWriter w = new(RTM_DELADDR, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK);
+        NetlinkMessageWriter w = new(type, (ushort)(NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | flags));
         Span<byte> ifa = w.Reserve(8);
         ifa[0] = (byte)(v4 ? LibC.AF_INET : 10);
         ifa[1] = (byte)prefixLength;
@@ -171,7 +164,7 @@ public sealed class RtNetlink : IDisposable
             w.Attribute(IFA_LOCAL, bytes);
         }
         w.Attribute(IFA_ADDRESS, bytes);
-        Check(_socket.Execute(w), $"delete address {address}/{prefixLength}");
+        return w;
     }
 
     /// <summary>A default route through <paramref name="gateway"/> on the link (main table, proto boot, as ifup adds it).</summary>

@@ -30,6 +30,23 @@ internal static class ConfigFiles
         return lines[^1].Length == 0 ? lines[..^1] : lines;
     }
 
+    /// <summary>
+    /// The files matching <paramref name="patterns"/> in the folders below the root, in file-name order; a name seen
+    /// in an earlier folder hides the same name in later ones (netplan, networkd and NetworkManager all shadow so).
+    /// </summary>
+    public static List<string> Shadowed(NetworkConfiguration config, IEnumerable<string> folders, params string[] patterns)
+    {
+        Dictionary<string, string> files = [];
+        foreach (string folder in folders.Select(config.PathOf).Where(Directory.Exists))
+        {
+            foreach (string file in patterns.SelectMany(p => Directory.GetFiles(folder, p)))
+            {
+                files.TryAdd(Path.GetFileName(file), file);
+            }
+        }
+        return [.. files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value)];
+    }
+
     /// <summary>Whether a path (after links) stays below the configuration's root.</summary>
     private static bool IsBelowRoot(NetworkConfiguration config, string path)
     {

@@ -10,6 +10,10 @@ internal sealed record IniEntry(string Section, string Key, string Value, Source
 /// </summary>
 internal static class IniFile
 {
+    /// <summary>The last value written for a key in a section (later lines win), or null.</summary>
+    public static IniEntry? Last(this List<IniEntry> entries, string section, string key) =>
+        entries.LastOrDefault(e => e.Section == section && e.Key == key);
+
     public static List<IniEntry> Read(NetworkConfiguration config, string path)
     {
         List<IniEntry> entries = [];

@@ -20,57 +20,40 @@ internal static class NetplanReader
     private static readonly string[] s_folders = ["/run/netplan", "/etc/netplan", "/lib/netplan"];
 
     /// <summary>netplan parameter → (kernel option, how its value converts).</summary>
-    private static readonly Dictionary<string, (string Option, Kind Kind)> s_parameters = new()
+    private static readonly Dictionary<string, (string Option, SettingKind Kind)> s_parameters = new()
     {
-        ["mode"] = ("mode", Kind.Text),
-        ["lacp-rate"] = ("lacp_rate", Kind.Text),
-        ["mii-monitor-interval"] = ("miimon", Kind.Milliseconds),
-        ["min-links"] = ("min_links", Kind.Text),
-        ["transmit-hash-policy"] = ("xmit_hash_policy", Kind.Text),
-        ["ad-select"] = ("ad_select", Kind.Text),
-        ["all-slaves-active"] = ("all_slaves_active", Kind.Boolean),
-        ["all-members-active"] = ("all_slaves_active", Kind.Boolean),
-        ["arp-interval"] = ("arp_interval", Kind.Milliseconds),
-        ["arp-ip-targets"] = ("arp_ip_target", Kind.List),
-        ["arp-validate"] = ("arp_validate", Kind.Text),
-        ["arp-all-targets"] = ("arp_all_targets", Kind.Text),
-        ["up-delay"] = ("updelay", Kind.Milliseconds),
-        ["down-delay"] = ("downdelay", Kind.Milliseconds),
-        ["fail-over-mac-policy"] = ("fail_over_mac", Kind.Text),
-        ["gratuitous-arp"] = ("num_grat_arp", Kind.Text),
-        ["gratuitious-arp"] = ("num_grat_arp", Kind.Text),
-        ["packets-per-slave"] = ("packets_per_slave", Kind.Text),
-        ["packets-per-member"] = ("packets_per_slave", Kind.Text),
-        ["primary-reselect-policy"] = ("primary_reselect", Kind.Text),
-        ["resend-igmp"] = ("resend_igmp", Kind.Text),
-        ["learn-packet-interval"] = ("lp_interval", Kind.Seconds),
-        ["primary"] = ("primary", Kind.Text),
+        ["mode"] = ("mode", SettingKind.Text),
+        ["lacp-rate"] = ("lacp_rate", SettingKind.Text),
+        ["mii-monitor-interval"] = ("miimon", SettingKind.Milliseconds),
+        ["min-links"] = ("min_links", SettingKind.Text),
+        ["transmit-hash-policy"] = ("xmit_hash_policy", SettingKind.Text),
+        ["ad-select"] = ("ad_select", SettingKind.Text),
+        ["all-slaves-active"] = ("all_slaves_active", SettingKind.Boolean),
+        ["all-members-active"] = ("all_slaves_active", SettingKind.Boolean),
+        ["arp-interval"] = ("arp_interval", SettingKind.Milliseconds),
+        ["arp-ip-targets"] = ("arp_ip_target", SettingKind.List),
+        ["arp-validate"] = ("arp_validate", SettingKind.Text),
+        ["arp-all-targets"] = ("arp_all_targets", SettingKind.Text),
+        ["up-delay"] = ("updelay", SettingKind.Milliseconds),
+        ["down-delay"] = ("downdelay", SettingKind.Milliseconds),
+        ["fail-over-mac-policy"] = ("fail_over_mac", SettingKind.Text),
+        ["gratuitous-arp"] = ("num_grat_arp", SettingKind.Text),
+        ["gratuitious-arp"] = ("num_grat_arp", SettingKind.Text),
+        ["packets-per-slave"] = ("packets_per_slave", SettingKind.Text),
+        ["packets-per-member"] = ("packets_per_slave", SettingKind.Text),
+        ["primary-reselect-policy"] = ("primary_reselect", SettingKind.Text),
+        ["resend-igmp"] = ("resend_igmp", SettingKind.Text),
+        ["learn-packet-interval"] = ("lp_interval", SettingKind.Seconds),
+        ["primary"] = ("primary", SettingKind.Text),
     };
-
-    private enum Kind
-    {
-        Text,
-        Milliseconds,
-        Seconds,
-        Boolean,
-        List,
-    }
 
     public static void Read(NetworkConfiguration config)
     {
-        Dictionary<string, string> files = [];
-        foreach (string folder in s_folders.Select(config.PathOf).Where(Directory.Exists))
-        {
-            foreach (string file in Directory.GetFiles(folder, "*.yaml"))
-            {
-                files.TryAdd(Path.GetFileName(file), file);
-            }
-        }
         Dictionary<string, BondDefinition> bonds = [];
         Dictionary<string, string> interfaceNames = [];
         HashSet<string> matchedByMac = [];
         List<(string Bond, YamlScalarNode Member, string File)> members = [];
-        foreach (string file in files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value))
+        foreach (string file in ConfigFiles.Shadowed(config, s_folders, "*.yaml"))
         {
             if (Load(config, file) is not YamlMappingNode root)
             {
@@ -274,22 +257,22 @@ internal static class NetplanReader
             {
                 continue;
             }
-            if (!s_parameters.TryGetValue(key, out (string Option, Kind Kind) map))
+            if (!s_parameters.TryGetValue(key, out (string Option, SettingKind Kind) map))
             {
                 config.Problem(where, $"{bond.Name}: unknown bond parameter '{key}'");
                 continue;
             }
             string? value = map.Kind switch
             {
-                Kind.List => string.Join(",", Scalars(config, file, v, key).Select(s => s.Value)),
-                Kind.Boolean => Bool(v) is bool b ? (b ? "1" : "0") : null,
-                Kind.Milliseconds => v is YamlScalarNode s ? NetworkdReader.TimeSpanMs(s.Value!, bareUnitMs: 1)?.ToString(CultureInfo.InvariantCulture) : null,
-                Kind.Seconds => v is YamlScalarNode s ? (NetworkdReader.TimeSpanMs(s.Value!) / 1000)?.ToString(CultureInfo.InvariantCulture) : null,
+                SettingKind.List => string.Join(",", Scalars(config, file, v, key).Select(s => s.Value)),
+                SettingKind.Boolean => Bool(v) is bool b ? (b ? "1" : "0") : null,
+                SettingKind.Milliseconds => v is YamlScalarNode s ? TimeSpans.Milliseconds(s.Value!, bareUnitMs: 1)?.ToString(CultureInfo.InvariantCulture) : null,
+                SettingKind.Seconds => v is YamlScalarNode s ? (TimeSpans.Milliseconds(s.Value!) / 1000)?.ToString(CultureInfo.InvariantCulture) : null,
                 _ => (v as YamlScalarNode)?.Value,
             };
             if (value == null)
             {
-                config.Problem(where, $"{bond.Name}: {key}: '{(v as YamlScalarNode)?.Value ?? v.NodeType.ToString()}' is not {(map.Kind is Kind.Boolean ? "true or false" : map.Kind is Kind.Text or Kind.List ? "a value" : "a time (such as 100, 100ms, 1s)")}");
+                config.Problem(where, $"{bond.Name}: {key}: '{(v as YamlScalarNode)?.Value ?? v.NodeType.ToString()}' is not {(map.Kind is SettingKind.Boolean ? "true or false" : map.Kind is SettingKind.Text or SettingKind.List ? "a value" : "a time (such as 100, 100ms, 1s)")}");
                 continue;
             }
             bond.InterfaceOptions.Add(new OptionSetting(map.Option, value, where));

@@ -40,6 +40,9 @@ internal sealed class NetworkConfiguration
 
     public BondDefinition? Find(string name) => _bonds.GetValueOrDefault(name);
 
+    /// <summary>The bonds `up --all` (and reload) bring up: described by an interface file and marked to start at boot.</summary>
+    public IEnumerable<BondDefinition> BootBonds => _order.Where(b => b.OnBoot && b.HasInterfaceFile);
+
     public BondDefinition Declare(string name, SourceLocation where)
     {
         if (!_bonds.TryGetValue(name, out BondDefinition? bond))

@@ -20,20 +20,12 @@ internal static class NetworkManagerReader
 
     private sealed record Connection(string File, List<IniEntry> Entries)
     {
-        public IniEntry? Get(string section, string key) => Entries.LastOrDefault(e => e.Section == section && e.Key == key);
+        public IniEntry? Get(string section, string key) => Entries.Last(section, key);
     }
 
     public static void Read(NetworkConfiguration config)
     {
-        Dictionary<string, string> files = [];
-        foreach (string folder in s_folders.Select(config.PathOf).Where(Directory.Exists))
-        {
-            foreach (string file in Directory.GetFiles(folder, "*.nmconnection").Order(StringComparer.Ordinal))
-            {
-                files.TryAdd(Path.GetFileName(file), file);
-            }
-        }
-        List<Connection> connections = [.. files.Values.Select(f => new Connection(f, IniFile.Read(config, f)))];
+        List<Connection> connections = [.. ConfigFiles.Shadowed(config, s_folders, "*.nmconnection").Select(f => new Connection(f, IniFile.Read(config, f)))];
         Dictionary<string, BondDefinition> bonds = [];
         Dictionary<string, string> namesByIdOrUuid = [];
         foreach (Connection c in connections.Where(c => c.Get("connection", "type")?.Value == "bond"))

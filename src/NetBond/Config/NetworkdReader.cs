@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using NetBond.Core;
 
 namespace NetBond.Config;
@@ -13,67 +12,50 @@ namespace NetBond.Config;
 /// MTUBytes= and MACAddress=. Files come from /etc, /run, /usr/local/lib and /usr/lib systemd/network (a name in
 /// an earlier folder hides it in later ones), in file-name order, each followed by its NAME.d/*.conf drop-ins.
 /// </summary>
-internal static partial class NetworkdReader
+internal static class NetworkdReader
 {
     public const string Format = "systemd-networkd";
 
     private static readonly string[] s_folders = ["/etc/systemd/network", "/run/systemd/network", "/usr/local/lib/systemd/network", "/usr/lib/systemd/network"];
 
     /// <summary>[Bond] key → (kernel option, how its value converts).</summary>
-    private static readonly Dictionary<string, (string Option, ValueKind Kind)> s_bondKeys = new()
+    private static readonly Dictionary<string, (string Option, SettingKind Kind)> s_bondKeys = new()
     {
-        ["Mode"] = ("mode", ValueKind.Text),
-        ["TransmitHashPolicy"] = ("xmit_hash_policy", ValueKind.Text),
-        ["LACPTransmitRate"] = ("lacp_rate", ValueKind.Text),
-        ["MIIMonitorSec"] = ("miimon", ValueKind.Milliseconds),
-        ["PeerNotifyDelaySec"] = ("peer_notif_delay", ValueKind.Milliseconds),
-        ["UpDelaySec"] = ("updelay", ValueKind.Milliseconds),
-        ["DownDelaySec"] = ("downdelay", ValueKind.Milliseconds),
-        ["LearnPacketIntervalSec"] = ("lp_interval", ValueKind.Seconds),
-        ["AdSelect"] = ("ad_select", ValueKind.Text),
-        ["AdActorSystemPriority"] = ("ad_actor_sys_prio", ValueKind.Text),
-        ["AdUserPortKey"] = ("ad_user_port_key", ValueKind.Text),
-        ["AdActorSystem"] = ("ad_actor_system", ValueKind.Text),
-        ["FailOverMACPolicy"] = ("fail_over_mac", ValueKind.Text),
-        ["ARPValidate"] = ("arp_validate", ValueKind.Text),
-        ["ARPIntervalSec"] = ("arp_interval", ValueKind.Milliseconds),
-        ["ARPIPTargets"] = ("arp_ip_target", ValueKind.List),
-        ["ARPAllTargets"] = ("arp_all_targets", ValueKind.Text),
-        ["ARPMissedMax"] = ("arp_missed_max", ValueKind.Text),
-        ["PrimaryReselectPolicy"] = ("primary_reselect", ValueKind.Text),
-        ["ResendIGMP"] = ("resend_igmp", ValueKind.Text),
-        ["PacketsPerSlave"] = ("packets_per_slave", ValueKind.Text),
-        ["GratuitousARP"] = ("num_grat_arp", ValueKind.Text),
-        ["AllSlavesActive"] = ("all_slaves_active", ValueKind.Boolean),
-        ["DynamicTransmitLoadBalancing"] = ("tlb_dynamic_lb", ValueKind.Boolean),
-        ["MinLinks"] = ("min_links", ValueKind.Text),
+        ["Mode"] = ("mode", SettingKind.Text),
+        ["TransmitHashPolicy"] = ("xmit_hash_policy", SettingKind.Text),
+        ["LACPTransmitRate"] = ("lacp_rate", SettingKind.Text),
+        ["MIIMonitorSec"] = ("miimon", SettingKind.Milliseconds),
+        ["PeerNotifyDelaySec"] = ("peer_notif_delay", SettingKind.Milliseconds),
+        ["UpDelaySec"] = ("updelay", SettingKind.Milliseconds),
+        ["DownDelaySec"] = ("downdelay", SettingKind.Milliseconds),
+        ["LearnPacketIntervalSec"] = ("lp_interval", SettingKind.Seconds),
+        ["AdSelect"] = ("ad_select", SettingKind.Text),
+        ["AdActorSystemPriority"] = ("ad_actor_sys_prio", SettingKind.Text),
+        ["AdUserPortKey"] = ("ad_user_port_key", SettingKind.Text),
+        ["AdActorSystem"] = ("ad_actor_system", SettingKind.Text),
+        ["FailOverMACPolicy"] = ("fail_over_mac", SettingKind.Text),
+        ["ARPValidate"] = ("arp_validate", SettingKind.Text),
+        ["ARPIntervalSec"] = ("arp_interval", SettingKind.Milliseconds),
+        ["ARPIPTargets"] = ("arp_ip_target", SettingKind.List),
+        ["ARPAllTargets"] = ("arp_all_targets", SettingKind.Text),
+        ["ARPMissedMax"] = ("arp_missed_max", SettingKind.Text),
+        ["PrimaryReselectPolicy"] = ("primary_reselect", SettingKind.Text),
+        ["ResendIGMP"] = ("resend_igmp", SettingKind.Text),
+        ["PacketsPerSlave"] = ("packets_per_slave", SettingKind.Text),
+        ["GratuitousARP"] = ("num_grat_arp", SettingKind.Text),
+        ["AllSlavesActive"] = ("all_slaves_active", SettingKind.Boolean),
+        ["DynamicTransmitLoadBalancing"] = ("tlb_dynamic_lb", SettingKind.Boolean),
+        ["MinLinks"] = ("min_links", SettingKind.Text),
     };
-
-    private enum ValueKind
-    {
-        Text,
-        Milliseconds,
-        Seconds,
-        Boolean,
-        List,
-    }
 
     public static void Read(NetworkConfiguration config)
     {
-        Dictionary<string, string> files = [];
-        foreach (string folder in s_folders.Select(config.PathOf).Where(Directory.Exists))
-        {
-            foreach (string file in Directory.GetFiles(folder).Where(f => f.EndsWith(".netdev", StringComparison.Ordinal) || f.EndsWith(".network", StringComparison.Ordinal)))
-            {
-                files.TryAdd(Path.GetFileName(file), file);
-            }
-        }
-        List<(string Name, List<IniEntry> Entries)> units = [.. files.OrderBy(f => f.Key, StringComparer.Ordinal)
-            .Select(f => (f.Key, WithDropIns(config, f.Key, IniFile.Read(config, f.Value))))];
+        List<(string Name, List<IniEntry> Entries)> units = [.. ConfigFiles.Shadowed(config, s_folders, "*.netdev", "*.network")
+            .Select(f => (Path.GetFileName(f), WithDropIns(config, Path.GetFileName(f), IniFile.Read(config, f))))];
         Dictionary<string, BondDefinition> bonds = [];
         foreach ((string name, List<IniEntry> entries) in units.Where(u => u.Name.EndsWith(".netdev", StringComparison.Ordinal)))
         {
-            if (Last(entries, "NetDev", "Kind")?.Value == "bond" && ReadNetDev(config, entries) is { } bond && !bonds.TryAdd(bond.Name, bond))
+            if (entries.Last("NetDev", "Kind")?.Value == "bond" && ReadNetDev(config, entries) is { } bond && !bonds.TryAdd(bond.Name, bond))
             {
                 config.Problem(bond.DeclaredAt, $"{bond.Name} is made by two .netdev files ({bonds[bond.Name].DeclaredAt.File} and this one)");
             }
@@ -96,29 +78,18 @@ internal static partial class NetworkdReader
     /// <summary>The unit's entries, then those of NAME.d/*.conf in every folder (a drop-in name in an earlier folder hides later ones), in name order.</summary>
     private static List<IniEntry> WithDropIns(NetworkConfiguration config, string name, List<IniEntry> entries)
     {
-        Dictionary<string, string> dropIns = [];
-        foreach (string dir in s_folders.Select(f => config.PathOf($"{f}/{name}.d")).Where(Directory.Exists))
-        {
-            foreach (string file in Directory.GetFiles(dir, "*.conf"))
-            {
-                dropIns.TryAdd(Path.GetFileName(file), file);
-            }
-        }
-        foreach (string file in dropIns.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Value))
+        foreach (string file in ConfigFiles.Shadowed(config, s_folders.Select(f => $"{f}/{name}.d"), "*.conf"))
         {
             entries.AddRange(IniFile.Read(config, file));
         }
         return entries;
     }
 
-    private static IniEntry? Last(List<IniEntry> entries, string section, string key) =>
-        entries.LastOrDefault(e => e.Section == section && e.Key == key);
-
     private static BondDefinition? ReadNetDev(NetworkConfiguration config, List<IniEntry> entries)
     {
-        if (Last(entries, "NetDev", "Name") is not { } name)
+        if (entries.Last("NetDev", "Name") is not { } name)
         {
-            config.Problem(Last(entries, "NetDev", "Kind")!.Where, "a bond .netdev needs [NetDev] Name=");
+            config.Problem(entries.Last("NetDev", "Kind")!.Where, "a bond .netdev needs [NetDev] Name=");
             return null;
         }
         BondDefinition bond = new(name.Value, name.Where) { Description = (Format, name.Where), OnBoot = true };
@@ -130,7 +101,7 @@ internal static partial class NetworkdReader
             }
             else if (e.Section == "Bond")
             {
-                if (!s_bondKeys.TryGetValue(e.Key, out (string Option, ValueKind Kind) map))
+                if (!s_bondKeys.TryGetValue(e.Key, out (string Option, SettingKind Kind) map))
                 {
                     config.Problem(e.Where, $"unknown [Bond] setting '{e.Key}'");
                 }
@@ -170,14 +141,14 @@ internal static partial class NetworkdReader
     /// <summary>A .network for one link: a member (Bond=) or the bond itself (addresses, gateway, DHCP, MTU, MAC).</summary>
     private static void ReadNetwork(NetworkConfiguration config, Dictionary<string, BondDefinition> bonds, string link, List<IniEntry> entries)
     {
-        if (Last(entries, "Network", "Bond") is { } master)
+        if (entries.Last("Network", "Bond") is { } master)
         {
             MemberClaim claim = new(link, master.Where);
             BondDefinition bond = bonds.GetValueOrDefault(master.Value) ?? config.Declare(master.Value, master.Where);
             bond.Members.Add(claim);
             foreach ((string key, string option) in new[] { ("PrimarySlave", "primary"), ("ActiveSlave", "active_slave") })
             {
-                if (Last(entries, "Network", key) is { } flag && Convert(flag.Value, ValueKind.Boolean) == "1")
+                if (entries.Last("Network", key) is { } flag && Convert(flag.Value, SettingKind.Boolean) == "1")
                 {
                     bond.InterfaceOptions.Add(new OptionSetting(option, link, flag.Where));
                 }
@@ -249,53 +220,24 @@ internal static partial class NetworkdReader
         }
     }
 
-    private static string? Convert(string value, ValueKind kind) => kind switch
+    private static string? Convert(string value, SettingKind kind) => kind switch
     {
-        ValueKind.Milliseconds => TimeSpanMs(value)?.ToString(CultureInfo.InvariantCulture),
-        ValueKind.Seconds => TimeSpanMs(value) is long ms ? (ms / 1000).ToString(CultureInfo.InvariantCulture) : null,
-        ValueKind.Boolean => value.ToLowerInvariant() switch
+        SettingKind.Milliseconds => TimeSpans.Milliseconds(value)?.ToString(CultureInfo.InvariantCulture),
+        SettingKind.Seconds => TimeSpans.Milliseconds(value) is long ms ? (ms / 1000).ToString(CultureInfo.InvariantCulture) : null,
+        SettingKind.Boolean => value.ToLowerInvariant() switch
         {
             "1" or "yes" or "true" or "on" => "1",
             "0" or "no" or "false" or "off" => "0",
             _ => null,
         },
-        ValueKind.List => string.Join(",", value.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
+        SettingKind.List => string.Join(",", value.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
         _ => value,
     };
 
-    private static string Describe(ValueKind kind) => kind switch
+    private static string Describe(SettingKind kind) => kind switch
     {
-        ValueKind.Milliseconds or ValueKind.Seconds => "a time span (such as 100ms, 1s, 2min)",
-        ValueKind.Boolean => "a boolean",
+        SettingKind.Milliseconds or SettingKind.Seconds => "a time span (such as 100ms, 1s, 2min)",
+        SettingKind.Boolean => "a boolean",
         _ => "valid",
     };
-
-    /// <summary>A systemd time span (systemd.time(7)): number-unit pairs, summed; a bare number is seconds (or <paramref name="bareUnitMs"/>).</summary>
-    public static long? TimeSpanMs(string text, double bareUnitMs = 1000)
-    {
-        MatchCollection parts = TimeSpanPart().Matches(text);
-        if (parts.Count == 0 || string.Concat(parts.Select(p => p.Value)).Replace(" ", "", StringComparison.Ordinal) != text.Replace(" ", "", StringComparison.Ordinal))
-        {
-            return null;
-        }
-        double ms = 0;
-        foreach (Match p in parts)
-        {
-            double n = double.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture);
-            ms += n * p.Groups[2].Value switch
-            {
-                "us" or "usec" => 0.001,
-                "ms" or "msec" => 1,
-                "" => bareUnitMs,
-                "s" or "sec" or "second" or "seconds" => 1000,
-                "m" or "min" or "minute" or "minutes" => 60_000,
-                "h" or "hr" or "hour" or "hours" => 3_600_000,
-                _ => double.NaN,
-            };
-        }
-        return double.IsNaN(ms) || ms > int.MaxValue ? null : (long)ms;
-    }
-
-    [GeneratedRegex(@"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)")]
-    private static partial Regex TimeSpanPart();
 }

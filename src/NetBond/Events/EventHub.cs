@@ -63,10 +63,7 @@ internal sealed class EventHub : IDisposable
     /// <summary>One framed line, all of it or nothing: a subscriber whose buffer is full, or who went away, is done.</summary>
     private static bool TrySend(Socket socket, string line)
     {
-        byte[] payload = Encoding.UTF8.GetBytes(line);
-        byte[] frame = new byte[4 + payload.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
-        payload.CopyTo(frame, 4);
+        byte[] frame = ControlProtocol.Frame(Encoding.UTF8.GetBytes(line));
         try
         {
             return socket.Send(frame, SocketFlags.None, out SocketError error) == frame.Length && error == SocketError.Success;
