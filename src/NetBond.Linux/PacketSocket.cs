@@ -28,7 +28,29 @@ public sealed unsafe class PacketSocket : IDisposable
     /// <summary>False on kernels before 4.20: outgoing copies are then filtered by pkttype instead.</summary>
     public bool IgnoresOutgoing { get; }
 
-    public static PacketSocket Open(int ifIndex, string name)
+    /// <summary>
+    /// The classic-BPF socket filter of a member whose frames the kernel data path carries: only what the control
+    /// plane may want reaches the socket — slow protocols (0x8809), ARP (0x0806), ICMPv6 neighbour solicitations
+    /// and advertisements — so a transfer's frames neither wake the daemon nor overflow the socket's queue and
+    /// take LACPDUs with them. Each row is { code, jt, jf, k } of struct sock_filter.
+    /// </summary>
+    private static readonly (ushort Code, byte Jt, byte Jf, uint K)[] s_controlFrameFilter =
+    [
+        (0x28, 0, 0, 12),       // ldh [12]           ethertype
+        (0x15, 8, 0, 0x8809),   // jeq #0x8809        → accept
+        (0x15, 7, 0, 0x0806),   // jeq #0x0806        → accept
+        (0x15, 0, 5, 0x86DD),   // jeq #0x86dd, else  → drop
+        (0x30, 0, 0, 20),       // ldb [20]           next header
+        (0x15, 0, 3, 58),       // jeq #58, else      → drop
+        (0x30, 0, 0, 54),       // ldb [54]           ICMPv6 type
+        (0x15, 2, 0, 135),      // jeq #135           → accept
+        (0x15, 1, 0, 136),      // jeq #136           → accept
+        (0x06, 0, 0, 0),        // drop: ret #0
+        (0x06, 0, 0, 0x40000),  // accept: ret #262144
+    ];
+
+    /// <param name="controlFramesOnly">Attach <see cref="s_controlFrameFilter"/>: the kernel data path carries the rest.</param>
+    public static PacketSocket Open(int ifIndex, string name, bool controlFramesOnly = false)
     {
         // Protocol 0 at socket(): nothing is received until bind() names the interface (§2.1).
         int fd = LibC.Socket(LibC.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0);
@@ -43,6 +65,10 @@ public sealed unsafe class PacketSocket : IDisposable
             Require(LibC.SetInt(fd, SOL_PACKET, PACKET_VNET_HDR, 1), $"PACKET_VNET_HDR on {name}");
             Require(LibC.SetInt(fd, SOL_PACKET, PACKET_AUXDATA, 1), $"PACKET_AUXDATA on {name}");
             bool ignore = LibC.SetInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) == 0;
+            if (controlFramesOnly)
+            {
+                AttachFilter(fd, s_controlFrameFilter, name);
+            }
             // rmem_max caps SO_RCVBUF near 208 KB; a reverse TCP transfer then retransmits heavily (§9).
             LibC.SetInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, BufferBytes);
             LibC.SetInt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, BufferBytes);
@@ -61,6 +87,31 @@ public sealed unsafe class PacketSocket : IDisposable
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    private static void AttachFilter(int fd, (ushort Code, byte Jt, byte Jf, uint K)[] program, string name)
+    {
+        const int SO_ATTACH_FILTER = 26;
+        Span<byte> insns = stackalloc byte[program.Length * 8];
+        for (int i = 0; i < program.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(insns[(i * 8)..], program[i].Code);
+            insns[(i * 8) + 2] = program[i].Jt;
+            insns[(i * 8) + 3] = program[i].Jf;
+            BinaryPrimitives.WriteUInt32LittleEndian(insns[((i * 8) + 4)..], program[i].K);
+        }
+        fixed (byte* p = insns)
+        {
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+            Span<byte> fprog = stackalloc byte[16];
+            fprog.Clear();
+            BinaryPrimitives.WriteUInt16LittleEndian(fprog, (ushort)program.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(fprog[8..], (ulong)p);
+            fixed (byte* f = fprog)
+            {
+                Require(LibC.SetSockOpt(fd, LibC.SOL_SOCKET, SO_ATTACH_FILTER, f, 16), $"SO_ATTACH_FILTER on {name}");
+            }
         }
     }
 

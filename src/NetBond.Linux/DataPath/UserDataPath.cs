@@ -37,9 +37,17 @@ public sealed unsafe class UserDataPath : IDataPath
     /// <summary>A plan and the ports its member indexes point at, published together.</summary>
     private sealed record Lanes(DataPlan Plan, MemberPort[] Ports);
 
-    public UserDataPath(TapDevice tap)
+    /// <summary>Set under the kernel data path: member sockets carry only control frames, and nothing is written to the TAP.</summary>
+    private readonly bool _controlFramesOnly;
+
+    /// <param name="controlFramesOnly">
+    /// Serve <see cref="KernelDataPath"/>: eBPF programs carry the frames, this path takes the control frames off the
+    /// members and sends what the egress program leaves to userspace (TC_ACT_OK) from the TAP.
+    /// </param>
+    public UserDataPath(TapDevice tap, bool controlFramesOnly = false)
     {
         _tap = tap;
+        _controlFramesOnly = controlFramesOnly;
         _thread = new Thread(Run) { Name = $"netbond/{tap.Name}", IsBackground = true };
         _thread.Start();
     }
@@ -77,7 +85,7 @@ public sealed unsafe class UserDataPath : IDataPath
 
     public void Attach(Member member)
     {
-        PacketSocket socket = PacketSocket.Open(member.IfIndex, member.Name);
+        PacketSocket socket = PacketSocket.Open(member.IfIndex, member.Name, _controlFramesOnly);
         MemberPort port = new(member, socket);
         _ports.Add(member, port);
         _receivers = [.. _receivers, port];
@@ -331,7 +339,7 @@ public sealed unsafe class UserDataPath : IDataPath
         {
             ControlFrames.TryEnqueue(port.Member, frame);
         }
-        if ((verdict & RxVerdict.Deliver) == 0)
+        if ((verdict & RxVerdict.Deliver) == 0 || _controlFramesOnly)
         {
             if (verdict == RxVerdict.Drop)
             {

@@ -11,6 +11,13 @@ public sealed class NativeException : Exception
         Errno = errno;
     }
 
+    /// <summary>A failure whose whole message is given, with the errno behind it.</summary>
+    public NativeException(int errno, string message)
+        : base(message)
+    {
+        Errno = errno;
+    }
+
     public NativeException()
     {
     }

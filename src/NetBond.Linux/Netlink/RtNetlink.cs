@@ -46,14 +46,20 @@ public sealed class RtNetlink : IDisposable
     private const ushort TCA_OPTIONS = 2;
     private const ushort TCA_BPF_OPS_LEN = 4;
     private const ushort TCA_BPF_OPS = 5;
+    private const ushort TCA_BPF_FD = 6;
+    private const ushort TCA_BPF_NAME = 7;
     private const ushort TCA_BPF_FLAGS = 8;
     private const uint TCA_BPF_FLAG_ACT_DIRECT = 1;
     private const uint TC_H_CLSACT = 0xFFFFFFF1;
     private const uint TC_H_INGRESS_PARENT = 0xFFFFFFF2;
+    private const uint TC_H_EGRESS_PARENT = 0xFFFFFFF3;
     private const ushort ETH_P_ALL = 0x0003;
 
     /// <summary>The preference of NetBond's ingress drop filter; a fixed value so release removes only ours.</summary>
     public const ushort DropFilterPref = 0xBD01 & 0x7FFF;
+
+    /// <summary>The preference of the kernel data path's filters: on a member's ingress it runs before the drop filter.</summary>
+    public const ushort KernelPathPref = 0xBD00 & 0x7FFF;
 
     private readonly NetlinkSocket _socket = new();
 
@@ -238,6 +244,35 @@ public sealed class RtNetlink : IDisposable
         if (error is not (0 or LibC.ENOENT or LibC.EINVAL or LibC.ENODEV))
         {
             Check(error, $"delete ingress filter on link {index}");
+        }
+    }
+
+    /// <summary>
+    /// Attaches a loaded eBPF program as a direct-action cls_bpf filter on the clsact ingress or egress hook
+    /// (what `tc filter add dev X ingress|egress pref P bpf da fd F` does); replaces one at that preference.
+    /// </summary>
+    public void AddBpfFilter(int index, bool egress, ushort pref, int programFd, string name)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_NEWTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_REPLACE,
+            index, handle: 1, parent: egress ? TC_H_EGRESS_PARENT : TC_H_INGRESS_PARENT, info: ((uint)pref << 16) | Htons(ETH_P_ALL));
+        w.String(TCA_KIND, "bpf");
+        w.BeginNest(TCA_OPTIONS);
+        w.U32(TCA_BPF_FD, (uint)programFd);
+        w.String(TCA_BPF_NAME, name);
+        w.U32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+        w.EndNest();
+        Check(_socket.Execute(w), $"attach BPF program {name} to link {index} {(egress ? "egress" : "ingress")}");
+    }
+
+    /// <summary>Removes the filters at <paramref name="pref"/> from a clsact hook; nothing there, or no link, is not an error.</summary>
+    public void DeleteBpfFilter(int index, bool egress, ushort pref)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_DELTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK,
+            index, 0, egress ? TC_H_EGRESS_PARENT : TC_H_INGRESS_PARENT, ((uint)pref << 16) | Htons(ETH_P_ALL));
+        int error = _socket.Execute(w);
+        if (error is not (0 or LibC.ENOENT or LibC.EINVAL or LibC.ENODEV))
+        {
+            Check(error, $"delete BPF filter on link {index}");
         }
     }
 

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * NetBond's kernel data path: frames between the bond's TAP device and its members never leave the kernel.
+ *
+ *   bond_egress    clsact egress of the bond TAP: picks the member as the mode's xmit function would and
+ *                  bpf_redirect()s the frame to it; TC_ACT_OK hands a frame to the daemon's TAP reader.
+ *   member_ingress clsact ingress of every member: bpf_redirect(bond, BPF_F_INGRESS) for what the bond
+ *                  accepts (bond_handle_frame), TC_ACT_SHOT for the rest and for LACPDUs the daemon took.
+ *   hash_probe     returns the transmit hash of a frame, so tests compare it with Core's XmitHash
+ *                  (BPF_PROG_TEST_RUN).
+ *
+ * The daemon (src/NetBond.Linux/DataPath/Bpf*.cs) loads this object itself: no libbpf. Maps are declared in
+ * the "maps" section as struct map_def, the layout its loader reads; everything the programs decide comes from
+ * the config map the control plane writes on every change of plan. Keep the structs in step with
+ * KernelDataPath.cs. Regenerate the checked-in object with bpf/build.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+
+#define SEC(name) __attribute__((section(name), used))
+#define INLINE static inline __attribute__((always_inline))
+
+#define MAX_MEMBERS 32
+
+enum { MODE_RR, MODE_AB, MODE_XOR, MODE_BROADCAST, MODE_8023AD, MODE_TLB, MODE_ALB };
+enum { HASH_L2, HASH_L34, HASH_L23, HASH_ENCAP23, HASH_ENCAP34, HASH_VLAN_SRCMAC };
+
+/* config.flags */
+#define F_BROADCAST_NEIGHBOR 1 /* 802.3ad broadcast_neighbor: ARP and ND on every usable member */
+#define F_CONSUME_SLOW 2       /* the daemon takes slow-protocol frames (802.3ad): the bond never sees them */
+
+struct map_def {
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 flags;
+};
+
+/* One entry: the published plan. Member positions are the plan's (enslave order). */
+struct config {
+	__u32 mode;
+	__u32 hash_policy;
+	__u32 bond_ifindex;
+	__u32 flags;
+	__s32 active;            /* position of curr_active_slave, or -1 */
+	__u32 packets_per_slave;
+	__u32 member_count;
+	__u32 usable_count;
+	__u32 ifindex[MAX_MEMBERS];  /* by position */
+	__u32 slot[MAX_MEMBERS];     /* by position: the member's counters in "counters" */
+	__u32 can_transmit[MAX_MEMBERS];
+	__u32 usable[MAX_MEMBERS];   /* positions of the members that can transmit (usable_slaves) */
+};
+
+/* Per member, by ifindex: what its ingress does. */
+struct member {
+	__u32 slot;
+	__u32 delivers;
+};
+
+/* Per CPU, slot 0 the bond, slot 1.. the members. */
+struct counters {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 rx_dropped;
+	__u64 tx_dropped;
+	__u64 last_rx_ns;
+	__u64 last_tx_ns;
+};
+
+struct map_def config SEC("maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct config), 1, 0 };
+struct map_def members SEC("maps") = { BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct member), MAX_MEMBERS, 0 };
+struct map_def counters SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct counters), MAX_MEMBERS + 1, 0 };
+/* The round-robin counter, per CPU as the kernel's rr_tx_counter. */
+struct map_def rr_counter SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u32), 1, 0 };
+
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_lookup_elem;
+static __u64 (*bpf_ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
+static __u32 (*bpf_get_prandom_u32)(void) = (void *)BPF_FUNC_get_prandom_u32;
+static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)BPF_FUNC_skb_load_bytes;
+static long (*bpf_clone_redirect)(struct __sk_buff *skb, __u32 ifindex, __u64 flags) = (void *)BPF_FUNC_clone_redirect;
+static long (*bpf_redirect)(__u32 ifindex, __u64 flags) = (void *)BPF_FUNC_redirect;
+
+char _license[] SEC("license") = "Dual MIT/GPL";
+
+INLINE struct config *plan(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&config, &zero);
+}
+
+INLINE void count_tx(__u32 slot, __u32 bytes, __u64 now)
+{
+	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c) {
+		c->tx_packets++;
+		c->tx_bytes += bytes;
+		c->last_tx_ns = now;
+	}
+}
+
+INLINE void count_rx(__u32 slot, __u32 bytes, __u64 now)
+{
+	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c) {
+		c->rx_packets++;
+		c->rx_bytes += bytes;
+		c->last_rx_ns = now;
+	}
+}
+
+INLINE void count_drop(__u32 slot, int tx)
+{
+	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c) {
+		if (tx)
+			c->tx_dropped++;
+		else
+			c->rx_dropped++;
+	}
+}
+
+/* ---- bond_xmit_hash(), bit for bit Core's XmitHash.Compute ---- */
+
+struct flow {
+	__u32 addresses;
+	__u32 ports;
+	__u32 icmp_type;
+	__u32 icmp_code;
+	__u32 icmp_id;
+};
+
+/* Four bytes at off read as the kernel reads a __be32 on a little-endian CPU; 0 when past the end. */
+INLINE int word(struct __sk_buff *skb, __u32 off, __u32 *w)
+{
+	return bpf_skb_load_bytes(skb, off, w, 4) == 0;
+}
+
+/* skb_flow_get_ports(): four bytes at the protocol's offset, or 0. */
+INLINE __u32 ports(struct __sk_buff *skb, __u32 thoff, int proto)
+{
+	__u32 off, w = 0;
+	switch (proto) {
+	case 6: case 17: case 136: case 132: case 33: case 50:
+		off = 0;
+		break;
+	case 51:
+		off = 4;
+		break;
+	default:
+		return 0;
+	}
+	if (thoff + off > 0xFFFF || !word(skb, thoff + off, &w))
+		return 0;
+	return w;
+}
+
+/* skb_flow_get_icmp_tci(): type, code and echo id (1 standing for a zero id), nothing when short. */
+INLINE void icmp_key(struct __sk_buff *skb, __u32 thoff, struct flow *f)
+{
+	__u8 b[8];
+	if (thoff > 0xFFFF || bpf_skb_load_bytes(skb, thoff, b, 8))
+		return;
+	f->icmp_type = b[0];
+	f->icmp_code = b[1];
+	__u32 id = (__u32)b[4] << 8 | b[5];
+	switch (b[0]) {
+	case 0: case 8: case 13: case 14: case 128: case 129:
+		f->icmp_id = id ? id : 1;
+		break;
+	default:
+		f->icmp_id = 0;
+	}
+}
+
+/* bond_flow_ip(): the addresses, the next header offset and protocol (unchanged for a fragment), the ports. */
+INLINE int flow_ip(struct __sk_buff *skb, __u32 proto, __u32 *nhoff, int *ip_proto, int l34, struct flow *f)
+{
+	if (*nhoff > 0xFFFF)
+		return 0;
+	if (proto == 0x0800) {
+		__u8 ip[20];
+		if (bpf_skb_load_bytes(skb, *nhoff, ip, 20))
+			return 0;
+		f->addresses = *(__u32 *)&ip[16] ^ *(__u32 *)&ip[12];
+		*nhoff += (ip[0] & 0x0F) * 4;
+		if ((((__u32)ip[6] << 8 | ip[7]) & 0x3FFF) == 0)
+			*ip_proto = ip[9];
+	} else if (proto == 0x86DD) {
+		__u32 ip[10];
+		if (bpf_skb_load_bytes(skb, *nhoff, ip, 40))
+			return 0;
+		f->addresses = ip[2] ^ ip[3] ^ ip[4] ^ ip[5] ^ ip[6] ^ ip[7] ^ ip[8] ^ ip[9];
+		*nhoff += 40;
+		*ip_proto = ((__u8 *)ip)[6];
+	} else {
+		return 0;
+	}
+	if (l34 && *ip_proto >= 0)
+		f->ports = ports(skb, *nhoff, *ip_proto);
+	return 1;
+}
+
+/* bond_flow_dissect() but encap: the IP header; ICMP keys; an ICMP error hashed by the header it carries. */
+INLINE int dissect(struct __sk_buff *skb, __u32 proto, __u32 nhoff, int l34, struct flow *f)
+{
+	int ip_proto = -1;
+	if (!flow_ip(skb, proto, &nhoff, &ip_proto, l34, f))
+		return 0;
+	if (ip_proto != 1 && ip_proto != 58)
+		return 1;
+	icmp_key(skb, nhoff, f);
+	int error = ip_proto == 1
+		? f->icmp_type == 3 || f->icmp_type == 4 || f->icmp_type == 5 || f->icmp_type == 11 || f->icmp_type == 12
+		: f->icmp_type < 128;
+	if (!error)
+		return 1;
+	nhoff += 8;
+	return flow_ip(skb, proto, &nhoff, &ip_proto, l34, f);
+}
+
+INLINE __u32 xmit_hash(struct __sk_buff *skb, __u32 policy)
+{
+	__u8 eth[14];
+	if (bpf_skb_load_bytes(skb, 0, eth, 14))
+		return 0;
+	__u32 proto = (__u32)eth[12] << 8 | eth[13];
+	__u32 tci = 0, nhoff = 14;
+	if (proto == 0x8100 || proto == 0x88A8) {
+		__u8 tag[4];
+		if (bpf_skb_load_bytes(skb, 14, tag, 4) == 0) {
+			tci = (__u32)tag[0] << 8 | tag[1];
+			proto = (__u32)tag[2] << 8 | tag[3];
+			nhoff = 18;
+		}
+	}
+	if (policy == HASH_VLAN_SRCMAC)
+		return tci ^ ((__u32)eth[6] << 16 | (__u32)eth[7] << 8 | eth[8]) ^ ((__u32)eth[9] << 16 | (__u32)eth[10] << 8 | eth[11]);
+	__u32 eth_hash = eth[5] ^ eth[11] ^ proto;
+	if (policy == HASH_L2)
+		return eth_hash;
+	int l34 = policy == HASH_L34;
+	struct flow f = {};
+	if (!dissect(skb, proto, nhoff, l34, &f))
+		return eth_hash;
+	__u32 h = policy == HASH_L23 ? eth_hash
+		: f.icmp_id ? f.icmp_type | f.icmp_code << 8 | f.icmp_id << 16 : f.ports;
+	h ^= f.addresses;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	return l34 ? h >> 1 : h;
+}
+
+/* ---- transmit ---- */
+
+INLINE __u32 ethertype(struct __sk_buff *skb)
+{
+	__u8 t[2];
+	if (bpf_skb_load_bytes(skb, 12, t, 2))
+		return 0;
+	return (__u32)t[0] << 8 | t[1];
+}
+
+/* ARP or an ICMPv6 neighbour solicitation/advertisement (ReceiveClassifier.KindOf). */
+INLINE int is_neighbor(struct __sk_buff *skb, __u32 type)
+{
+	if (type == 0x0806)
+		return 1;
+	__u8 b[2];
+	if (type != 0x86DD || bpf_skb_load_bytes(skb, 14 + 6, &b[0], 1) || bpf_skb_load_bytes(skb, 14 + 40, &b[1], 1))
+		return 0;
+	return b[0] == 58 && (b[1] == 135 || b[1] == 136);
+}
+
+INLINE int is_igmp(struct __sk_buff *skb, __u32 type)
+{
+	__u8 p;
+	return type == 0x0800 && skb->len >= 34 && bpf_skb_load_bytes(skb, 23, &p, 1) == 0 && p == 2;
+}
+
+INLINE int send_on(struct config *c, __u32 pos, __u32 bytes, __u64 now)
+{
+	if (pos >= MAX_MEMBERS)
+		return TC_ACT_SHOT;
+	count_tx(c->slot[pos], bytes, now);
+	return bpf_redirect(c->ifindex[pos], 0);
+}
+
+/* Every member that can transmit gets a copy; the last one the frame itself. */
+INLINE int send_all(struct __sk_buff *skb, struct config *c, __u32 bytes, __u64 now)
+{
+	int last = -1;
+#pragma nounroll
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		if (i >= c->member_count || !c->can_transmit[i])
+			continue;
+		if (last >= 0 && bpf_clone_redirect(skb, c->ifindex[last], 0) == 0)
+			count_tx(c->slot[last], bytes, now);
+		last = i;
+	}
+	return last < 0 ? TC_ACT_SHOT : send_on(c, last, bytes, now);
+}
+
+/* bond_get_slave_by_id(): from start to the first member that can transmit, wrapping. */
+INLINE int first_can_transmit(struct config *c, __u32 start)
+{
+#pragma nounroll
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		__u32 p = start + i;
+		if (p >= c->member_count)
+			p -= c->member_count;
+		if (i < c->member_count && p < MAX_MEMBERS && c->can_transmit[p])
+			return p;
+	}
+	return -1;
+}
+
+INLINE int round_robin(struct __sk_buff *skb, struct config *c, __u32 type)
+{
+	if (c->member_count == 0 || c->member_count > MAX_MEMBERS)
+		return -1;
+	if (is_igmp(skb, type))
+		return c->active >= 0 ? c->active : first_can_transmit(c, 0);
+	__u32 zero = 0, id;
+	__u32 *counter = bpf_map_lookup_elem(&rr_counter, &zero);
+	if (!counter)
+		return -1;
+	if (c->packets_per_slave == 0)
+		id = bpf_get_prandom_u32();
+	else if (c->packets_per_slave == 1)
+		id = ++*counter;
+	else
+		id = ++*counter / c->packets_per_slave;
+	return first_can_transmit(c, id % c->member_count);
+}
+
+SEC("tc/egress")
+int bond_egress(struct __sk_buff *skb)
+{
+	struct config *c = plan();
+	if (!c)
+		return TC_ACT_SHOT;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 bytes = skb->len;
+	__u32 type = ethertype(skb);
+	int pos = -1;
+	switch (c->mode) {
+	case MODE_AB:
+		pos = c->active;
+		break;
+	case MODE_RR:
+		pos = round_robin(skb, c, type);
+		break;
+	case MODE_BROADCAST:
+		count_tx(0, bytes, now);
+		return send_all(skb, c, bytes, now);
+	case MODE_XOR:
+	case MODE_8023AD:
+		if ((c->flags & F_BROADCAST_NEIGHBOR) && is_neighbor(skb, type)) {
+			if (c->usable_count == 0)
+				break;
+			count_tx(0, bytes, now);
+			return send_all(skb, c, bytes, now);
+		}
+		if (c->usable_count == 0 || c->usable_count > MAX_MEMBERS) {
+			pos = -1;
+			break;
+		}
+		__u32 u = xmit_hash(skb, c->hash_policy) % c->usable_count;
+		pos = u < MAX_MEMBERS ? c->usable[u] : -1;
+		break;
+	default:
+		/* A mode this program does not carry: the daemon's TAP reader decides. */
+		return TC_ACT_OK;
+	}
+	if (pos < 0 || pos >= MAX_MEMBERS) {
+		/* No member to send on: the kernel bond drops and counts it as the bond's tx_dropped. */
+		count_drop(0, 1);
+		return TC_ACT_SHOT;
+	}
+	count_tx(0, bytes, now);
+	return send_on(c, pos, bytes, now);
+}
+
+/* ---- receive ---- */
+
+SEC("tc/ingress")
+int member_ingress(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct member *m = bpf_map_lookup_elem(&members, &ifindex);
+	struct config *c = plan();
+	if (!m || !c)
+		return TC_ACT_UNSPEC; /* not (or no longer) a member: NetBond's drop filter behind this one decides */
+	__u32 bytes = skb->len;
+	/* A slow-protocols frame the daemon takes is consumed (bond_3ad_lacpdu_recv): its socket saw it already. */
+	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809)
+		return TC_ACT_SHOT;
+	if (!m->delivers) {
+		count_drop(m->slot, 0);
+		return TC_ACT_SHOT;
+	}
+	__u64 now = bpf_ktime_get_ns();
+	count_rx(m->slot, bytes, now);
+	count_rx(0, bytes, now);
+	return bpf_redirect(c->bond_ifindex, BPF_F_INGRESS);
+}
+
+SEC("tc/hash")
+int hash_probe(struct __sk_buff *skb)
+{
+	struct config *c = plan();
+	return c ? xmit_hash(skb, c->hash_policy) : 0;
+}

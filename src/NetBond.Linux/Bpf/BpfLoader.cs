@@ -1,0 +1,76 @@
+using System.Buffers.Binary;
+using NetBond.Linux.Interop;
+
+namespace NetBond.Linux.Bpf;
+
+/// <summary>
+/// An object's maps created and its programs loaded, as libbpf would do it but for the little an object of
+/// <see cref="BpfObject"/>'s shape needs: one map per definition, then each program with every map reference's
+/// ld_imm64 patched to carry the map's descriptor (src_reg BPF_PSEUDO_MAP_FD), then BPF_PROG_LOAD.
+/// Disposing closes every descriptor: what a tc filter still holds lives on in the kernel until it goes.
+/// </summary>
+public sealed class BpfLoader : IDisposable
+{
+    private const byte BPF_LD_IMM64 = 0x18;
+    private const byte BPF_PSEUDO_MAP_FD = 1;
+
+    private readonly Dictionary<string, BpfHandle> _maps = [];
+    private readonly Dictionary<string, BpfHandle> _programs = [];
+
+    public BpfLoader(BpfObject obj, string prefix)
+    {
+        Object = obj;
+        try
+        {
+            foreach (BpfMapDefinition d in obj.Maps)
+            {
+                _maps.Add(d.Name, Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, prefix + d.Name));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public BpfObject Object { get; }
+
+    public BpfHandle Map(string name) => _maps[name];
+
+    /// <summary>The program named <paramref name="name"/>, loaded on first use as a cls_bpf (SCHED_CLS) program.</summary>
+    public BpfHandle Program(string name)
+    {
+        if (_programs.TryGetValue(name, out BpfHandle? loaded))
+        {
+            return loaded;
+        }
+        BpfProgramText text = Object.Program(name);
+        byte[] insns = (byte[])text.Instructions.Clone();
+        foreach (BpfMapReference r in text.MapReferences)
+        {
+            if (insns[r.InstructionOffset] != BPF_LD_IMM64)
+            {
+                throw new InvalidDataException($"{name}: map reference at {r.InstructionOffset} is not an ld_imm64");
+            }
+            insns[r.InstructionOffset + 1] = (byte)((insns[r.InstructionOffset + 1] & 0x0F) | (BPF_PSEUDO_MAP_FD << 4));
+            BinaryPrimitives.WriteInt32LittleEndian(insns.AsSpan(r.InstructionOffset + 4), _maps[r.Map].Fd);
+        }
+        BpfHandle program = Interop.Bpf.LoadProgram(Interop.Bpf.BPF_PROG_TYPE_SCHED_CLS, insns, name, Object.License);
+        _programs.Add(name, program);
+        return program;
+    }
+
+    /// <summary>Runs a program once over a frame in the kernel (BPF_PROG_TEST_RUN) and returns what it returned.</summary>
+    public uint TestRun(string program, ReadOnlySpan<byte> frame) => Interop.Bpf.TestRun(Program(program), frame);
+
+    public void Dispose()
+    {
+        foreach (BpfHandle h in _programs.Values.Concat(_maps.Values))
+        {
+            h.Dispose();
+        }
+        _programs.Clear();
+        _maps.Clear();
+    }
+}

@@ -1,0 +1,155 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace NetBond.Linux.Interop;
+
+/// <summary>A BPF map or program descriptor.</summary>
+public sealed class BpfHandle : FileDescriptorHandle;
+
+/// <summary>
+/// The bpf(2) commands NetBond uses, each with its union bpf_attr laid out by hand (include/uapi/linux/bpf.h):
+/// the attribute block is zeroed up to the size passed, so fields a command does not name stay zero.
+/// </summary>
+internal static unsafe partial class Bpf
+{
+    private const long SYS_bpf = 321; // x86_64
+    private const int BPF_MAP_CREATE = 0;
+    private const int BPF_MAP_LOOKUP_ELEM = 1;
+    private const int BPF_MAP_UPDATE_ELEM = 2;
+    private const int BPF_MAP_DELETE_ELEM = 3;
+    private const int BPF_PROG_LOAD = 5;
+    private const int BPF_PROG_TEST_RUN = 10;
+    public const uint BPF_PROG_TYPE_SCHED_CLS = 3;
+    private const int AttrSize = 128;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long cmd, byte* attr, long size);
+
+    private static int Call(int cmd, byte* attr) => (int)Syscall(SYS_bpf, cmd, attr, AttrSize);
+
+    private static BpfHandle Adopt(int fd, string what)
+    {
+        if (fd < 0)
+        {
+            NativeException.Throw(what);
+        }
+        BpfHandle handle = new();
+        handle.Adopt(fd);
+        return handle;
+    }
+
+    private static void Name(byte* attr, int offset, string name)
+    {
+        // BPF_OBJ_NAME_LEN 16, NUL included; the kernel takes letters, digits, '_' and '.'.
+        byte[] bytes = Encoding.ASCII.GetBytes(name);
+        for (int i = 0; i < Math.Min(bytes.Length, 15); i++)
+        {
+            attr[offset + i] = bytes[i];
+        }
+    }
+
+    public static BpfHandle CreateMap(uint type, uint keySize, uint valueSize, uint maxEntries, string name)
+    {
+        byte* attr = stackalloc byte[AttrSize];
+        new Span<byte>(attr, AttrSize).Clear();
+        *(uint*)attr = type;
+        *(uint*)(attr + 4) = keySize;
+        *(uint*)(attr + 8) = valueSize;
+        *(uint*)(attr + 12) = maxEntries;
+        Name(attr, 28, name);
+        return Adopt(Call(BPF_MAP_CREATE, attr), $"create BPF map {name}");
+    }
+
+    private static int MapElement(int cmd, BpfHandle map, void* key, void* value, ulong flags)
+    {
+        byte* attr = stackalloc byte[AttrSize];
+        new Span<byte>(attr, AttrSize).Clear();
+        *(uint*)attr = (uint)map.Fd;
+        *(ulong*)(attr + 8) = (ulong)key;
+        *(ulong*)(attr + 16) = (ulong)value;
+        *(ulong*)(attr + 24) = flags;
+        return Call(cmd, attr);
+    }
+
+    /// <summary>BPF_ANY: creates or replaces.</summary>
+    public static void Update(BpfHandle map, void* key, void* value, string what)
+    {
+        if (MapElement(BPF_MAP_UPDATE_ELEM, map, key, value, 0) != 0)
+        {
+            NativeException.Throw(what);
+        }
+    }
+
+    public static bool Lookup(BpfHandle map, void* key, void* value) => MapElement(BPF_MAP_LOOKUP_ELEM, map, key, value, 0) == 0;
+
+    /// <summary>Deletes a key; false when there was none.</summary>
+    public static bool Delete(BpfHandle map, void* key) => MapElement(BPF_MAP_DELETE_ELEM, map, key, null, 0) == 0;
+
+    /// <summary>Loads a program; on a verifier refusal the exception carries the end of the verifier's log.</summary>
+    public static BpfHandle LoadProgram(uint type, ReadOnlySpan<byte> instructions, string name, string license)
+    {
+        byte[] licenseBytes = Encoding.ASCII.GetBytes(license + "\0");
+        fixed (byte* insns = instructions)
+        fixed (byte* lic = licenseBytes)
+        {
+            int fd = Load(type, insns, instructions.Length / 8, lic, name, null, 0);
+            if (fd >= 0)
+            {
+                return Adopt(fd, name);
+            }
+            int errno = LibC.Errno;
+            // Load again with the verifier's log, to say why.
+            const int LogSize = 1 << 20;
+            byte* log = (byte*)NativeMemory.AllocZeroed(LogSize);
+            try
+            {
+                fd = Load(type, insns, instructions.Length / 8, lic, name, log, LogSize);
+                if (fd >= 0)
+                {
+                    return Adopt(fd, name);
+                }
+                string text = Marshal.PtrToStringUTF8((nint)log) ?? "";
+                string tail = text.Length > 2000 ? text[^2000..] : text;
+                throw new NativeException(errno, $"load BPF program {name}: {LibC.Describe(errno)}\n{tail}".TrimEnd());
+            }
+            finally
+            {
+                NativeMemory.Free(log);
+            }
+        }
+    }
+
+    private static int Load(uint type, byte* insns, int count, byte* license, string name, byte* log, uint logSize)
+    {
+        byte* attr = stackalloc byte[AttrSize];
+        new Span<byte>(attr, AttrSize).Clear();
+        *(uint*)attr = type;
+        *(uint*)(attr + 4) = (uint)count;
+        *(ulong*)(attr + 8) = (ulong)insns;
+        *(ulong*)(attr + 16) = (ulong)license;
+        *(uint*)(attr + 24) = log == null ? 0u : 1u;
+        *(uint*)(attr + 28) = logSize;
+        *(ulong*)(attr + 32) = (ulong)log;
+        Name(attr, 48, name);
+        return Call(BPF_PROG_LOAD, attr);
+    }
+
+    /// <summary>BPF_PROG_TEST_RUN once over a frame; returns the program's return value.</summary>
+    public static uint TestRun(BpfHandle program, ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* data = frame)
+        {
+            byte* attr = stackalloc byte[AttrSize];
+            new Span<byte>(attr, AttrSize).Clear();
+            *(uint*)attr = (uint)program.Fd;
+            *(uint*)(attr + 8) = (uint)frame.Length;
+            *(ulong*)(attr + 16) = (ulong)data;
+            *(uint*)(attr + 32) = 1;
+            if (Call(BPF_PROG_TEST_RUN, attr) != 0)
+            {
+                NativeException.Throw("BPF_PROG_TEST_RUN");
+            }
+            return *(uint*)(attr + 4);
+        }
+    }
+}
