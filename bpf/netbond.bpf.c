@@ -49,9 +49,11 @@ struct config {
 	__u32 usable_count;
 	__u32 ifindex[MAX_MEMBERS];  /* by position */
 	__u32 slot[MAX_MEMBERS];     /* by position: the member's counters in "counters" */
-	__u32 can_transmit[MAX_MEMBERS];
-	__u32 usable[MAX_MEMBERS];   /* positions of the members that can transmit (usable_slaves) */
+	__s32 next_can[MAX_MEMBERS]; /* by position: the first member from there on, wrapping, that can transmit, or -1 */
+	__u32 usable[MAX_MEMBERS];   /* positions of the members that can transmit (usable_slaves), in order */
 };
+/* The control plane precomputes what would otherwise be loops over the members: the verifier explores every
+ * path through a loop whose branches depend on the plan, and a 32-member loop of them exceeds its limit. */
 
 /* Per member, by ifindex: what its ingress does. */
 struct member {
@@ -112,14 +114,20 @@ INLINE void count_rx(__u32 slot, __u32 bytes, __u64 now)
 	}
 }
 
-INLINE void count_drop(__u32 slot, int tx)
+INLINE void count_tx_drop(__u32 slot)
+{
+	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c)
+		c->tx_dropped++;
+}
+
+/* A frame a member received and the bond does not take still counts as heard on it (slave->last_rx). */
+INLINE void count_rx_drop(__u32 slot, __u64 now, int dropped)
 {
 	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
 	if (c) {
-		if (tx)
-			c->tx_dropped++;
-		else
-			c->rx_dropped++;
+		c->rx_dropped += dropped;
+		c->last_rx_ns = now;
 	}
 }
 
@@ -289,33 +297,26 @@ INLINE int send_on(struct config *c, __u32 pos, __u32 bytes, __u64 now)
 	return bpf_redirect(c->ifindex[pos], 0);
 }
 
-/* Every member that can transmit gets a copy; the last one the frame itself. */
+/* Every member that can transmit (the usable list) gets a copy; the last one the frame itself. */
 INLINE int send_all(struct __sk_buff *skb, struct config *c, __u32 bytes, __u64 now)
 {
-	int last = -1;
-#pragma nounroll
-	for (int i = 0; i < MAX_MEMBERS; i++) {
-		if (i >= c->member_count || !c->can_transmit[i])
-			continue;
-		if (last >= 0 && bpf_clone_redirect(skb, c->ifindex[last], 0) == 0)
-			count_tx(c->slot[last], bytes, now);
-		last = i;
+	__u32 n = c->usable_count;
+	if (n == 0 || n > MAX_MEMBERS)
+		return TC_ACT_SHOT;
+	for (__u32 i = 0; i < MAX_MEMBERS - 1; i++) {
+		if (i + 1 >= n)
+			break;
+		__u32 pos = c->usable[i];
+		if (pos < MAX_MEMBERS && bpf_clone_redirect(skb, c->ifindex[pos], 0) == 0)
+			count_tx(c->slot[pos], bytes, now);
 	}
-	return last < 0 ? TC_ACT_SHOT : send_on(c, last, bytes, now);
+	return send_on(c, c->usable[(n - 1) & (MAX_MEMBERS - 1)], bytes, now);
 }
 
 /* bond_get_slave_by_id(): from start to the first member that can transmit, wrapping. */
 INLINE int first_can_transmit(struct config *c, __u32 start)
 {
-#pragma nounroll
-	for (int i = 0; i < MAX_MEMBERS; i++) {
-		__u32 p = start + i;
-		if (p >= c->member_count)
-			p -= c->member_count;
-		if (i < c->member_count && p < MAX_MEMBERS && c->can_transmit[p])
-			return p;
-	}
-	return -1;
+	return start < MAX_MEMBERS ? c->next_can[start] : -1;
 }
 
 INLINE int round_robin(struct __sk_buff *skb, struct config *c, __u32 type)
@@ -360,11 +361,16 @@ int bond_egress(struct __sk_buff *skb)
 	case MODE_XOR:
 	case MODE_8023AD:
 		if ((c->flags & F_BROADCAST_NEIGHBOR) && is_neighbor(skb, type)) {
-			if (c->usable_count == 0)
+			if (c->usable_count == 0) {
+				pos = -1;
 				break;
+			}
 			count_tx(0, bytes, now);
 			return send_all(skb, c, bytes, now);
 		}
+		/* encap2+3/encap3+4 need the whole flow dissector: Core's, in the daemon's transmit. */
+		if (c->hash_policy == HASH_ENCAP23 || c->hash_policy == HASH_ENCAP34)
+			return TC_ACT_OK;
 		if (c->usable_count == 0 || c->usable_count > MAX_MEMBERS) {
 			pos = -1;
 			break;
@@ -378,7 +384,7 @@ int bond_egress(struct __sk_buff *skb)
 	}
 	if (pos < 0 || pos >= MAX_MEMBERS) {
 		/* No member to send on: the kernel bond drops and counts it as the bond's tx_dropped. */
-		count_drop(0, 1);
+		count_tx_drop(0);
 		return TC_ACT_SHOT;
 	}
 	count_tx(0, bytes, now);
@@ -397,13 +403,15 @@ int member_ingress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC; /* not (or no longer) a member: NetBond's drop filter behind this one decides */
 	__u32 bytes = skb->len;
 	/* A slow-protocols frame the daemon takes is consumed (bond_3ad_lacpdu_recv): its socket saw it already. */
-	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809)
-		return TC_ACT_SHOT;
-	if (!m->delivers) {
-		count_drop(m->slot, 0);
+	__u64 now = bpf_ktime_get_ns();
+	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809) {
+		count_rx_drop(m->slot, now, 0);
 		return TC_ACT_SHOT;
 	}
-	__u64 now = bpf_ktime_get_ns();
+	if (!m->delivers) {
+		count_rx_drop(m->slot, now, 1);
+		return TC_ACT_SHOT;
+	}
 	count_rx(m->slot, bytes, now);
 	count_rx(0, bytes, now);
 	return bpf_redirect(c->bond_ifindex, BPF_F_INGRESS);

@@ -28,14 +28,17 @@ public sealed class BondRuntime : IBondHost, IDisposable
         _ethtool = ethtool;
         _journal = journal;
         _log = log;
-        DataPath = new UserDataPath(tap);
+        (DataPath, DataPathReason) = DataPathChooser.Choose(options, tap, link.Index, rt, strict: true);
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
     }
 
     public Bond Bond { get; }
     public TapDevice Tap { get; }
     public int IfIndex { get; }
-    public IDataPath DataPath { get; }
+    public IDataPath DataPath { get; private set; }
+
+    /// <summary>Why the bond runs on the userspace data path although its datapath option allowed the kernel one; null otherwise.</summary>
+    public string? DataPathReason { get; private set; }
 
     public Ethtool Ethtool => _ethtool;
 
@@ -44,13 +47,16 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public static BondRuntime Create(string name, BondOptions options, RtNetlink rt, Ethtool ethtool, IMemberJournal journal, Action<string> log)
     {
         TapDevice tap = TapDevice.Create(name);
-        LinkInfo? link = rt.GetLink(name);
-        if (link == null)
+        try
+        {
+            LinkInfo link = rt.GetLink(name) ?? throw new NativeException($"{name}: the TAP device vanished after creation");
+            return new BondRuntime(tap, link, options, rt, ethtool, journal, log);
+        }
+        catch
         {
             tap.Dispose();
-            throw new NativeException($"{name}: the TAP device vanished after creation");
+            throw;
         }
-        return new BondRuntime(tap, link, options, rt, ethtool, journal, log);
     }
 
     public void Enslave(LinkInfo link)
@@ -132,6 +138,13 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// <summary>Sets what the bond device needs for its mode; called when the bond is made and when its mode changes.</summary>
     public void ApplyModeDefaults()
     {
+        // A mode changes only without members: the data path may be swapped for the one the new mode allows.
+        if (Bond.Members.Count == 0 && DataPathChooser.WantsOtherThan(Bond.Options, DataPath))
+        {
+            DataPath.Dispose();
+            (DataPath, DataPathReason) = DataPathChooser.Choose(Bond.Options, Tap, IfIndex, _rt, strict: false);
+            DataPath.Publish(DataPlan.Empty);
+        }
         _rt.SetGsoMaxSegs(IfIndex, Bond.Options.Mode == BondMode.BalanceRr ? RoundRobinGsoSegments : DefaultGsoSegments);
     }
 

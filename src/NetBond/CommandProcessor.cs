@@ -136,6 +136,9 @@ internal sealed class CommandProcessor
         {
             RefreshSpeeds(b);
             r.Out.Append(ProcStatus.Render(b.Snapshot()));
+            // NetBond's own line after the kernel's text: which data path carries the frames, and why not the kernel's.
+            r.Out.Append("\nNetBond Data Path: ").Append(b.DataPath.Name)
+                .Append(b.DataPathReason is { } why ? $" ({why})" : "").Append('\n');
             if (bonds.Count > 1)
             {
                 r.Out.Append('\n');

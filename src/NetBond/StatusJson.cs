@@ -67,6 +67,10 @@ internal static class StatusJson
         }
         w.WriteStartObject("features");
         w.WriteString("datapath", runtime.DataPath.Name);
+        if (runtime.DataPathReason is { } reason)
+        {
+            w.WriteString("datapath_reason", reason);
+        }
         foreach (KeyValuePair<string, string> f in runtime.DataPath.Features)
         {
             w.WriteString(f.Key, f.Value);

@@ -48,6 +48,8 @@ public enum BondOption
     /// <summary>Per member, 802.3ad: "IFACE:PRIO", the LACP port priority (the kernel's actor_port_prio, netlink only, on the member).</summary>
     ActorPortPrio,
     TxQueues,
+    /// <summary>NetBond's own: auto, kernel or user data path, fixed when the bond is made.</summary>
+    DataPath,
     MaxBonds,
 }
 

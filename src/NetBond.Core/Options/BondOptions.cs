@@ -38,6 +38,7 @@ public sealed class BondOptions
     public bool TlbDynamicLb { get; set; } = true;
     public int LpInterval { get; set; } = 1;
     public int TxQueues { get; set; } = 16;
+    public DataPathChoice DataPath { get; set; }
     public bool CoupledControl { get; set; } = true;
     public bool BroadcastNeighbor { get; set; }
     public bool LacpStrict { get; set; }

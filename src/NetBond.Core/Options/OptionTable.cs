@@ -91,6 +91,7 @@ public static class OptionTable
     private static readonly NamedValue[] s_missedMaxTable = [new("minval", 1, Min), new("maxval", 255, Max), new("default", 2, Default)];
     private static readonly NamedValue[] s_coupledControlTable = [new("on", 1, Default), new("off", 0)];
     private static readonly NamedValue[] s_txQueuesTable = [new("minval", 1, Min), new("maxval", 255, Max), new("default", 16, Default)];
+    private static readonly NamedValue[] s_dataPathTable = [new("auto", 0, Default), new("kernel", 1), new("user", 2)];
 
     private static readonly BondMode[] s_arpModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast, BondMode.Ieee8023ad];
     private static readonly BondMode[] s_lacpModes = [BondMode.Ieee8023ad];
@@ -159,6 +160,8 @@ public static class OptionTable
         new(BondOption.Prio, "prio", OptionFlags.Raw | OptionFlags.State, null, s_primaryModes, _ => "", (_, _, _, _) => null),
         new(BondOption.ActorPortPrio, "actor_port_prio", OptionFlags.Raw | OptionFlags.State, null, s_lacpModes, _ => "", (_, _, _, _) => null),
         new(BondOption.TxQueues, "tx_queues", OptionFlags.CreateOnly, s_txQueuesTable, null, o => Num(o.TxQueues), (o, v, _, _) => { o.TxQueues = (int)v; return null; }),
+        new(BondOption.DataPath, "datapath", OptionFlags.CreateOnly, s_dataPathTable, null,
+            o => NameOf(BondOption.DataPath, (long)o.DataPath), (o, v, _, _) => { o.DataPath = (DataPathChoice)v; return null; }),
         new(BondOption.MaxBonds, "max_bonds", OptionFlags.ModuleOnly, s_intMaxTable, null, _ => "", (_, _, _, _) => null),
     ];
 

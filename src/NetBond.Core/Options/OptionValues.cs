@@ -61,3 +61,14 @@ public enum AdSelect
     Count = 2,
     ActorPortPrio = 3,
 }
+
+/// <summary>NetBond's datapath option: which data path carries the bond's frames.</summary>
+public enum DataPathChoice
+{
+    /// <summary>The kernel data path where the kernel offers it (BPF, cls_bpf, clsact) and the mode is one it carries, else user.</summary>
+    Auto = 0,
+    /// <summary>eBPF programs carry the frames; refused where the kernel cannot.</summary>
+    Kernel = 1,
+    /// <summary>The daemon's own thread carries the frames.</summary>
+    User = 2,
+}

@@ -55,7 +55,7 @@ public sealed unsafe class KernelDataPath : IDataPath
         public uint UsableCount;
         public fixed uint IfIndex[MaxMembers];
         public fixed uint Slot[MaxMembers];
-        public fixed uint CanTransmit[MaxMembers];
+        public fixed int NextCan[MaxMembers];
         public fixed uint Usable[MaxMembers];
     }
 
@@ -180,13 +180,26 @@ public sealed unsafe class KernelDataPath : IDataPath
             | ((plan.Control & ControlFrameKinds.SlowProtocols) != 0 ? FlagConsumeSlow : 0);
         c.Active = plan.ActiveIndex;
         c.PacketsPerSlave = (uint)plan.PacketsPerSlave;
+        if (plan.Members.Length > MaxMembers)
+        {
+            throw new InvalidOperationException($"a plan of {plan.Members.Length} members: the kernel data path carries {MaxMembers}");
+        }
         c.MemberCount = (uint)plan.Members.Length;
         c.UsableCount = (uint)plan.Usable.Length;
         for (int i = 0; i < plan.Members.Length; i++)
         {
             c.IfIndex[i] = (uint)plan.Members[i].IfIndex;
             c.Slot[i] = _slots.GetValueOrDefault(plan.Members[i]);
-            c.CanTransmit[i] = plan.CanTransmit[i] ? 1u : 0u;
+            c.NextCan[i] = -1;
+            for (int k = 0; k < plan.Members.Length; k++)
+            {
+                int p = (i + k) % plan.Members.Length;
+                if (plan.CanTransmit[p])
+                {
+                    c.NextCan[i] = p;
+                    break;
+                }
+            }
         }
         for (int i = 0; i < plan.Usable.Length; i++)
         {
