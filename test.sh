@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 deps=(ip:iproute2 tc:iproute2 ping:iputils-ping iperf3:iperf3 tcpdump:tcpdump ethtool:ethtool flock:util-linux python3:python3-minimal
-      ovs-vswitchd:openvswitch-switch promtool:prometheus groff:groff-base dpkg-deb:dpkg)
+      ovs-vswitchd:openvswitch-switch promtool:prometheus groff:groff-base dpkg-deb:dpkg clang:clang gcc:gcc
+      /usr/include/linux/bpf.h:linux-libc-dev)
 missing=()
 for d in "${deps[@]}"; do
-    command -v "${d%%:*}" >/dev/null 2>&1 || missing+=("${d#*:}")
+    { command -v "${d%%:*}" || [[ -e ${d%%:*} ]]; } >/dev/null 2>&1 || missing+=("${d#*:}")
 done
 if ((${#missing[@]})); then
     if [[ $EUID -eq 0 ]]; then
@@ -31,14 +32,22 @@ if ((${#missing[@]})); then
     fi
 fi
 
+# The kernel data path's checked-in eBPF object must be what its C source compiles to.
+bpf/build --check
 dotnet build NetBond.slnx -c Release --nologo -v quiet "-clp:NoSummary;ErrorsOnly"
 results=.build/test-results
 rm -rf "$results"
 status=0
 dotnet test NetBond.slnx -c Release --no-build --nologo --logger trx --results-directory "$results" || status=$?
+# Bonds take the kernel (eBPF) data path by default (datapath=auto). Every integration test runs a second time with
+# auto choosing the userspace path (NETBOND_KERNEL_PATH=unavailable stands for a kernel without BPF), but the ones
+# that ask for datapath=kernel themselves.
+echo "test.sh: the integration tests again, on the userspace data path"
+NETBOND_KERNEL_PATH=unavailable dotnet test tests/NetBond.Integration.Tests/NetBond.Integration.Tests.csproj -c Release --no-build \
+    --nologo --logger trx --results-directory "$results/user-path" --filter "FullyQualifiedName!~KernelDataPathTests.Frames_cross" || status=$?
 
 passed=0 failed=0
-for trx in "$results"/*.trx; do
+for trx in "$results"/*.trx "$results"/user-path/*.trx; do
     [[ -f $trx ]] || continue
     counters=$(grep -o '<Counters [^>]*>' "$trx")
     passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))

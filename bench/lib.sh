@@ -159,9 +159,9 @@ tcp_gbps() { # iperf3 client flags... -> receiver Gbit/s
     sleep 0.3
 }
 
-udp64_kpps() { # 64-byte frames (18-byte UDP payload) as fast as iperf3 sends them -> received kpps
+udp64_kpps() { # [iperf3 client flags...] 64-byte frames (18-byte UDP payload) as fast as iperf3 sends them -> received kpps
     iperf_server
-    ip netns exec $H timeout $((SECS + 20)) iperf3 -c 198.18.0.2 -u -l 18 -b 0 -t "$SECS" 2>/dev/null \
+    ip netns exec $H timeout $((SECS + 20)) iperf3 -c 198.18.0.2 -u -l 18 -b 0 -t "$SECS" "$@" 2>/dev/null \
         | awk -v s="$SECS" '/receiver/ { split($(NF-2), a, "/"); v = (a[2] - a[1]) / s / 1000 } END { printf "%.0f\n", v }'
     sleep 0.3
 }

@@ -141,8 +141,10 @@ public sealed class BondRuntime : IBondHost, IDisposable
         // A mode changes only without members: the data path may be swapped for the one the new mode allows.
         if (Bond.Members.Count == 0 && DataPathChooser.WantsOtherThan(Bond.Options, DataPath))
         {
+            Action? ready = DataPath.ControlFrames.Ready;
             DataPath.Dispose();
             (DataPath, DataPathReason) = DataPathChooser.Choose(Bond.Options, Tap, IfIndex, _rt, strict: false);
+            DataPath.ControlFrames.Ready = ready;
             DataPath.Publish(DataPlan.Empty);
         }
         _rt.SetGsoMaxSegs(IfIndex, Bond.Options.Mode == BondMode.BalanceRr ? RoundRobinGsoSegments : DefaultGsoSegments);

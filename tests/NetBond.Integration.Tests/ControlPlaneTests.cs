@@ -26,7 +26,7 @@ public class ControlPlaneTests
         Assert.True(t.Ping());
         Assert.True(Topology.Eventually(() => BondJson(t).GetProperty("counters").GetProperty("control_frames").GetInt64() >= 2));
         Assert.Equal(0, BondJson(t).GetProperty("counters").GetProperty("control_frames_dropped").GetInt64());
-        Assert.Equal("user", BondJson(t).GetProperty("features").GetProperty("datapath").GetString());
+        Assert.Equal(Topology.DefaultDataPath, BondJson(t).GetProperty("features").GetProperty("datapath").GetString());
     }
 
     [IntegrationFact]

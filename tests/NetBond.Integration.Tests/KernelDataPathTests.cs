@@ -55,5 +55,46 @@ public class KernelDataPathTests
         t.NetBond("del bond0").ShouldSucceed();
         Assert.Equal("", KernelFilters(t, "eth0", "ingress"));
         Assert.Equal("", KernelFilters(t, "eth1", "ingress"));
+        // No map or program descriptor left open in the daemon: with the filters gone, the kernel frees them.
+        string fds = t.Sh($"ls -l /proc/{t.DaemonPid()}/fd | grep -c 'bpf-' || true").Trim();
+        Assert.Equal("0", fds);
+    }
+
+    [IntegrationFact]
+    public void Auto_on_a_kernel_without_bpf_chooses_user_and_says_why_and_kernel_is_refused()
+    {
+        using Topology t = new();
+        t.StartDaemon(environment: "NETBOND_KERNEL_PATH=unavailable");
+        t.WaitForDaemon();
+        Result refused = t.NetBond("add bond0 mode=active-backup datapath=kernel");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains("datapath=kernel: the kernel offers no BPF", refused.Err);
+        Assert.NotEqual(0, t.In(t.Host, "ip link show bond0 2>/dev/null").Exit);
+
+        t.AddBond("mode=active-backup miimon=50");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.Contains("NetBond Data Path: user (auto: the kernel offers no BPF", t.Status());
+        JsonElement features = Bond(t).GetProperty("features");
+        Assert.Equal("user", features.GetProperty("datapath").GetString());
+        Assert.StartsWith("auto: the kernel offers no BPF", features.GetProperty("datapath_reason").GetString());
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
+        Assert.Equal("", KernelFilters(t, "bond0", "egress"));
+    }
+
+    [IntegrationFact]
+    public void Auto_leaves_balance_alb_to_the_user_path_and_follows_a_mode_change()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=balance-alb miimon=50");
+        Assert.Contains("NetBond Data Path: user (auto: balance-alb is not carried by the kernel data path yet)", t.Status());
+        t.Sh($"ip -n {t.Host} link set bond0 down");
+        t.NetBond("set bond0 mode=active-backup").ShouldSucceed();
+        Assert.Contains("NetBond Data Path: kernel", t.Status());
+        Assert.NotEqual("", KernelFilters(t, "bond0", "egress"));
+        t.Sh($"ip -n {t.Host} link set bond0 up");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
     }
 }

@@ -41,7 +41,7 @@ public class MetricsTests
         Assert.Equal(2, Value(metrics, "node_bonding_active{master=\"bond0\"}"));
         Assert.Equal(1, Value(metrics, "netbond_member_active{bond=\"bond0\",member=\"eth0\"}"));
         Assert.True(Value(metrics, "netbond_member_rx_packets_total{bond=\"bond0\",member=\"eth0\"}") > 0);
-        Assert.Equal(1, Value(metrics, "netbond_bond_info{bond=\"bond1\",mode=\"802.3ad\",datapath=\"user\"}"));
+        Assert.Equal(1, Value(metrics, $"netbond_bond_info{{bond=\"bond1\",mode=\"802.3ad\",datapath=\"{Topology.DefaultDataPath}\"}}"));
         Assert.Contains("netbond_lacp_pdus_total{bond=\"bond1\",member=\"eth2\",kind=\"lacpdu\",direction=\"tx\"}", metrics, StringComparison.Ordinal);
 
         t.Sh($"ip -n {t.Switch} link set sw0 down");

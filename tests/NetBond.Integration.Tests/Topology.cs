@@ -38,6 +38,12 @@ internal sealed class Topology : IDisposable
         }
     }
 
+    /// <summary>
+    /// The data path datapath=auto gives: the kernel one, unless the suite runs with NETBOND_KERNEL_PATH=unavailable
+    /// (test.sh's second pass, which runs every test on the userspace path).
+    /// </summary>
+    public static string DefaultDataPath => Environment.GetEnvironmentVariable("NETBOND_KERNEL_PATH") == "unavailable" ? "user" : "kernel";
+
     public const string BondAddress = "198.18.0.1";
     public const string PeerAddress = "198.18.0.2";
 
@@ -70,10 +76,11 @@ internal sealed class Topology : IDisposable
     }
 
     /// <summary>Starts the daemon in the host namespace (or <paramref name="ns"/>) as a child whose PID this test knows.</summary>
-    public Process StartDaemon(string? ns = null, string options = "")
+    /// <param name="environment">Variables for the daemon, as `env` takes them ("NAME=value ...").</param>
+    public Process StartDaemon(string? ns = null, string options = "", string environment = "")
     {
         _daemonStarted = true;
-        return Start($"ip netns exec {ns ?? Host} dotnet {NetBondDll} daemon {options}");
+        return Start($"ip netns exec {ns ?? Host} env {environment} dotnet {NetBondDll} daemon {options}");
     }
 
     private bool _daemonStarted;
