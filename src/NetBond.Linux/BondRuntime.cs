@@ -5,6 +5,9 @@ using NetBond.Linux.Netlink;
 
 namespace NetBond.Linux;
 
+/// <summary>One request that set a bond's options; <paramref name="OneRequest"/> as <see cref="OptionContext.OneRequest"/>.</summary>
+public sealed record OptionRequest(IReadOnlyList<OptionAssignment> Options, bool OneRequest);
+
 /// <summary>
 /// One bond on a real host: the Core <see cref="Core.Bond"/> wired to its TAP device, member sockets and data
 /// plane. It carries out what the Core decides and never decides itself. Runs on the daemon's control thread.
@@ -19,7 +22,15 @@ public sealed class BondRuntime : IBondHost, IDisposable
     private readonly byte[] _controlFrame = new byte[ControlFrameQueue.SlotSize];
     private int _mtu;
 
-    private BondRuntime(TapDevice tap, LinkInfo link, BondOptions options, RtNetlink rt, Ethtool ethtool, IMemberJournal journal, Action<string> log)
+    /// <summary>
+    /// While a killed daemon's bond is taken over, the bond passes through states it was not in (the first member
+    /// enslaved again is made active for a moment): nothing of that may reach the wire or the maps.
+    /// </summary>
+    private bool _adopting;
+
+    /// <param name="adoptMembers">To adopt a killed daemon's bond: the ifindexes of its members; null to make a new bond.</param>
+    private BondRuntime(TapDevice tap, LinkInfo link, BondOptions options, RtNetlink rt, Ethtool ethtool, IMemberJournal journal, Action<string> log,
+        IEnumerable<int>? adoptMembers = null)
     {
         Tap = tap;
         IfIndex = link.Index;
@@ -28,7 +39,13 @@ public sealed class BondRuntime : IBondHost, IDisposable
         _ethtool = ethtool;
         _journal = journal;
         _log = log;
-        (DataPath, DataPathReason) = DataPathChooser.Choose(options, tap, link.Index, rt, strict: true);
+        _adopting = adoptMembers != null;
+        (DataPath, DataPathReason) = adoptMembers != null
+            ? (KernelDataPath.Adopt(tap, link.Index, rt, adoptMembers), null)
+            : DataPathChooser.Choose(options, tap, link.Index, rt, strict: true);
+        // The kernel data path outlives the daemon: its TAP must too, or a killed daemon's bond would vanish while
+        // the members' programs still redirect into it.
+        KeepTapFor(DataPath);
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
     }
 
@@ -36,6 +53,23 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public TapDevice Tap { get; }
     public int IfIndex { get; }
     public IDataPath DataPath { get; private set; }
+
+    /// <summary>The options the bond was made with and every `set` since, in order: what a next daemon replays to adopt it.</summary>
+    public List<OptionRequest> OptionHistory { get; } = [];
+
+    /// <summary>
+    /// What status says after the data path's name: why not the kernel one, or, on the kernel path, that a qdisc
+    /// added on the bond device is bypassed (the egress program runs before it); null when there is nothing to say.
+    /// </summary>
+    public string? DataPathNote()
+    {
+        if (DataPath is not KernelDataPath)
+        {
+            return DataPathReason;
+        }
+        string? qdisc = _rt.GetAddedRootQdisc(IfIndex);
+        return qdisc == null ? null : $"the {qdisc} qdisc on {Bond.Name} is bypassed: the eBPF program sends before it; shape on the members";
+    }
 
     /// <summary>Why the bond runs on the userspace data path although its datapath option allowed the kernel one; null otherwise.</summary>
     public string? DataPathReason { get; private set; }
@@ -56,6 +90,66 @@ public sealed class BondRuntime : IBondHost, IDisposable
         {
             tap.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes over a bond a killed daemon left running on the kernel data path: its persistent TAP and the programs and
+    /// maps still attached. Members follow with <see cref="AdoptMember"/>, then <see cref="EndAdoption"/>.
+    /// </summary>
+    public static BondRuntime Adopt(string name, BondOptions options, IEnumerable<int> memberIndexes, RtNetlink rt, Ethtool ethtool,
+        IMemberJournal journal, Action<string> log)
+    {
+        LinkInfo? before = rt.GetLink(name);
+        if (before?.Kind != "tun")
+        {
+            throw new InvalidDataException($"{name}: no TAP device of that name is left to adopt");
+        }
+        TapDevice tap = TapDevice.Create(name);
+        try
+        {
+            return new BondRuntime(tap, before, options, rt, ethtool, journal, log, memberIndexes);
+        }
+        catch
+        {
+            tap.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Removes the persistent TAP of a bond a killed daemon left and that cannot be adopted.</summary>
+    public static void RemoveLeftoverTap(string name, RtNetlink rt)
+    {
+        if (rt.GetLink(name)?.Kind == "tun")
+        {
+            using TapDevice tap = TapDevice.Create(name);
+            tap.SetPersistent(false);
+        }
+    }
+
+    /// <summary>A member of an adopted bond: already prepared by the previous daemon, whose record of it is kept.</summary>
+    public void AdoptMember(LinkInfo link, MemberOriginalState original)
+    {
+        Member member = new(link.Name, link.Index, link.Mac);
+        (member.Speed, member.Duplex) = _ethtool.GetSettings(link.Name);
+        _journal.Record(original);
+        DataPath.Attach(member);
+        _originals.Add(member, original);
+        Bond.Enslave(member, ReadCarrier(member));
+    }
+
+    /// <summary>Every member is back: the bond's plan, as this daemon made it, takes over from the previous one's.</summary>
+    public void EndAdoption()
+    {
+        _adopting = false;
+        (DataPath as KernelDataPath)?.EndAdoption();
+    }
+
+    private void KeepTapFor(IDataPath path)
+    {
+        if (path is KernelDataPath != Tap.Persistent)
+        {
+            Tap.SetPersistent(path is KernelDataPath);
         }
     }
 
@@ -145,6 +239,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
             DataPath.Dispose();
             (DataPath, DataPathReason) = DataPathChooser.Choose(Bond.Options, Tap, IfIndex, _rt, strict: false);
             DataPath.ControlFrames.Ready = ready;
+            KeepTapFor(DataPath);
             DataPath.Publish(DataPlan.Empty);
         }
         _rt.SetGsoMaxSegs(IfIndex, Bond.Options.Mode == BondMode.BalanceRr ? RoundRobinGsoSegments : DefaultGsoSegments);
@@ -207,6 +302,17 @@ public sealed class BondRuntime : IBondHost, IDisposable
     {
         ReleaseAll();
         DataPath.Dispose();
+        if (Tap.Persistent)
+        {
+            try
+            {
+                Tap.SetPersistent(false);
+            }
+            catch (NativeException e)
+            {
+                _log($"{Bond.Name}: {e.Message}");
+            }
+        }
         Tap.Dispose();
     }
 
@@ -299,11 +405,21 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
-    public void SendFrame(Member member, ReadOnlySpan<byte> frame) => DataPath.SendControlFrame(member, frame);
+    public void SendFrame(Member member, ReadOnlySpan<byte> frame)
+    {
+        if (!_adopting)
+        {
+            DataPath.SendControlFrame(member, frame);
+        }
+    }
 
     /// <summary>What NETDEV_RESEND_IGMP makes the kernel's IGMP do for a bond: report its memberships again, here on the member.</summary>
     public void RejoinMulticastGroups(Member member)
     {
+        if (_adopting)
+        {
+            return;
+        }
         try
         {
             (List<IPAddress> groups, bool version3) = MulticastGroups.Read(Bond.Name);

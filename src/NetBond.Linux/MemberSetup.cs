@@ -93,6 +93,8 @@ public static class MemberSetup
         else if (state.DropFilterAdded)
         {
             Step("remove ingress filter", () => rt.DeleteIngressDrop(state.IfIndex));
+            // The kernel data path's program, which a killed daemon leaves in front of the drop filter.
+            Step("remove kernel data path filter", () => rt.DeleteBpfFilter(state.IfIndex, egress: false, RtNetlink.KernelPathPref));
         }
         if (state.DisableIpv6 is int v)
         {

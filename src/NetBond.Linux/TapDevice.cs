@@ -12,6 +12,7 @@ public sealed unsafe class TapDevice : IDisposable
     private const nuint TUNSETIFF = 0x400454CA;
     private const nuint TUNSETOFFLOAD = 0x400454D0;
     private const nuint TUNSETCARRIER = 0x400454E2;
+    private const nuint TUNSETPERSIST = 0x400454CB;
     private const short IFF_TAP = 0x0002;
     private const short IFF_NO_CARRIER = 0x0040;
     private const short IFF_NO_PI = 0x1000;
@@ -36,6 +37,10 @@ public sealed unsafe class TapDevice : IDisposable
     /// <summary>Whether the kernel took TUN_F_USO4|USO6 (6.2 and later): UDP GSO frames cross whole too.</summary>
     public bool UdpSegmentationOffload { get; }
 
+    /// <summary>Whether the device outlives its descriptor (TUNSETPERSIST): so the kernel data path outlives the daemon.</summary>
+    public bool Persistent { get; private set; }
+
+    /// <summary>Makes the TAP, or attaches to the persistent TAP of that name a previous daemon left.</summary>
     public static TapDevice Create(string name)
     {
         int fd = LibC.Open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
@@ -77,5 +82,15 @@ public sealed unsafe class TapDevice : IDisposable
         }
     }
 
+    public void SetPersistent(bool persistent)
+    {
+        if (LibC.IoctlValue(Handle.Fd, TUNSETPERSIST, persistent ? 1u : 0u) != 0)
+        {
+            NativeException.Throw($"TUNSETPERSIST on {Name}");
+        }
+        Persistent = persistent;
+    }
+
+    /// <summary>Closes the descriptor; the device goes with it unless it was left persistent on purpose.</summary>
     public void Dispose() => Handle.Dispose();
 }

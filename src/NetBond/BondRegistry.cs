@@ -62,6 +62,7 @@ internal sealed class BondRegistry : IDisposable
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         BondRuntime runtime = BondRuntime.Create(name, parsed, _rt, _ethtool, _journal, _log);
         runtime.DataPath.ControlFrames.Ready = _controlFramesReady;
+        runtime.OptionHistory.Add(Recorded(options, oneRequest));
         _bonds.Add(name, runtime);
         runtime.ApplyModeDefaults();
         _log($"{name}: created, mode {OptionTable.ModeName(parsed.Mode)}");
@@ -182,12 +183,63 @@ internal sealed class BondRegistry : IDisposable
         {
             return FailFor(name, error, r);
         }
+        bond.OptionHistory.Add(Recorded(options, oneRequest: true));
         if (bond.Bond.Options.Mode != mode)
         {
             bond.ApplyModeDefaults();
         }
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         return r;
+    }
+
+    /// <summary>What a next daemon replays: the bond's own options, not the acts on its members (active_slave, prio...).</summary>
+    private static OptionRequest Recorded(IReadOnlyList<OptionAssignment> options, bool oneRequest) =>
+        new([.. options.Where(o => !OptionTable.IsState(o.Option))], oneRequest);
+
+    /// <summary>
+    /// Takes over a bond a killed daemon left on the kernel data path: its options replayed, its persistent TAP and
+    /// running programs adopted, its members (recorded by the previous daemon's journal) enslaved again in their
+    /// order and its active member made active again. The maps keep the previous plan, and no frame the bond would
+    /// send on the way (a gratuitous ARP for a member made active for a moment) leaves, until all of that is done.
+    /// </summary>
+    /// <param name="adopted">Gets the members taken over (and, if the adoption fails, put back already); the caller restores the others.</param>
+    public void Adopt(BondRecord record, IReadOnlyDictionary<string, MemberOriginalState> originals, List<string> adopted)
+    {
+        BondOptions options = new();
+        List<OptionRequest> history = [];
+        foreach (OptionRequestRecord request in record.Options)
+        {
+            List<OptionAssignment> assignments = [.. request.Options.Select(o => OptionTable.Assign(o[..o.IndexOf('=')], o[(o.IndexOf('=') + 1)..]))];
+            options = OptionTable.Apply(options, assignments, new OptionContext(false, false, request.OneRequest), [], out string? error)
+                ?? throw new InvalidDataException($"{record.Name}: recorded options no longer apply: {error}");
+            history.Add(new OptionRequest(assignments, request.OneRequest));
+        }
+        BondRuntime runtime = BondRuntime.Adopt(record.Name, options, originals.Values.Select(o => o.IfIndex), _rt, _ethtool, _journal, _log);
+        runtime.DataPath.ControlFrames.Ready = _controlFramesReady;
+        runtime.OptionHistory.AddRange(history);
+        _bonds.Add(record.Name, runtime);
+        try
+        {
+            foreach (string name in record.Members)
+            {
+                if (originals.TryGetValue(name, out MemberOriginalState? original) && _rt.GetLink(original.IfIndex) is { } link && link.Name == name)
+                {
+                    runtime.AdoptMember(link, original);
+                    adopted.Add(name);
+                }
+            }
+            if (record.Active != null && runtime.Bond.Active?.Name != record.Active && adopted.Contains(record.Active))
+            {
+                runtime.Bond.ForceActive(record.Active);
+            }
+            runtime.EndAdoption();
+        }
+        catch
+        {
+            _bonds.Remove(record.Name);
+            runtime.Dispose();
+            throw;
+        }
     }
 
     public CommandResult SetActive(string name, string member, CommandResult r)

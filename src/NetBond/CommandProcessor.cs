@@ -138,7 +138,7 @@ internal sealed class CommandProcessor
             r.Out.Append(ProcStatus.Render(b.Snapshot()));
             // NetBond's own line after the kernel's text: which data path carries the frames, and why not the kernel's.
             r.Out.Append("\nNetBond Data Path: ").Append(b.DataPath.Name)
-                .Append(b.DataPathReason is { } why ? $" ({why})" : "").Append('\n');
+                .Append(b.DataPathNote() is { } why ? $" ({why})" : "").Append('\n');
             if (bonds.Count > 1)
             {
                 r.Out.Append('\n');

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using NetBond.Linux;
+using NetBond.Linux.Interop;
 using NetBond.Linux.Netlink;
 
 namespace NetBond;
@@ -19,6 +20,7 @@ internal sealed class Daemon : IDisposable
     private readonly Ethtool _ethtool = new();
     private readonly LinkEventListener _events = new();
     private readonly StateJournal _journal;
+    private readonly BondStateFile _bondState;
     private readonly BondRegistry _registry;
     private readonly CommandProcessor _processor;
     private readonly Socket _listener;
@@ -33,6 +35,7 @@ internal sealed class Daemon : IDisposable
     {
         _listener = listener;
         _journal = new StateJournal(StatePaths.Directory, StatePaths.NamespaceIdentity);
+        _bondState = new BondStateFile(StatePaths.Directory, StatePaths.NamespaceIdentity);
         _registry = new BondRegistry(_rt, _ethtool, _journal, Log, _events.Wake);
         _processor = new CommandProcessor(_registry);
     }
@@ -73,7 +76,10 @@ internal sealed class Daemon : IDisposable
     private int Serve()
     {
         Log($"netbond daemon v{Core.ProcStatus.Version} started (pid {Environment.ProcessId}, netns {StatePaths.NamespaceId})");
-        RestoreLeftovers();
+        lock (_gate)
+        {
+            AdoptOrRestoreLeftovers();
+        }
         string pidFile = Path.Combine(StatePaths.Directory, "daemon.pid");
         File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -165,10 +171,38 @@ internal sealed class Daemon : IDisposable
         return _upProblem == null ? bonds : $"{_upProblem}; {bonds}";
     }
 
-    /// <summary>A daemon killed with SIGKILL left members changed: put them back before anything else.</summary>
-    private void RestoreLeftovers()
+    /// <summary>
+    /// What a daemon killed with SIGKILL left: bonds on the kernel data path, whose frames kept moving, are adopted
+    /// (bonds.json); a bond that cannot be is taken down. Every other member it left changed is put back.
+    /// </summary>
+    private void AdoptOrRestoreLeftovers()
     {
-        foreach (MemberOriginalState state in _journal.LoadLeftovers(Log))
+        Dictionary<string, MemberOriginalState> leftovers = _journal.LoadLeftovers(Log).ToDictionary(m => m.Name);
+        _journal.Clear();
+        foreach (BondRecord record in _bondState.Load(Log))
+        {
+            // Members the adoption took (or, failing, already put back) are no longer leftovers.
+            List<string> adopted = [];
+            try
+            {
+                _registry.Adopt(record, leftovers.Where(l => l.Value.Bond == record.Name).ToDictionary(), adopted);
+                Log($"{record.Name}: adopted from a previous daemon, with {(adopted.Count == 0 ? "no members" : string.Join(", ", adopted))}; its frames never stopped");
+            }
+            catch (Exception e) when (e is NativeException or InvalidDataException or IOException or ArgumentException)
+            {
+                Log($"{record.Name}: cannot adopt it from a previous daemon ({e.Message}); taking it down");
+                try
+                {
+                    BondRuntime.RemoveLeftoverTap(record.Name, _rt);
+                }
+                catch (NativeException removal)
+                {
+                    Log($"{record.Name}: {removal.Message}");
+                }
+            }
+            adopted.ForEach(m => leftovers.Remove(m));
+        }
+        foreach (MemberOriginalState state in leftovers.Values)
         {
             Log($"restoring {state.Name}, left enslaved to {state.Bond} by a previous daemon");
             foreach (string problem in MemberSetup.Restore(_rt, state))
@@ -176,7 +210,7 @@ internal sealed class Daemon : IDisposable
                 Log(problem);
             }
         }
-        _journal.Clear();
+        _bondState.Save(_registry.Bonds);
     }
 
     /// <summary>Clients served at once; more wait in the listen backlog.</summary>
@@ -270,6 +304,7 @@ internal sealed class Daemon : IDisposable
                 {
                     result = _processor.Execute(args);
                     _eventHub.Publish(_registry.Bonds);
+                    _bondState.Save(_registry.Bonds);
                 }
                 catch (Exception e)
                 {
@@ -335,6 +370,7 @@ internal sealed class Daemon : IDisposable
                     DrainLinkEvents();
                     _registry.Tick(Environment.TickCount64);
                     _eventHub.Publish(_registry.Bonds);
+                    _bondState.Save(_registry.Bonds);
                     _systemd.Tick(Environment.TickCount64, SystemdStatus);
                 }
                 catch (Exception e)

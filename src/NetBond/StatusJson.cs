@@ -67,9 +67,9 @@ internal static class StatusJson
         }
         w.WriteStartObject("features");
         w.WriteString("datapath", runtime.DataPath.Name);
-        if (runtime.DataPathReason is { } reason)
+        if (runtime.DataPathNote() is { } note)
         {
-            w.WriteString("datapath_reason", reason);
+            w.WriteString(runtime.DataPath is KernelDataPath ? "datapath_note" : "datapath_reason", note);
         }
         foreach (KeyValuePair<string, string> f in runtime.DataPath.Features)
         {

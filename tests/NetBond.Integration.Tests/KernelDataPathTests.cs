@@ -46,6 +46,11 @@ public class KernelDataPathTests
         string linkCounters = t.In(t.Host, "cat /sys/class/net/bond0/statistics/tx_packets").Out.Trim();
         Assert.Equal("0", linkCounters);
 
+        // A qdisc on bond0 never sees a frame: status says so.
+        Assert.DoesNotContain("bypassed", t.Status());
+        t.Sh($"ip netns exec {t.Host} tc qdisc add dev bond0 root tbf rate 100mbit burst 32kb latency 50ms");
+        Assert.Contains("NetBond Data Path: kernel (the tbf qdisc on bond0 is bypassed", t.Status());
+
         // Failover under traffic: the member carrying the stream loses its link.
         string lost = active ?? "eth0";
         int missed = t.LostDuring(t.Host, Topology.PeerAddress, 3, () => t.Sh($"ip -n {t.Switch} link set sw{lost[^1]} down"));
@@ -97,4 +102,59 @@ public class KernelDataPathTests
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
     }
+
+    /// <summary>A member as `ip link`, tc and sysctl show it; the noqueue qdisc a veth gets when first up is the kernel's, not NetBond's.</summary>
+    private static string MemberState(Topology t) =>
+        t.In(t.Host, "for d in eth0 eth1; do ip -o link show $d | sed -E \"s/^[0-9]+: //; s/ qdisc [a-z_]+//; s/ state [A-Z]+//\"; "
+            + "tc qdisc show dev $d | grep -v noqueue; tc filter show dev $d ingress; cat /proc/sys/net/ipv6/conf/$d/disable_ipv6; done").Out;
+
+    [IntegrationFact]
+    public void A_killed_daemons_bond_carries_on_and_the_next_daemon_adopts_it_without_a_lost_frame()
+    {
+        using Topology t = new();
+        string original = MemberState(t);
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=50 primary=eth1 datapath=kernel");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
+        JsonElement before = Bond(t);
+        string statusBefore = t.Status();
+
+        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
+        Thread.Sleep(300);
+        System.Diagnostics.Process transfer = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 6 -b 200M");
+        System.Diagnostics.Process ping = t.Start($"ip netns exec {t.Host} ping -i 0.002 -c 2500 -W 1 {Topology.PeerAddress}");
+        Thread.Sleep(1500);
+        t.Signal(daemon, "KILL");
+        Assert.True(daemon.WaitForExit(10_000));
+        // No daemon at all for a while: the programs carry the frames on their own.
+        Thread.Sleep(1000);
+        Assert.Contains("bond0", t.In(t.Host, "ip -o link show bond0").Out);
+        System.Diagnostics.Process next = t.StartDaemon();
+        t.WaitForDaemon();
+
+        Assert.True(Topology.Finish(ping, 60_000), t.OutputOf(ping));
+        Assert.True(Topology.Finish(transfer, 60_000), $"{t.OutputOf(transfer)}\n{t.OutputOf(daemon)}\n{t.OutputOf(next)}");
+        string pings = t.OutputOf(ping);
+        Assert.True(pings.Contains(" 0% packet loss"), pings[^Math.Min(300, pings.Length)..]);
+        Assert.Equal(0, transfer.ExitCode);
+
+        // The same bond: options, members, active member; the counters went on from where they were.
+        string statusAfter = t.Status();
+        Assert.Equal(Lines(statusBefore, "Bonding Mode", "Primary Slave", "Currently Active Slave", "MII Polling", "Slave Interface"),
+            Lines(statusAfter, "Bonding Mode", "Primary Slave", "Currently Active Slave", "MII Polling", "Slave Interface"));
+        Assert.Contains("NetBond Data Path: kernel", statusAfter);
+        JsonElement after = Bond(t);
+        Assert.True(Counter(after, "tx_packets") > Counter(before, "tx_packets") + 2000, "the counters did not carry on");
+
+        t.Signal(next, "TERM");
+        Assert.True(next.WaitForExit(10_000));
+        string restored = MemberState(t);
+        Assert.True(original == restored, $"before:\n{original}\nafter:\n{restored}");
+        Assert.DoesNotContain("bond0", t.In(t.Host, "ip -o link").Out);
+    }
+
+    private static string Lines(string status, params string[] prefixes) =>
+        string.Join("\n", status.Split('\n').Where(l => prefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal))));
 }

@@ -74,7 +74,8 @@ public class MemberRestoreTests
         using Topology t = Prepared();
         System.Diagnostics.Process daemon = t.StartDaemon();
         t.WaitForDaemon();
-        t.AddBond("mode=0 miimon=100");
+        // On the userspace path a bond dies with its daemon; the kernel path's adoption is KernelDataPathTests'.
+        t.AddBond("mode=0 miimon=100 datapath=user");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         AssertEnslaved(t);
         daemon.Kill();

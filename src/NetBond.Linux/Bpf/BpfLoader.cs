@@ -34,6 +34,60 @@ public sealed class BpfLoader : IDisposable
         }
     }
 
+    private BpfLoader(BpfObject obj, Dictionary<string, BpfHandle> maps)
+    {
+        Object = obj;
+        _maps = maps;
+    }
+
+    /// <summary>
+    /// Takes over the maps of the programs a previous daemon attached (found by their ids, from the tc filters that
+    /// run them; the egress program does not use every map): the maps named <paramref name="prefix"/> + a definition's name, each of the definition's shape, so the
+    /// programs loaded next carry on with the same plan and counters. A map of another shape (an object whose
+    /// layout changed) refuses the adoption.
+    /// </summary>
+    public static BpfLoader Adopt(BpfObject obj, string prefix, IEnumerable<uint> programIds)
+    {
+        Dictionary<string, BpfHandle> found = [];
+        try
+        {
+            foreach (uint programId in programIds.Distinct())
+            {
+                using BpfHandle program = Interop.Bpf.ProgramById(programId);
+                foreach (uint id in Interop.Bpf.ProgramMapIds(program))
+                {
+                    BpfHandle map = Interop.Bpf.MapById(id);
+                    (string Name, uint Type, uint KeySize, uint ValueSize, uint MaxEntries) info = Interop.Bpf.MapInfo(map);
+                    BpfMapDefinition? d = obj.Maps.FirstOrDefault(m => prefix + m.Name == info.Name);
+                    if (d == null || found.ContainsKey(d.Name))
+                    {
+                        map.Dispose();
+                        continue;
+                    }
+                    if ((d.Type, d.KeySize, d.ValueSize, d.MaxEntries) != (info.Type, info.KeySize, info.ValueSize, info.MaxEntries))
+                    {
+                        map.Dispose();
+                        throw new InvalidDataException($"map {info.Name} has another shape than this NetBond's");
+                    }
+                    found.Add(d.Name, map);
+                }
+            }
+            if (obj.Maps.FirstOrDefault(m => !found.ContainsKey(m.Name)) is { } missing)
+            {
+                throw new InvalidDataException($"the attached programs do not use map {prefix}{missing.Name}");
+            }
+            return new BpfLoader(obj, found);
+        }
+        catch
+        {
+            foreach (BpfHandle h in found.Values)
+            {
+                h.Dispose();
+            }
+            throw;
+        }
+    }
+
     public BpfObject Object { get; }
 
     public BpfHandle Map(string name) => _maps[name];

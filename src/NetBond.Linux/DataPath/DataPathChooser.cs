@@ -26,7 +26,7 @@ public static class DataPathChooser
         {
             try
             {
-                return (new KernelDataPath(tap, bondIndex, rt), null);
+                return (KernelDataPath.Create(tap, bondIndex, rt), null);
             }
             catch (Exception e) when (e is NativeException or InvalidDataException)
             {

@@ -23,6 +23,7 @@ public sealed unsafe class KernelDataPath : IDataPath
     private const string IngressProgram = "member_ingress";
     private const uint FlagBroadcastNeighbor = 1;
     private const uint FlagConsumeSlow = 2;
+    private const string MapPrefix = "nb_";
 
     private static readonly Lazy<BpfObject> s_object = new(() =>
     {
@@ -39,6 +40,8 @@ public sealed unsafe class KernelDataPath : IDataPath
     private readonly UserDataPath _control;
     private readonly Dictionary<Member, uint> _slots = [];
     private readonly int _cpus = PossibleCpus();
+    private bool _adopting;
+    private DataPlan? _held;
     private bool _disposed;
 
     /// <summary>The map values, laid out as bpf/netbond.bpf.c declares them.</summary>
@@ -79,20 +82,24 @@ public sealed unsafe class KernelDataPath : IDataPath
         public ulong LastTxNs;
     }
 
-    /// <summary>Loads the programs and attaches the egress one to the bond's TAP, which should still be down.</summary>
-    public KernelDataPath(TapDevice tap, int bondIndex, RtNetlink rt)
+    private KernelDataPath(TapDevice tap, int bondIndex, RtNetlink rt, BpfLoader bpf, bool adopting)
     {
         _rt = rt;
         _bondIndex = bondIndex;
-        _bpf = new BpfLoader(s_object.Value, "nb_");
+        _bpf = bpf;
+        _adopting = adopting;
         try
         {
-            Config config = default;
-            config.BondIfIndex = (uint)bondIndex;
-            config.Active = -1;
-            WriteConfig(config);
+            if (!adopting)
+            {
+                Config config = default;
+                config.BondIfIndex = (uint)bondIndex;
+                config.Active = -1;
+                WriteConfig(config);
+            }
             _bpf.Program(IngressProgram);
             rt.AddClsact(bondIndex);
+            // On adoption this replaces the previous daemon's program in one step: frames never miss a program.
             rt.AddBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref, _bpf.Program(EgressProgram).Fd, EgressProgram);
             _control = new UserDataPath(tap, controlFramesOnly: true);
         }
@@ -103,8 +110,47 @@ public sealed unsafe class KernelDataPath : IDataPath
         }
     }
 
+    /// <summary>Loads the programs and attaches the egress one to the bond's TAP, which should still be down.</summary>
+    public static KernelDataPath Create(TapDevice tap, int bondIndex, RtNetlink rt) =>
+        new(tap, bondIndex, rt, new BpfLoader(s_object.Value, MapPrefix), adopting: false);
+
+    /// <summary>
+    /// Takes over the data path a previous daemon left running on the bond (found through the program on its TAP's
+    /// egress): the same maps, so the plan, the members' slots and the counters carry on, and programs of this
+    /// daemon's object swapped in. Until <see cref="EndAdoption"/> the maps keep the previous daemon's plan, whatever
+    /// the bond goes through while its members are enslaved again.
+    /// </summary>
+    /// <param name="memberIndexes">The members the previous daemon had: their ingress programs use the maps the egress one does not.</param>
+    /// <exception cref="InvalidDataException">No NetBond data path is attached to the bond.</exception>
+    public static KernelDataPath Adopt(TapDevice tap, int bondIndex, RtNetlink rt, IEnumerable<int> memberIndexes)
+    {
+        uint egress = rt.GetBpfFilterProgramId(bondIndex, egress: true, RtNetlink.KernelPathPref)
+            ?? throw new InvalidDataException($"{tap.Name} runs no NetBond program on its egress");
+        List<uint> ids = [egress, .. memberIndexes.Select(i => rt.GetBpfFilterProgramId(i, egress: false, RtNetlink.KernelPathPref)).OfType<uint>()];
+        return new(tap, bondIndex, rt, BpfLoader.Adopt(s_object.Value, MapPrefix, ids), adopting: true);
+    }
+
+    /// <summary>The bond is whole again: the latest plan goes into the maps, and members no longer there leave them.</summary>
+    public void EndAdoption()
+    {
+        _adopting = false;
+        if (_held != null)
+        {
+            Publish(_held);
+            _held = null;
+        }
+        foreach (uint ifIndex in Interop.Bpf.Keys(_bpf.Map("members")))
+        {
+            if (!_slots.Keys.Any(m => m.IfIndex == ifIndex))
+            {
+                uint key = ifIndex;
+                Interop.Bpf.Delete(_bpf.Map("members"), &key);
+            }
+        }
+    }
+
     /// <summary>Loads the programs of the embedded object without attaching anything: for tests that run them.</summary>
-    public static BpfLoader LoadDetached() => new(s_object.Value, "nb_");
+    public static BpfLoader LoadDetached() => new(s_object.Value, MapPrefix);
 
     /// <summary>Sets only the hash policy in a detached object's config map, for running hash_probe.</summary>
     public static void WriteHashPolicy(BpfLoader bpf, XmitHashPolicy policy)
@@ -134,15 +180,21 @@ public sealed unsafe class KernelDataPath : IDataPath
         {
             throw new NativeException($"{member.Name}: the kernel data path carries at most {MaxMembers} members");
         }
-        uint slot = 1;
-        while (_slots.ContainsValue(slot))
-        {
-            slot++;
-        }
-        ClearCounters(slot);
         uint ifIndex = (uint)member.IfIndex;
-        MemberEntry entry = new() { Slot = slot, Delivers = 0 };
-        Interop.Bpf.Update(_bpf.Map("members"), &ifIndex, &entry, $"add {member.Name} to the members map");
+        MemberEntry entry;
+        if (!_adopting || !Interop.Bpf.Lookup(_bpf.Map("members"), &ifIndex, &entry))
+        {
+            // A new member: a free slot, counted from zero, delivering nothing before the next plan.
+            uint free = 1;
+            while (_slots.ContainsValue(free))
+            {
+                free++;
+            }
+            ClearCounters(free);
+            entry = new() { Slot = free, Delivers = 0 };
+            Interop.Bpf.Update(_bpf.Map("members"), &ifIndex, &entry, $"add {member.Name} to the members map");
+        }
+        uint slot = entry.Slot;
         _slots.Add(member, slot);
         try
         {
@@ -172,6 +224,11 @@ public sealed unsafe class KernelDataPath : IDataPath
     public void Publish(DataPlan plan)
     {
         _control.Publish(plan);
+        if (_adopting)
+        {
+            _held = plan;
+            return;
+        }
         Config c = default;
         c.Mode = (uint)plan.Mode;
         c.HashPolicy = (uint)plan.XmitHashPolicy;

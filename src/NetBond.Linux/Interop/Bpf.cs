@@ -17,8 +17,12 @@ internal static unsafe partial class Bpf
     private const int BPF_MAP_LOOKUP_ELEM = 1;
     private const int BPF_MAP_UPDATE_ELEM = 2;
     private const int BPF_MAP_DELETE_ELEM = 3;
+    private const int BPF_MAP_GET_NEXT_KEY = 4;
     private const int BPF_PROG_LOAD = 5;
     private const int BPF_PROG_TEST_RUN = 10;
+    private const int BPF_PROG_GET_FD_BY_ID = 13;
+    private const int BPF_MAP_GET_FD_BY_ID = 14;
+    private const int BPF_OBJ_GET_INFO_BY_FD = 15;
     public const uint BPF_PROG_TYPE_SCHED_CLS = 3;
     private const int AttrSize = 128;
 
@@ -82,6 +86,21 @@ internal static unsafe partial class Bpf
 
     public static bool Lookup(BpfHandle map, void* key, void* value) => MapElement(BPF_MAP_LOOKUP_ELEM, map, key, value, 0) == 0;
 
+    /// <summary>The keys of a map with 4-byte keys, as BPF_MAP_GET_NEXT_KEY walks them.</summary>
+    public static List<uint> Keys(BpfHandle map)
+    {
+        List<uint> keys = [];
+        uint key = 0, next;
+        bool first = true;
+        while (MapElement(BPF_MAP_GET_NEXT_KEY, map, first ? null : &key, &next, 0) == 0 && keys.Count < 1 << 16)
+        {
+            keys.Add(next);
+            key = next;
+            first = false;
+        }
+        return keys;
+    }
+
     /// <summary>Deletes a key; false when there was none.</summary>
     public static bool Delete(BpfHandle map, void* key) => MapElement(BPF_MAP_DELETE_ELEM, map, key, null, 0) == 0;
 
@@ -132,6 +151,53 @@ internal static unsafe partial class Bpf
         *(ulong*)(attr + 32) = (ulong)log;
         Name(attr, 48, name);
         return Call(BPF_PROG_LOAD, attr);
+    }
+
+    /// <summary>A descriptor for a program the kernel holds (attached by a previous daemon), by its id.</summary>
+    public static BpfHandle ProgramById(uint id) => ById(BPF_PROG_GET_FD_BY_ID, id, $"open BPF program {id}");
+
+    public static BpfHandle MapById(uint id) => ById(BPF_MAP_GET_FD_BY_ID, id, $"open BPF map {id}");
+
+    private static BpfHandle ById(int cmd, uint id, string what)
+    {
+        byte* attr = stackalloc byte[AttrSize];
+        new Span<byte>(attr, AttrSize).Clear();
+        *(uint*)attr = id;
+        return Adopt(Call(cmd, attr), what);
+    }
+
+    /// <summary>The ids of the maps a program uses (struct bpf_prog_info: nr_map_ids at 52, map_ids at 56).</summary>
+    public static uint[] ProgramMapIds(BpfHandle program)
+    {
+        uint* ids = stackalloc uint[64];
+        byte* info = stackalloc byte[256];
+        new Span<byte>(info, 256).Clear();
+        *(uint*)(info + 52) = 64;
+        *(ulong*)(info + 56) = (ulong)ids;
+        GetInfo(program, info, 256, "read BPF program info");
+        return new ReadOnlySpan<uint>(ids, (int)Math.Min(*(uint*)(info + 52), 64)).ToArray();
+    }
+
+    /// <summary>What a map is (struct bpf_map_info: type, id, key_size, value_size, max_entries, map_flags, name[16]).</summary>
+    public static (string Name, uint Type, uint KeySize, uint ValueSize, uint MaxEntries) MapInfo(BpfHandle map)
+    {
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        GetInfo(map, info, 128, "read BPF map info");
+        return (Marshal.PtrToStringUTF8((nint)(info + 24)) ?? "", *(uint*)info, *(uint*)(info + 8), *(uint*)(info + 12), *(uint*)(info + 16));
+    }
+
+    private static void GetInfo(BpfHandle handle, byte* info, uint length, string what)
+    {
+        byte* attr = stackalloc byte[AttrSize];
+        new Span<byte>(attr, AttrSize).Clear();
+        *(uint*)attr = (uint)handle.Fd;
+        *(uint*)(attr + 4) = length;
+        *(ulong*)(attr + 8) = (ulong)info;
+        if (Call(BPF_OBJ_GET_INFO_BY_FD, attr) != 0)
+        {
+            NativeException.Throw(what);
+        }
     }
 
     /// <summary>BPF_PROG_TEST_RUN once over a frame; returns the program's return value.</summary>

@@ -23,8 +23,10 @@ public sealed class RtNetlink : IDisposable
     private const ushort RTA_GATEWAY = 5;
     private const ushort RTM_NEWQDISC = 36;
     private const ushort RTM_DELQDISC = 37;
+    private const ushort RTM_GETQDISC = 38;
     private const ushort RTM_NEWTFILTER = 44;
     private const ushort RTM_DELTFILTER = 45;
+    private const ushort RTM_GETTFILTER = 46;
 
     private const ushort IFLA_ADDRESS = 1;
     private const ushort IFLA_IFNAME = 3;
@@ -49,6 +51,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort TCA_BPF_FD = 6;
     private const ushort TCA_BPF_NAME = 7;
     private const ushort TCA_BPF_FLAGS = 8;
+    private const ushort TCA_BPF_ID = 11;
     private const uint TCA_BPF_FLAG_ACT_DIRECT = 1;
     private const uint TC_H_CLSACT = 0xFFFFFFF1;
     private const uint TC_H_INGRESS_PARENT = 0xFFFFFFF2;
@@ -262,6 +265,48 @@ public sealed class RtNetlink : IDisposable
         w.U32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
         w.EndNest();
         Check(_socket.Execute(w), $"attach BPF program {name} to link {index} {(egress ? "egress" : "ingress")}");
+    }
+
+    /// <summary>
+    /// A qdisc someone put at the root of a link (`tc qdisc add dev X root ...`), by kind, or null: the default root
+    /// qdisc the kernel attaches itself has handle 0, any added one another handle.
+    /// </summary>
+    public string? GetAddedRootQdisc(int index)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_GETQDISC, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP, index, 0, 0, 0);
+        string? kind = null;
+        _socket.Query(w, (type, payload) =>
+        {
+            if (type == RTM_NEWQDISC && payload.Length >= 20
+                && BinaryPrimitives.ReadInt32LittleEndian(payload[4..]) == index
+                && BinaryPrimitives.ReadUInt32LittleEndian(payload[12..]) == 0xFFFFFFFF
+                && BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]) != 0)
+            {
+                kind = new NetlinkAttributes(payload[20..]).String(TCA_KIND);
+            }
+        });
+        return kind;
+    }
+
+    /// <summary>The id of the eBPF program a cls_bpf filter at <paramref name="pref"/> on a clsact hook runs, or null.</summary>
+    public uint? GetBpfFilterProgramId(int index, bool egress, ushort pref)
+    {
+        NetlinkMessageWriter w = TcRequest(RTM_GETTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP,
+            index, 0, egress ? TC_H_EGRESS_PARENT : TC_H_INGRESS_PARENT, 0);
+        uint? id = null;
+        _socket.Query(w, (type, payload) =>
+        {
+            if (type != RTM_NEWTFILTER || payload.Length < 20 || BinaryPrimitives.ReadUInt32LittleEndian(payload[16..]) >> 16 != pref)
+            {
+                return;
+            }
+            NetlinkAttributes a = new(payload[20..]);
+            if (a.TryGet(TCA_OPTIONS, out ReadOnlySpan<byte> options) && new NetlinkAttributes(options).TryGet(TCA_BPF_ID, out ReadOnlySpan<byte> value) && value.Length == 4)
+            {
+                id = BinaryPrimitives.ReadUInt32LittleEndian(value);
+            }
+        });
+        return id;
     }
 
     /// <summary>Removes the filters at <paramref name="pref"/> from a clsact hook; nothing there, or no link, is not an error.</summary>

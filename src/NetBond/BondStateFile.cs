@@ -1,0 +1,79 @@
+using System.Text.Json;
+using NetBond.Core;
+using NetBond.Linux;
+
+namespace NetBond;
+
+/// <summary>One recorded request of options, as name=value texts.</summary>
+internal sealed record OptionRequestRecord(List<string> Options, bool OneRequest);
+
+/// <summary>What a next daemon needs to adopt a bond running on the kernel data path.</summary>
+internal sealed record BondRecord(string Name, int IfIndex, List<OptionRequestRecord> Options, List<string> Members, string? Active);
+
+internal sealed record BondStateContents(string? Namespace, List<BondRecord> Bonds);
+
+/// <summary>
+/// bonds.json: the bonds on the kernel data path — their options as requested, members in enslave order and
+/// active member — rewritten atomically whenever one of these changes. The kernel keeps such a bond's frames
+/// moving after a SIGKILL; this file is how the next daemon takes it over instead of tearing it down. Bonds on
+/// the userspace data path die with their daemon and are not recorded. It names its namespace as members.json does.
+/// </summary>
+internal sealed class BondStateFile
+{
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    private readonly string _path;
+    private readonly string? _namespace;
+    private List<(BondRuntime Bond, int Members, Member? Active, int Requests)> _saved = [];
+
+    public BondStateFile(string directory, string? namespaceIdentity)
+    {
+        _path = Path.Combine(directory, "bonds.json");
+        _namespace = namespaceIdentity;
+    }
+
+    /// <summary>The bonds a previous daemon of this namespace left on the kernel data path.</summary>
+    public List<BondRecord> Load(Action<string> log)
+    {
+        if (!File.Exists(_path))
+        {
+            return [];
+        }
+        try
+        {
+            BondStateContents? file = JsonSerializer.Deserialize<BondStateContents>(File.ReadAllText(_path));
+            if (file?.Namespace != _namespace)
+            {
+                log($"{_path} was written in another network namespace: not applied");
+                return [];
+            }
+            return file?.Bonds ?? [];
+        }
+        catch (JsonException e)
+        {
+            log($"WARNING: {_path} is unreadable ({e.Message}): the bonds it named are taken down, not adopted");
+            return [];
+        }
+    }
+
+    /// <summary>Writes the file when a recorded bond, member list, active member or option request changed; cheap otherwise.</summary>
+    public void Save(IEnumerable<BondRuntime> bonds)
+    {
+        List<(BondRuntime, int, Member?, int)> now = [.. bonds.Where(b => b.DataPath is KernelDataPath)
+            .Select(b => (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count))];
+        if (now.SequenceEqual(_saved))
+        {
+            return;
+        }
+        _saved = now;
+        List<BondRecord> records = [.. now.Select(e => Record(e.Item1))];
+        string temp = _path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(new BondStateContents(_namespace, records), s_json));
+        File.Move(temp, _path, overwrite: true);
+    }
+
+    private static BondRecord Record(BondRuntime b) => new(
+        b.Bond.Name, b.IfIndex,
+        [.. b.OptionHistory.Select(r => new OptionRequestRecord([.. r.Options.Select(a => $"{OptionTable.NameOf(a.Option)}={a.Value}")], r.OneRequest))],
+        [.. b.Bond.Members.Select(m => m.Name)],
+        b.Bond.Active?.Name);
+}
