@@ -298,6 +298,16 @@ public sealed class BondRuntime : IBondHost, IDisposable
         return problems;
     }
 
+    /// <summary>
+    /// Lets go of a kernel-path bond without taking it down: the TAP stays (persistent), the programs and maps stay
+    /// (the tc filters hold them), members stay enslaved and journaled; only this daemon's descriptors close.
+    /// </summary>
+    public void LeaveRunning()
+    {
+        (DataPath as KernelDataPath)?.LeaveRunning();
+        Tap.Dispose();
+    }
+
     public void Dispose()
     {
         ReleaseAll();

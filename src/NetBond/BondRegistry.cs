@@ -332,6 +332,23 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
+    /// <summary>The daemon hands over: bonds on the kernel data path are left running, the others taken down.</summary>
+    public void HandOver()
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            if (b.DataPath is KernelDataPath)
+            {
+                b.LeaveRunning();
+            }
+            else
+            {
+                b.Dispose();
+            }
+        }
+        _bonds.Clear();
+    }
+
     public void Dispose()
     {
         foreach (BondRuntime b in _bonds.Values)

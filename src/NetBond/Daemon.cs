@@ -84,6 +84,7 @@ internal sealed class Daemon : IDisposable
         File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration handover = PosixSignalRegistration.Create(SIGUSR2, OnHandover);
         Thread control = new(ControlLoop) { Name = "netbond-control", IsBackground = true };
         control.Start();
         Thread accept = new(AcceptLoop) { Name = "netbond-accept", IsBackground = true };
@@ -95,6 +96,11 @@ internal sealed class Daemon : IDisposable
         _systemd.Ready(SystemdStatus());
         _stopped.Wait();
         _systemd.Stopping();
+        if (_handingOver)
+        {
+            HandOver(pidFile);
+            return 0;
+        }
         Log("stopping: releasing every member");
         lock (_gate)
         {
@@ -115,6 +121,34 @@ internal sealed class Daemon : IDisposable
             Log($"cannot remove {StatePaths.Directory}: {e.Message}");
         }
         return 0;
+    }
+
+    /// <summary>SIGUSR2: exit and leave the bonds on the kernel data path running for the next daemon (an upgrade).</summary>
+    private const PosixSignal SIGUSR2 = (PosixSignal)12;
+
+    private volatile bool _handingOver;
+
+    private void OnHandover(PosixSignalContext context)
+    {
+        _handingOver = true;
+        OnSignal(context);
+    }
+
+    /// <summary>
+    /// Stops as a SIGKILL would for the bonds on the kernel data path — their frames keep moving, members, journal and
+    /// bonds.json stay for the next daemon to adopt — and as SIGTERM does for the others.
+    /// </summary>
+    private void HandOver(string pidFile)
+    {
+        Log("handing over: bonds on the kernel data path keep running for the next daemon to adopt");
+        lock (_gate)
+        {
+            _bondState.Save(_registry.Bonds);
+            _registry.HandOver();
+            _eventHub.Dispose();
+        }
+        File.Delete(pidFile);
+        Log("stopped");
     }
 
     private void OnSignal(PosixSignalContext context)

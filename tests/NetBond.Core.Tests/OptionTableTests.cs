@@ -257,3 +257,21 @@ public class OptionValueTableTests
         }
     }
 }
+
+public class DataPathOptionTests
+{
+    private static BondOptions? Apply(string text) =>
+        OptionTable.Apply(new BondOptions(), TestBonds.Parse(text), new OptionContext(false, false), [], out _);
+
+    [Fact]
+    public void Datapath_takes_auto_kernel_and_user_when_the_bond_is_made_and_nothing_after()
+    {
+        Assert.Equal(DataPathChoice.Auto, new BondOptions().DataPath);
+        Assert.Equal(DataPathChoice.Kernel, Apply("datapath=kernel")!.DataPath);
+        Assert.Equal(DataPathChoice.User, Apply("datapath=2")!.DataPath);
+        Assert.Null(Apply("datapath=bpf"));
+        (Bond bond, _) = TestBonds.Make("mode=1 miimon=100", "eth0");
+        Assert.Contains("fixed when the bond is made", bond.SetOptions(TestBonds.Parse("datapath=user"), []));
+        Assert.Equal("kernel", OptionTable.Show(Apply("datapath=kernel")!, "datapath"));
+    }
+}

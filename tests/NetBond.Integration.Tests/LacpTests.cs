@@ -70,6 +70,13 @@ public class LacpTests
         Assert.True(t.Ping());
         long[] bytes = EightFlows(t, "sw0", "sw1");
         Assert.True(bytes.All(b => b > 10_000_000), $"switch ports received {string.Join(", ", bytes)} bytes");
+        // By default the kernel data path carries 802.3ad's frames: the bond device itself never transmitted one.
+        Assert.Equal(Topology.DefaultDataPath, BondJson(t).GetProperty("features").GetProperty("datapath").GetString());
+        if (Topology.DefaultDataPath == "kernel")
+        {
+            Assert.Equal("0", t.In(t.Host, "cat /sys/class/net/bond0/statistics/tx_packets").Out.Trim());
+            Assert.True(BondJson(t).GetProperty("counters").GetProperty("tx_bytes").GetInt64() > 20_000_000);
+        }
 
         t.Sh($"ip -n {t.Switch} link set sw1 down");
         Assert.True(Topology.Eventually(() => ActivePorts(t) == 1, 2000), t.Status());

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using NetBond.Core;
 using NetBond.Linux.Bpf;
@@ -105,6 +104,11 @@ public sealed unsafe class KernelDataPath : IDataPath
         }
         catch
         {
+            if (!adopting)
+            {
+                // Under auto the bond goes on with the userspace path: no program of ours may stay in its way.
+                rt.DeleteBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref);
+            }
             _bpf.Dispose();
             throw;
         }
@@ -148,6 +152,9 @@ public sealed unsafe class KernelDataPath : IDataPath
             }
         }
     }
+
+    /// <summary>The embedded object, read: its programs and map definitions.</summary>
+    public static BpfObject EmbeddedObject => s_object.Value;
 
     /// <summary>Loads the programs of the embedded object without attaching anything: for tests that run them.</summary>
     public static BpfLoader LoadDetached() => new(s_object.Value, MapPrefix);
@@ -237,10 +244,6 @@ public sealed unsafe class KernelDataPath : IDataPath
             | ((plan.Control & ControlFrameKinds.SlowProtocols) != 0 ? FlagConsumeSlow : 0);
         c.Active = plan.ActiveIndex;
         c.PacketsPerSlave = (uint)plan.PacketsPerSlave;
-        if (plan.Members.Length > MaxMembers)
-        {
-            throw new InvalidOperationException($"a plan of {plan.Members.Length} members: the kernel data path carries {MaxMembers}");
-        }
         c.MemberCount = (uint)plan.Members.Length;
         c.UsableCount = (uint)plan.Usable.Length;
         for (int i = 0; i < plan.Members.Length; i++)
@@ -336,6 +339,14 @@ public sealed unsafe class KernelDataPath : IDataPath
             max = Math.Max(max, int.Parse(last, System.Globalization.CultureInfo.InvariantCulture));
         }
         return max + 1;
+    }
+
+    /// <summary>Closes this daemon's descriptors and leaves the programs, maps and filters running for the next one.</summary>
+    public void LeaveRunning()
+    {
+        _disposed = true;
+        _control.Dispose();
+        _bpf.Dispose();
     }
 
     public void Dispose()

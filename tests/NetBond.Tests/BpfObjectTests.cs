@@ -1,0 +1,54 @@
+using NetBond.Linux;
+using NetBond.Linux.Bpf;
+
+namespace NetBond.Tests;
+
+/// <summary>The ELF reader on the embedded object, and on objects it must refuse with a clear message (no root needed).</summary>
+public class BpfObjectTests
+{
+    [Fact]
+    public void The_embedded_object_has_the_three_programs_and_four_maps_the_loader_expects()
+    {
+        BpfObject obj = KernelDataPath.EmbeddedObject;
+        Assert.Equal(["bond_egress", "member_ingress", "hash_probe"], obj.Programs.Select(p => p.Name));
+        Assert.Equal(["config", "members", "counters", "rr_counter"], obj.Maps.Select(m => m.Name));
+        Assert.StartsWith("Dual MIT/GPL", obj.License, StringComparison.Ordinal);
+        // The config map's value is the C struct config: 8 words, then four arrays of 32.
+        Assert.Equal(8 * 4 + (4 * KernelDataPath.MaxMembers * 4), (int)obj.Maps.Single(m => m.Name == "config").ValueSize);
+        BpfProgramText egress = obj.Program("bond_egress");
+        Assert.Equal(0, egress.Instructions.Length % 8);
+        Assert.NotEmpty(egress.MapReferences);
+        // Every map reference is an ld_imm64 (opcode 0x18) the loader can patch.
+        Assert.All(obj.Programs.SelectMany(p => p.MapReferences.Select(r => p.Instructions[r.InstructionOffset])), op => Assert.Equal(0x18, op));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16)]
+    [InlineData(200)]
+    [InlineData(4000)]
+    public void A_truncated_object_is_refused_as_such(int length)
+    {
+        byte[] whole = File.ReadAllBytes(ObjectPath());
+        InvalidDataException e = Assert.Throws<InvalidDataException>(() => BpfObject.Parse(whole[..Math.Min(length, whole.Length - 1)]));
+        Assert.False(string.IsNullOrEmpty(e.Message));
+    }
+
+    [Fact]
+    public void An_object_for_another_machine_is_refused()
+    {
+        byte[] elf = File.ReadAllBytes(ObjectPath());
+        elf[18] = 62; // EM_X86_64
+        Assert.Contains("not a BPF object", Assert.Throws<InvalidDataException>(() => BpfObject.Parse(elf)).Message, StringComparison.Ordinal);
+    }
+
+    private static string ObjectPath()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "bpf", "netbond.bpf.o")))
+        {
+            dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException("bpf/netbond.bpf.o above the test binaries");
+        }
+        return Path.Combine(dir, "bpf", "netbond.bpf.o");
+    }
+}
