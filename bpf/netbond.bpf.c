@@ -28,6 +28,9 @@ enum { HASH_L2, HASH_L34, HASH_L23, HASH_ENCAP23, HASH_ENCAP34, HASH_VLAN_SRCMAC
 /* config.flags */
 #define F_BROADCAST_NEIGHBOR 1 /* 802.3ad broadcast_neighbor: ARP and ND on every usable member */
 #define F_CONSUME_SLOW 2       /* the daemon takes slow-protocol frames (802.3ad): the bond never sees them */
+#define F_TLB_TABLE 4          /* balance-tlb/alb with tlb_dynamic_lb=1: buckets placed by the "tlb" map */
+
+#define TLB_BUCKETS 256
 
 struct map_def {
 	__u32 type;
@@ -51,6 +54,9 @@ struct config {
 	__u32 slot[MAX_MEMBERS];     /* by position: the member's counters in "counters" */
 	__s32 next_can[MAX_MEMBERS]; /* by position: the first member from there on, wrapping, that can transmit, or -1 */
 	__u32 usable[MAX_MEMBERS];   /* positions of the members that can transmit (usable_slaves), in order */
+	__u32 can_transmit;          /* bit per position */
+	__u8 bond_mac[8];            /* balance-alb: frames to a member's MAC are readdressed to it */
+	__u8 mac[MAX_MEMBERS][8];    /* by position: the member's MAC, the source of tlb/alb frames it sends */
 };
 /* The control plane precomputes what would otherwise be loops over the members: the verifier explores every
  * path through a loop whose branches depend on the plan, and a 32-member loop of them exceeds its limit. */
@@ -79,12 +85,27 @@ struct map_def counters SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32)
 /* The round-robin counter, per CPU as the kernel's rr_tx_counter. */
 struct map_def rr_counter SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u32), 1, 0 };
 
+/* balance-tlb/alb: the member position of each of the 256 buckets (-1: not placed yet), written by the daemon's
+ * TlbTable; bytes per bucket (and, at index 256, bytes sent unbalanced through the active member) it places by. */
+struct tlb_table {
+	__s32 pos[TLB_BUCKETS];
+};
+struct tlb_bytes {
+	__u64 bytes[TLB_BUCKETS + 1];
+};
+struct map_def tlb SEC("maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tlb_table), 1, 0 };
+struct map_def tlb_load SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tlb_bytes), 1, 0 };
+/* balance-alb: the members' MACs (in the low 48 bits), to readdress received frames to the bond. */
+struct map_def member_macs SEC("maps") = { BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u32), MAX_MEMBERS * 2, 0 };
+
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_lookup_elem;
 static __u64 (*bpf_ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
 static __u32 (*bpf_get_prandom_u32)(void) = (void *)BPF_FUNC_get_prandom_u32;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)BPF_FUNC_skb_load_bytes;
 static long (*bpf_clone_redirect)(struct __sk_buff *skb, __u32 ifindex, __u64 flags) = (void *)BPF_FUNC_clone_redirect;
 static long (*bpf_redirect)(__u32 ifindex, __u64 flags) = (void *)BPF_FUNC_redirect;
+static long (*bpf_skb_store_bytes)(struct __sk_buff *skb, __u32 offset, const void *from, __u32 len, __u64 flags) =
+	(void *)BPF_FUNC_skb_store_bytes;
 
 char _license[] SEC("license") = "Dual MIT/GPL";
 
@@ -338,6 +359,131 @@ INLINE int round_robin(struct __sk_buff *skb, struct config *c, __u32 type)
 	return first_can_transmit(c, id % c->member_count);
 }
 
+/* ---- balance-tlb / balance-alb (LoadBalancing.cs) ---- */
+
+/* alb_determine_nd(): an IPv6 frame too short to tell counts as neighbour discovery. */
+INLINE int is_nd6(struct __sk_buff *skb, __u32 l3)
+{
+	__u8 next, type;
+	if (skb->len < l3 + 40 || bpf_skb_load_bytes(skb, l3 + 6, &next, 1))
+		return 1;
+	if (next != 58)
+		return 0;
+	if (skb->len < l3 + 48 || bpf_skb_load_bytes(skb, l3 + 40, &type, 1))
+		return 1;
+	return type == 135 || type == 136;
+}
+
+INLINE int hash_usable(struct __sk_buff *skb, struct config *c)
+{
+	if (c->usable_count == 0 || c->usable_count > MAX_MEMBERS)
+		return -1;
+	__u32 u = xmit_hash(skb, c->hash_policy) % c->usable_count;
+	return u < MAX_MEMBERS ? (int)c->usable[u] : -1;
+}
+
+#define LB_ACTIVE -1   /* not balanced: out the active member */
+#define LB_DAEMON -2   /* the bond's ARP in balance-alb: the daemon places it (rlb_arp_xmit) */
+#define LB_ENCAP -3    /* the hash needs the flow dissector: the daemon sends it */
+
+/* The bucket (0..255) of a balanced frame, or LB_*; *pos gets the member when tlb_dynamic_lb=0 decided it. */
+INLINE int lb_bucket(struct __sk_buff *skb, struct config *c, __u32 type, int *pos)
+{
+	__u8 eth[6];
+	if (bpf_skb_load_bytes(skb, 0, eth, 6))
+		return LB_ACTIVE;
+	__u32 proto = type, l3 = 14;
+	if ((type == 0x8100 || type == 0x88A8) && skb->len >= 18) {
+		__u8 t[2];
+		if (bpf_skb_load_bytes(skb, 16, t, 2))
+			return LB_ACTIVE;
+		proto = (__u32)t[0] << 8 | t[1];
+		l3 = 18;
+	}
+	int table = c->flags & F_TLB_TABLE;
+	int encap = c->hash_policy == HASH_ENCAP23 || c->hash_policy == HASH_ENCAP34;
+	if (c->mode == MODE_TLB) {
+		if ((eth[0] & 1) || !(proto == 0x0800 || (proto == 0x86DD && !is_nd6(skb, l3))))
+			return LB_ACTIVE;
+		/* The bucket only spreads load: with an encap policy it is taken from layer3+4 here, where the daemon's
+		 * table must not be shared with the daemon's own transmit. */
+		if (table)
+			return xmit_hash(skb, encap ? HASH_L34 : c->hash_policy) & 0xFF;
+		if (encap)
+			return LB_ENCAP;
+		*pos = hash_usable(skb, c);
+		return *pos < 0 ? LB_ACTIVE : 0;
+	}
+	int broadcast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] & eth[5]) == 0xFF;
+	__u8 bucket = 0;
+	if (proto == 0x0800) {
+		__u8 ip[20];
+		if (broadcast || skb->len < l3 + 20 || bpf_skb_load_bytes(skb, l3, ip, 20) || ip[9] == 2
+		    || (ip[16] & ip[17] & ip[18] & ip[19]) == 0xFF)
+			return LB_ACTIVE;
+		bucket = ip[16] ^ ip[17] ^ ip[18] ^ ip[19];
+	} else if (proto == 0x86DD) {
+		int all_nodes = eth[0] == 0x33 && eth[1] == 0x33 && eth[2] == 0 && eth[3] == 0 && eth[4] == 0 && eth[5] == 1;
+		__u32 a[8];
+		if (broadcast || all_nodes || is_nd6(skb, l3) || bpf_skb_load_bytes(skb, l3 + 8, a, 32))
+			return LB_ACTIVE;
+		if ((a[0] | a[1] | a[2] | a[3]) == 0)
+			return LB_ACTIVE; /* DAD: from the unspecified address */
+		__u32 x = a[4] ^ a[5] ^ a[6] ^ a[7];
+		bucket = (x ^ (x >> 8) ^ (x >> 16) ^ (x >> 24)) & 0xFF;
+	} else if (proto == 0x0806) {
+		return l3 == 14 ? LB_DAEMON : LB_ACTIVE;
+	} else {
+		return LB_ACTIVE;
+	}
+	if (table)
+		return bucket;
+	if (encap)
+		return LB_ENCAP;
+	*pos = hash_usable(skb, c);
+	return *pos < 0 ? LB_ACTIVE : 0;
+}
+
+INLINE void count_bucket(__u32 index, __u32 bytes)
+{
+	__u32 zero = 0;
+	struct tlb_bytes *load = bpf_map_lookup_elem(&tlb_load, &zero);
+	if (load && index <= TLB_BUCKETS)
+		load->bytes[index] += bytes;
+}
+
+/* bond_tlb_xmit / bond_alb_xmit: the member the table or the hash names, else the active one; a member other
+ * than the active one sends from its own MAC. */
+INLINE int load_balance(struct __sk_buff *skb, struct config *c, __u32 type, __u32 bytes, __u64 now)
+{
+	int pos = -1;
+	int bucket = lb_bucket(skb, c, type, &pos);
+	if (bucket == LB_DAEMON || bucket == LB_ENCAP)
+		return TC_ACT_OK;
+	if (bucket >= 0 && (c->flags & F_TLB_TABLE)) {
+		__u32 zero = 0, b = bucket;
+		/* The mask the compiler would drop as redundant, kept for the verifier, which cannot see bucket < 256. */
+		asm volatile("%0 &= 0xff" : "+r"(b));
+		struct tlb_table *t = bpf_map_lookup_elem(&tlb, &zero);
+		pos = t ? t->pos[b] : -1;
+		/* A bucket the daemon has not placed yet goes out the active member until its next tick places it. */
+		count_bucket(b, bytes);
+	} else if (bucket == LB_ACTIVE) {
+		count_bucket(TLB_BUCKETS, bytes);
+	}
+	if (pos < 0 || pos >= MAX_MEMBERS || !(c->can_transmit & (1u << pos)))
+		pos = c->active;
+	if (pos < 0 || pos >= MAX_MEMBERS || !(c->can_transmit & (1u << pos))) {
+		count_tx_drop(0);
+		return TC_ACT_SHOT;
+	}
+	__u32 p = (__u32)pos & (MAX_MEMBERS - 1); /* the same value, in a form the verifier can bound */
+	if ((int)p != c->active && bpf_skb_store_bytes(skb, 6, c->mac[p], 6, 0))
+		return TC_ACT_SHOT;
+	count_tx(0, bytes, now);
+	return send_on(c, p, bytes, now);
+}
+
 SEC("tc/egress")
 int bond_egress(struct __sk_buff *skb)
 {
@@ -378,9 +524,11 @@ int bond_egress(struct __sk_buff *skb)
 		__u32 u = xmit_hash(skb, c->hash_policy) % c->usable_count;
 		pos = u < MAX_MEMBERS ? c->usable[u] : -1;
 		break;
+	case MODE_TLB:
+	case MODE_ALB:
+		return load_balance(skb, c, type, bytes, now);
 	default:
-		/* A mode this program does not carry: the daemon's TAP reader decides. */
-		return TC_ACT_OK;
+		return TC_ACT_SHOT;
 	}
 	if (pos < 0 || pos >= MAX_MEMBERS) {
 		/* No member to send on: the kernel bond drops and counts it as the bond's tx_dropped. */
@@ -408,7 +556,25 @@ int member_ingress(struct __sk_buff *skb)
 		count_rx_drop(m->slot, now, 0);
 		return TC_ACT_SHOT;
 	}
-	if (!m->delivers) {
+	if (c->mode == MODE_ALB) {
+		/* bond_should_deliver_exact_match: an inactive member delivers unicast, the traffic of the clients RLB
+		 * placed on it; a frame for a member's MAC is readdressed to the bond's, which the bond device accepts. */
+		__u8 dst[8] = {};
+		if (bpf_skb_load_bytes(skb, 0, dst, 6)) {
+			count_rx_drop(m->slot, now, 1);
+			return TC_ACT_SHOT;
+		}
+		int unicast = !(dst[0] & 1);
+		if (!m->delivers && !unicast) {
+			count_rx_drop(m->slot, now, 1);
+			return TC_ACT_SHOT;
+		}
+		__u64 key = *(__u64 *)dst;
+		if (unicast && bpf_map_lookup_elem(&member_macs, &key) && bpf_skb_store_bytes(skb, 0, c->bond_mac, 6, 0)) {
+			count_rx_drop(m->slot, now, 1);
+			return TC_ACT_SHOT;
+		}
+	} else if (!m->delivers) {
 		count_rx_drop(m->slot, now, 1);
 		return TC_ACT_SHOT;
 	}

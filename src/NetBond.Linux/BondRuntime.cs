@@ -42,7 +42,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         _adopting = adoptMembers != null;
         (DataPath, DataPathReason) = adoptMembers != null
             ? (KernelDataPath.Adopt(tap, link.Index, rt, adoptMembers), null)
-            : DataPathChooser.Choose(options, tap, link.Index, rt, strict: true);
+            : DataPathChooser.Choose(options, tap, link.Index, rt);
         // The kernel data path outlives the daemon: its TAP must too, or a killed daemon's bond would vanish while
         // the members' programs still redirect into it.
         KeepTapFor(DataPath);
@@ -147,9 +147,9 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     private void KeepTapFor(IDataPath path)
     {
-        if (path is KernelDataPath != Tap.Persistent)
+        if (path is KernelDataPath)
         {
-            Tap.SetPersistent(path is KernelDataPath);
+            Tap.SetPersistent(true);
         }
     }
 
@@ -232,16 +232,6 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// <summary>Sets what the bond device needs for its mode; called when the bond is made and when its mode changes.</summary>
     public void ApplyModeDefaults()
     {
-        // A mode changes only without members: the data path may be swapped for the one the new mode allows.
-        if (Bond.Members.Count == 0 && DataPathChooser.WantsOtherThan(Bond.Options, DataPath))
-        {
-            Action? ready = DataPath.ControlFrames.Ready;
-            DataPath.Dispose();
-            (DataPath, DataPathReason) = DataPathChooser.Choose(Bond.Options, Tap, IfIndex, _rt, strict: false);
-            DataPath.ControlFrames.Ready = ready;
-            KeepTapFor(DataPath);
-            DataPath.Publish(DataPlan.Empty);
-        }
         _rt.SetGsoMaxSegs(IfIndex, Bond.Options.Mode == BondMode.BalanceRr ? RoundRobinGsoSegments : DefaultGsoSegments);
     }
 
@@ -351,6 +341,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
             Bond.OnCarrier(m, carrier);
         }
         Bond.Tick(nowMs);
+        (DataPath as KernelDataPath)?.PlaceBuckets();
     }
 
     private void DrainControlFrames(long nowMs)

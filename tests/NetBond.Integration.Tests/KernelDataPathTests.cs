@@ -23,6 +23,8 @@ public class KernelDataPathTests
     [InlineData("mode=balance-rr miimon=50", null)]
     [InlineData("mode=balance-xor xmit_hash_policy=layer3+4 miimon=50", null)]
     [InlineData("mode=broadcast miimon=50", null)]
+    [InlineData("mode=balance-tlb miimon=50", "eth0")]
+    [InlineData("mode=balance-alb miimon=50", "eth0")]
     public void Frames_cross_both_ways_in_the_kernel_and_a_failover_keeps_them_moving(string options, string? active)
     {
         using Topology t = new();
@@ -42,9 +44,10 @@ public class KernelDataPathTests
         Assert.Equal("kernel", after.GetProperty("features").GetProperty("datapath").GetString());
         Assert.True(Counter(after, "tx_packets") - Counter(before, "tx_packets") >= 300, "the egress program's counter did not grow");
         Assert.True(Counter(after, "rx_packets") - Counter(before, "rx_packets") >= 300, "the ingress program's counter did not grow");
-        // The daemon's own transmit reads nothing from the TAP: every frame went out through bpf_redirect.
-        string linkCounters = t.In(t.Host, "cat /sys/class/net/bond0/statistics/tx_packets").Out.Trim();
-        Assert.Equal("0", linkCounters);
+        // The daemon reads next to nothing from the TAP: every data frame went out through bpf_redirect (in
+        // balance-alb the bond's own ARP is handed to the daemon, which places it as rlb_arp_xmit does).
+        long fromTap = long.Parse(t.In(t.Host, "cat /sys/class/net/bond0/statistics/tx_packets").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(fromTap < 20, $"{fromTap} frames reached the TAP's reader");
 
         // A qdisc on bond0 never sees a frame: status says so.
         Assert.DoesNotContain("bypassed", t.Status());
@@ -84,23 +87,6 @@ public class KernelDataPathTests
         Assert.StartsWith("auto: the kernel offers no BPF", features.GetProperty("datapath_reason").GetString());
         Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
         Assert.Equal("", KernelFilters(t, "bond0", "egress"));
-    }
-
-    [IntegrationFact]
-    public void Auto_leaves_balance_alb_to_the_user_path_and_follows_a_mode_change()
-    {
-        using Topology t = new();
-        t.StartDaemon();
-        t.WaitForDaemon();
-        t.AddBond("mode=balance-alb miimon=50");
-        Assert.Contains("NetBond Data Path: user (auto: balance-alb is not carried by the kernel data path yet)", t.Status());
-        t.Sh($"ip -n {t.Host} link set bond0 down");
-        t.NetBond("set bond0 mode=active-backup").ShouldSucceed();
-        Assert.Contains("NetBond Data Path: kernel", t.Status());
-        Assert.NotEqual("", KernelFilters(t, "bond0", "egress"));
-        t.Sh($"ip -n {t.Host} link set bond0 up");
-        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
-        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
     }
 
     /// <summary>A member as `ip link`, tc and sysctl show it; the noqueue qdisc a veth gets when first up is the kernel's, not NetBond's.</summary>

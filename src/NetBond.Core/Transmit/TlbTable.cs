@@ -56,6 +56,9 @@ public sealed class TlbTable
         return member;
     }
 
+    /// <summary>The member index a bucket is placed on, or -1: what the kernel data path writes into its map.</summary>
+    public int Assigned(int bucket) => _member[bucket];
+
     /// <summary>A frame the table did not place went out the active member: it counts toward the active's load at the next rebalance.</summary>
     public void CountUnbalanced(int length) => _unbalanced += length;
 

@@ -22,6 +22,7 @@ public sealed unsafe class KernelDataPath : IDataPath
     private const string IngressProgram = "member_ingress";
     private const uint FlagBroadcastNeighbor = 1;
     private const uint FlagConsumeSlow = 2;
+    private const uint FlagTlbTable = 4;
     private const string MapPrefix = "nb_";
 
     private static readonly Lazy<BpfObject> s_object = new(() =>
@@ -41,6 +42,10 @@ public sealed unsafe class KernelDataPath : IDataPath
     private readonly int _cpus = PossibleCpus();
     private bool _adopting;
     private DataPlan? _held;
+    private DataPlan _plan = DataPlan.Empty;
+    private readonly HashSet<ulong> _memberMacKeys = [];
+    private readonly long[] _bucketBytes = new long[TlbTable.Size + 1];
+    private ulong[]? _bucketLoad;
     private bool _disposed;
 
     /// <summary>The map values, laid out as bpf/netbond.bpf.c declares them.</summary>
@@ -59,6 +64,9 @@ public sealed unsafe class KernelDataPath : IDataPath
         public fixed uint Slot[MaxMembers];
         public fixed int NextCan[MaxMembers];
         public fixed uint Usable[MaxMembers];
+        public uint CanTransmit;
+        public fixed byte BondMac[8];
+        public fixed byte Mac[MaxMembers * 8];
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -241,7 +249,9 @@ public sealed unsafe class KernelDataPath : IDataPath
         c.HashPolicy = (uint)plan.XmitHashPolicy;
         c.BondIfIndex = (uint)_bondIndex;
         c.Flags = (plan.BroadcastNeighbor ? FlagBroadcastNeighbor : 0)
-            | ((plan.Control & ControlFrameKinds.SlowProtocols) != 0 ? FlagConsumeSlow : 0);
+            | ((plan.Control & ControlFrameKinds.SlowProtocols) != 0 ? FlagConsumeSlow : 0)
+            | (plan.Tlb != null ? FlagTlbTable : 0);
+        WriteMac(c.BondMac, plan.BondMac);
         c.Active = plan.ActiveIndex;
         c.PacketsPerSlave = (uint)plan.PacketsPerSlave;
         c.MemberCount = (uint)plan.Members.Length;
@@ -249,6 +259,8 @@ public sealed unsafe class KernelDataPath : IDataPath
         for (int i = 0; i < plan.Members.Length; i++)
         {
             c.IfIndex[i] = (uint)plan.Members[i].IfIndex;
+            c.CanTransmit |= plan.CanTransmit[i] ? 1u << i : 0;
+            WriteMac(c.Mac + (i * 8), plan.MemberMacs[i]);
             c.Slot[i] = _slots.GetValueOrDefault(plan.Members[i]);
             c.NextCan[i] = -1;
             for (int k = 0; k < plan.Members.Length; k++)
@@ -274,8 +286,103 @@ public sealed unsafe class KernelDataPath : IDataPath
                 Interop.Bpf.Update(_bpf.Map("members"), &ifIndex, &entry, $"update {plan.Members[i].Name} in the members map");
             }
         }
+        if (plan.Tlb != null || _plan.Tlb != null)
+        {
+            // A new plan re-places every bucket (TlbTable does on its next use): until the next tick, the active member.
+            WriteTlb(null);
+        }
+        WriteMemberMacs(plan.Mode == BondMode.BalanceAlb ? plan.MemberMacs : []);
+        _plan = plan;
         WriteConfig(c);
     }
+
+    /// <summary>
+    /// balance-tlb/alb with tlb_dynamic_lb=1, on the control thread at each of the bond's ticks: the bytes each
+    /// bucket sent since the last go through Core's <see cref="TlbTable"/> as if they were one frame, which places
+    /// the buckets not placed yet (tlb_choose_channel) and rebalances when asked; the placement goes into the map.
+    /// A new flow leaves by the active member until the next tick (at most 100 ms), where the kernel places it at once.
+    /// </summary>
+    public void PlaceBuckets()
+    {
+        if (_plan.Tlb is not { } table || _adopting)
+        {
+            return;
+        }
+        // One value per possible CPU, each the 257 counters: on a large machine too big for the stack.
+        const int Counters = TlbTable.Size + 1;
+        _bucketLoad ??= new ulong[Counters * _cpus];
+        uint zero = 0;
+        fixed (ulong* perCpu = _bucketLoad)
+        {
+            if (!Interop.Bpf.Lookup(_bpf.Map("tlb_load"), &zero, perCpu))
+            {
+                return;
+            }
+        }
+        for (int b = 0; b < Counters; b++)
+        {
+            long total = 0;
+            for (int cpu = 0; cpu < _cpus; cpu++)
+            {
+                total += (long)_bucketLoad[(cpu * Counters) + b];
+            }
+            long delta = total - _bucketBytes[b];
+            _bucketBytes[b] = total;
+            if (delta <= 0)
+            {
+                continue;
+            }
+            if (b == TlbTable.Size)
+            {
+                table.CountUnbalanced((int)Math.Min(delta, int.MaxValue));
+            }
+            else
+            {
+                table.Choose(_plan, b, (int)Math.Min(delta, int.MaxValue));
+            }
+        }
+        WriteTlb(table);
+    }
+
+    private void WriteTlb(TlbTable? table)
+    {
+        int* positions = stackalloc int[TlbTable.Size];
+        for (int b = 0; b < TlbTable.Size; b++)
+        {
+            positions[b] = table?.Assigned(b) ?? -1;
+        }
+        uint zero = 0;
+        Interop.Bpf.Update(_bpf.Map("tlb"), &zero, positions, "write the tlb map");
+    }
+
+    /// <summary>The members' MACs as the ingress program looks them up: the six bytes in the low end of a little-endian u64.</summary>
+    private void WriteMemberMacs(MacAddress[] macs)
+    {
+        HashSet<ulong> keys = [.. macs.Select(MacKey)];
+        foreach (ulong stale in _memberMacKeys.Where(k => !keys.Contains(k)).ToArray())
+        {
+            ulong key = stale;
+            Interop.Bpf.Delete(_bpf.Map("member_macs"), &key);
+            _memberMacKeys.Remove(stale);
+        }
+        foreach (ulong k in keys)
+        {
+            ulong key = k;
+            uint one = 1;
+            Interop.Bpf.Update(_bpf.Map("member_macs"), &key, &one, "write the member_macs map");
+            _memberMacKeys.Add(k);
+        }
+    }
+
+    private static ulong MacKey(MacAddress mac)
+    {
+        Span<byte> b = stackalloc byte[8];
+        b.Clear();
+        mac.CopyTo(b);
+        return BitConverter.ToUInt64(b);
+    }
+
+    private static void WriteMac(byte* to, MacAddress mac) => mac.CopyTo(new Span<byte>(to, 6));
 
     public bool SendControlFrame(Member member, ReadOnlySpan<byte> frame) => _control.SendControlFrame(member, frame);
 
