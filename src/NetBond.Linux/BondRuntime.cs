@@ -43,16 +43,19 @@ public sealed class BondRuntime : IBondHost, IDisposable
         (DataPath, DataPathReason) = adoptMembers != null
             ? (KernelDataPath.Adopt(tap, link.Index, rt, adoptMembers), null)
             : DataPathChooser.Choose(options, tap, link.Index, rt);
-        // The kernel data path outlives the daemon: its TAP must too, or a killed daemon's bond would vanish while
-        // the members' programs still redirect into it.
-        KeepTapFor(DataPath);
+        if (DataPath is KernelDataPath)
+        {
+            // The kernel data path outlives the daemon: its TAP must too, or a killed daemon's bond would vanish
+            // while the members' programs still redirect into it.
+            tap.SetPersistent(true);
+        }
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
     }
 
     public Bond Bond { get; }
     public TapDevice Tap { get; }
     public int IfIndex { get; }
-    public IDataPath DataPath { get; private set; }
+    public IDataPath DataPath { get; }
 
     /// <summary>The options the bond was made with and every `set` since, in order: what a next daemon replays to adopt it.</summary>
     public List<OptionRequest> OptionHistory { get; } = [];
@@ -72,7 +75,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     }
 
     /// <summary>Why the bond runs on the userspace data path although its datapath option allowed the kernel one; null otherwise.</summary>
-    public string? DataPathReason { get; private set; }
+    public string? DataPathReason { get; }
 
     public Ethtool Ethtool => _ethtool;
 
@@ -143,14 +146,6 @@ public sealed class BondRuntime : IBondHost, IDisposable
     {
         _adopting = false;
         (DataPath as KernelDataPath)?.EndAdoption();
-    }
-
-    private void KeepTapFor(IDataPath path)
-    {
-        if (path is KernelDataPath)
-        {
-            Tap.SetPersistent(true);
-        }
     }
 
     public void Enslave(LinkInfo link)

@@ -23,7 +23,8 @@ internal sealed class BondStateFile
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
     private readonly string _path;
     private readonly string? _namespace;
-    private List<(BondRuntime Bond, int Members, Member? Active, int Requests)> _saved = [];
+    /// <summary>What the file holds now; null until the first save, which always writes (a previous daemon's file goes).</summary>
+    private List<(BondRuntime Bond, int Members, Member? Active, int Requests)>? _saved;
 
     public BondStateFile(string directory, string? namespaceIdentity)
     {
@@ -60,7 +61,7 @@ internal sealed class BondStateFile
     {
         List<(BondRuntime, int, Member?, int)> now = [.. bonds.Where(b => b.DataPath is KernelDataPath)
             .Select(b => (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count))];
-        if (now.SequenceEqual(_saved))
+        if (_saved != null && now.SequenceEqual(_saved))
         {
             return;
         }

@@ -141,6 +141,31 @@ public class KernelDataPathTests
         Assert.DoesNotContain("bond0", t.In(t.Host, "ip -o link").Out);
     }
 
+    [IntegrationFact]
+    public void Sigusr2_hands_the_bond_over_to_the_next_daemon()
+    {
+        using Topology t = new();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=balance-xor xmit_hash_policy=layer3+4 miimon=50");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
+        t.Signal(daemon, "USR2");
+        Assert.True(daemon.WaitForExit(10_000));
+        Assert.Equal(0, daemon.ExitCode);
+        // No daemon: the members stay enslaved and the programs carry the pings.
+        Assert.Contains("clsact", t.In(t.Host, "tc qdisc show dev eth0").Out);
+        Assert.True(t.Ping(3));
+        t.StartDaemon();
+        t.WaitForDaemon();
+        string status = t.Status();
+        Assert.Contains("Transmit Hash Policy: layer3+4 (1)", status);
+        Assert.Contains("Slave Interface: eth0", status);
+        Assert.Contains("Slave Interface: eth1", status);
+        Assert.Contains("NetBond Data Path: kernel", status);
+        Assert.True(t.Ping(3));
+    }
+
     private static string Lines(string status, params string[] prefixes) =>
         string.Join("\n", status.Split('\n').Where(l => prefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal))));
 }

@@ -7,14 +7,15 @@ namespace NetBond.Tests;
 public class BpfObjectTests
 {
     [Fact]
-    public void The_embedded_object_has_the_three_programs_and_four_maps_the_loader_expects()
+    public void The_embedded_object_has_the_programs_and_maps_the_loader_expects()
     {
         BpfObject obj = KernelDataPath.EmbeddedObject;
         Assert.Equal(["bond_egress", "member_ingress", "hash_probe"], obj.Programs.Select(p => p.Name));
-        Assert.Equal(["config", "members", "counters", "rr_counter"], obj.Maps.Select(m => m.Name));
+        Assert.Equal(["config", "members", "counters", "rr_counter", "tlb", "tlb_load", "member_macs"], obj.Maps.Select(m => m.Name));
         Assert.StartsWith("Dual MIT/GPL", obj.License, StringComparison.Ordinal);
-        // The config map's value is the C struct config: 8 words, then four arrays of 32.
-        Assert.Equal(8 * 4 + (4 * KernelDataPath.MaxMembers * 4), (int)obj.Maps.Single(m => m.Name == "config").ValueSize);
+        // The config map's value is the C struct config: 8 words, four arrays of 32 words, a word, the bond's MAC and
+        // 32 members' MACs, 8 bytes each: what KernelDataPath.Config lays out.
+        Assert.Equal((8 * 4) + (4 * KernelDataPath.MaxMembers * 4) + 4 + 8 + (KernelDataPath.MaxMembers * 8), (int)obj.Maps.Single(m => m.Name == "config").ValueSize);
         BpfProgramText egress = obj.Program("bond_egress");
         Assert.Equal(0, egress.Instructions.Length % 8);
         Assert.NotEmpty(egress.MapReferences);
