@@ -9,10 +9,11 @@
  *   hash_probe     returns the transmit hash of a frame, so tests compare it with Core's XmitHash
  *                  (BPF_PROG_TEST_RUN).
  *
- * The daemon (src/NetBond.Linux/DataPath/Bpf*.cs) loads this object itself: no libbpf. Maps are declared in
+ * The daemon (src/NetBond.Linux/Bpf/) loads this object itself: no libbpf. Maps are declared in
  * the "maps" section as struct map_def, the layout its loader reads; everything the programs decide comes from
- * the config map the control plane writes on every change of plan. Keep the structs in step with
- * KernelDataPath.cs. Regenerate the checked-in object with bpf/build.
+ * the config map the control plane writes on every change of plan. The maps' values, the mode and hash
+ * numbering and the flags are netbond_contract.h, rendered from src/NetBond.Linux/Bpf/BpfContract.cs.
+ * Regenerate the checked-in object (and the header) with bpf/build.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -20,17 +21,7 @@
 #define SEC(name) __attribute__((section(name), used))
 #define INLINE static inline __attribute__((always_inline))
 
-#define MAX_MEMBERS 32
-
-enum { MODE_RR, MODE_AB, MODE_XOR, MODE_BROADCAST, MODE_8023AD, MODE_TLB, MODE_ALB };
-enum { HASH_L2, HASH_L34, HASH_L23, HASH_ENCAP23, HASH_ENCAP34, HASH_VLAN_SRCMAC };
-
-/* config.flags */
-#define F_BROADCAST_NEIGHBOR 1 /* 802.3ad broadcast_neighbor: ARP and ND on every usable member */
-#define F_CONSUME_SLOW 2       /* the daemon takes slow-protocol frames (802.3ad): the bond never sees them */
-#define F_TLB_TABLE 4          /* balance-tlb/alb with tlb_dynamic_lb=1: buckets placed by the "tlb" map */
-
-#define TLB_BUCKETS 256
+#include "netbond_contract.h"
 
 struct map_def {
 	__u32 type;
@@ -40,59 +31,14 @@ struct map_def {
 	__u32 flags;
 };
 
-/* One entry: the published plan. Member positions are the plan's (enslave order). */
-struct config {
-	__u32 mode;
-	__u32 hash_policy;
-	__u32 bond_ifindex;
-	__u32 flags;
-	__s32 active;            /* position of curr_active_slave, or -1 */
-	__u32 packets_per_slave;
-	__u32 member_count;
-	__u32 usable_count;
-	__u32 ifindex[MAX_MEMBERS];  /* by position */
-	__u32 slot[MAX_MEMBERS];     /* by position: the member's counters in "counters" */
-	__s32 next_can[MAX_MEMBERS]; /* by position: the first member from there on, wrapping, that can transmit, or -1 */
-	__u32 usable[MAX_MEMBERS];   /* positions of the members that can transmit (usable_slaves), in order */
-	__u32 can_transmit;          /* bit per position */
-	__u8 bond_mac[8];            /* balance-alb: frames to a member's MAC are readdressed to it */
-	__u8 mac[MAX_MEMBERS][8];    /* by position: the member's MAC, the source of tlb/alb frames it sends */
-};
-/* The control plane precomputes what would otherwise be loops over the members: the verifier explores every
- * path through a loop whose branches depend on the plan, and a 32-member loop of them exceeds its limit. */
-
-/* Per member, by ifindex: what its ingress does. */
-struct member {
-	__u32 slot;
-	__u32 delivers;
-};
-
-/* Per CPU, slot 0 the bond, slot 1.. the members. */
-struct counters {
-	__u64 rx_packets;
-	__u64 rx_bytes;
-	__u64 tx_packets;
-	__u64 tx_bytes;
-	__u64 rx_dropped;
-	__u64 tx_dropped;
-	__u64 last_rx_ns;
-	__u64 last_tx_ns;
-};
-
 struct map_def config SEC("maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct config), 1, 0 };
 struct map_def members SEC("maps") = { BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct member), MAX_MEMBERS, 0 };
 struct map_def counters SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct counters), MAX_MEMBERS + 1, 0 };
 /* The round-robin counter, per CPU as the kernel's rr_tx_counter. */
 struct map_def rr_counter SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u32), 1, 0 };
 
-/* balance-tlb/alb: the member position of each of the 256 buckets (-1: not placed yet), written by the daemon's
- * TlbTable; bytes per bucket (and, at index 256, bytes sent unbalanced through the active member) it places by. */
-struct tlb_table {
-	__s32 pos[TLB_BUCKETS];
-};
-struct tlb_bytes {
-	__u64 bytes[TLB_BUCKETS + 1];
-};
+/* balance-tlb/alb: the member position of each bucket, written by the daemon's TlbTable; bytes per bucket (and,
+ * at index TLB_BUCKETS, bytes sent unbalanced through the active member) it places by. */
 struct map_def tlb SEC("maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tlb_table), 1, 0 };
 struct map_def tlb_load SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tlb_bytes), 1, 0 };
 /* balance-alb: the members' MACs (in the low 48 bits), to readdress received frames to the bond. */
@@ -266,16 +212,16 @@ INLINE __u32 xmit_hash(struct __sk_buff *skb, __u32 policy)
 			nhoff = 18;
 		}
 	}
-	if (policy == HASH_VLAN_SRCMAC)
+	if (policy == HASH_VLAN_SRC_MAC)
 		return tci ^ ((__u32)eth[6] << 16 | (__u32)eth[7] << 8 | eth[8]) ^ ((__u32)eth[9] << 16 | (__u32)eth[10] << 8 | eth[11]);
 	__u32 eth_hash = eth[5] ^ eth[11] ^ proto;
-	if (policy == HASH_L2)
+	if (policy == HASH_LAYER2)
 		return eth_hash;
-	int l34 = policy == HASH_L34;
+	int l34 = policy == HASH_LAYER34;
 	struct flow f = {};
 	if (!dissect(skb, proto, nhoff, l34, &f))
 		return eth_hash;
-	__u32 h = policy == HASH_L23 ? eth_hash
+	__u32 h = policy == HASH_LAYER23 ? eth_hash
 		: f.icmp_id ? f.icmp_type | f.icmp_code << 8 | f.icmp_id << 16 : f.ports;
 	h ^= f.addresses;
 	h ^= h >> 16;
@@ -402,13 +348,13 @@ INLINE int lb_bucket(struct __sk_buff *skb, struct config *c, __u32 type, int *p
 	}
 	int table = c->flags & F_TLB_TABLE;
 	int encap = c->hash_policy == HASH_ENCAP23 || c->hash_policy == HASH_ENCAP34;
-	if (c->mode == MODE_TLB) {
+	if (c->mode == MODE_BALANCE_TLB) {
 		if ((eth[0] & 1) || !(proto == 0x0800 || (proto == 0x86DD && !is_nd6(skb, l3))))
 			return LB_ACTIVE;
 		/* The bucket only spreads load: with an encap policy it is taken from layer3+4 here, where the daemon's
 		 * table must not be shared with the daemon's own transmit. */
 		if (table)
-			return xmit_hash(skb, encap ? HASH_L34 : c->hash_policy) & 0xFF;
+			return xmit_hash(skb, encap ? HASH_LAYER34 : c->hash_policy) & 0xFF;
 		if (encap)
 			return LB_ENCAP;
 		*pos = hash_usable(skb, c);
@@ -495,17 +441,17 @@ int bond_egress(struct __sk_buff *skb)
 	__u32 type = ethertype(skb);
 	int pos = -1;
 	switch (c->mode) {
-	case MODE_AB:
+	case MODE_ACTIVE_BACKUP:
 		pos = c->active;
 		break;
-	case MODE_RR:
+	case MODE_BALANCE_RR:
 		pos = round_robin(skb, c, type);
 		break;
 	case MODE_BROADCAST:
 		count_tx(0, bytes, now);
 		return send_all(skb, c, bytes, now);
-	case MODE_XOR:
-	case MODE_8023AD:
+	case MODE_BALANCE_XOR:
+	case MODE_IEEE8023AD:
 		if ((c->flags & F_BROADCAST_NEIGHBOR) && is_neighbor(skb, type)) {
 			if (c->usable_count == 0) {
 				pos = -1;
@@ -524,8 +470,8 @@ int bond_egress(struct __sk_buff *skb)
 		__u32 u = xmit_hash(skb, c->hash_policy) % c->usable_count;
 		pos = u < MAX_MEMBERS ? c->usable[u] : -1;
 		break;
-	case MODE_TLB:
-	case MODE_ALB:
+	case MODE_BALANCE_TLB:
+	case MODE_BALANCE_ALB:
 		return load_balance(skb, c, type, bytes, now);
 	default:
 		return TC_ACT_SHOT;
@@ -556,7 +502,7 @@ int member_ingress(struct __sk_buff *skb)
 		count_rx_drop(m->slot, now, 0);
 		return TC_ACT_SHOT;
 	}
-	if (c->mode == MODE_ALB) {
+	if (c->mode == MODE_BALANCE_ALB) {
 		/* bond_should_deliver_exact_match: an inactive member delivers unicast, the traffic of the clients RLB
 		 * placed on it; a frame for a member's MAC is readdressed to the bond's, which the bond device accepts. */
 		__u8 dst[8] = {};

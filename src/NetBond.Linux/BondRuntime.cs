@@ -41,12 +41,12 @@ public sealed class BondRuntime : IBondHost, IDisposable
         _log = log;
         _adopting = adoptMembers != null;
         (DataPath, DataPathReason) = adoptMembers != null
-            ? (KernelDataPath.Adopt(tap, link.Index, rt, adoptMembers), null)
+            ? (DataPathChooser.Adopt(tap, link.Index, rt, adoptMembers), null)
             : DataPathChooser.Choose(options, tap, link.Index, rt);
-        if (DataPath is KernelDataPath)
+        if (DataPath.OutlivesDaemon)
         {
-            // The kernel data path outlives the daemon: its TAP must too, or a killed daemon's bond would vanish
-            // while the members' programs still redirect into it.
+            // Its TAP must outlive the daemon too, or a killed daemon's bond would vanish while the members'
+            // programs still redirect into it.
             tap.SetPersistent(true);
         }
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
@@ -60,19 +60,8 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// <summary>The options the bond was made with and every `set` since, in order: what a next daemon replays to adopt it.</summary>
     public List<OptionRequest> OptionHistory { get; } = [];
 
-    /// <summary>
-    /// What status says after the data path's name: why not the kernel one, or, on the kernel path, that a qdisc
-    /// added on the bond device is bypassed (the egress program runs before it); null when there is nothing to say.
-    /// </summary>
-    public string? DataPathNote()
-    {
-        if (DataPath is not KernelDataPath)
-        {
-            return DataPathReason;
-        }
-        string? qdisc = _rt.GetAddedRootQdisc(IfIndex);
-        return qdisc == null ? null : $"the {qdisc} qdisc on {Bond.Name} is bypassed: the eBPF program sends before it; shape on the members";
-    }
+    /// <summary>What status says after the data path's name: why not the kernel one, or the path's own note; null when there is nothing to say.</summary>
+    public string? DataPathNote() => DataPathReason ?? DataPath.Note();
 
     /// <summary>Why the bond runs on the userspace data path although its datapath option allowed the kernel one; null otherwise.</summary>
     public string? DataPathReason { get; }
@@ -145,7 +134,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public void EndAdoption()
     {
         _adopting = false;
-        (DataPath as KernelDataPath)?.EndAdoption();
+        DataPath.EndAdoption();
     }
 
     public void Enslave(LinkInfo link)
@@ -284,12 +273,12 @@ public sealed class BondRuntime : IBondHost, IDisposable
     }
 
     /// <summary>
-    /// Lets go of a kernel-path bond without taking it down: the TAP stays (persistent), the programs and maps stay
-    /// (the tc filters hold them), members stay enslaved and journaled; only this daemon's descriptors close.
+    /// Lets go of a bond whose data path <see cref="IDataPath.OutlivesDaemon"/> without taking it down: the TAP stays
+    /// (persistent), members stay enslaved and journaled; only this daemon's descriptors close.
     /// </summary>
     public void LeaveRunning()
     {
-        (DataPath as KernelDataPath)?.LeaveRunning();
+        DataPath.LeaveRunning();
         Tap.Dispose();
     }
 
@@ -336,7 +325,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
             Bond.OnCarrier(m, carrier);
         }
         Bond.Tick(nowMs);
-        (DataPath as KernelDataPath)?.PlaceBuckets();
+        DataPath.Tick();
     }
 
     private void DrainControlFrames(long nowMs)

@@ -332,12 +332,12 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
-    /// <summary>The daemon hands over: bonds on the kernel data path are left running, the others taken down.</summary>
+    /// <summary>The daemon hands over: bonds whose data path outlives the daemon are left running, the others taken down.</summary>
     public void HandOver()
     {
         foreach (BondRuntime b in _bonds.Values)
         {
-            if (b.DataPath is KernelDataPath)
+            if (b.DataPath.OutlivesDaemon)
             {
                 b.LeaveRunning();
             }

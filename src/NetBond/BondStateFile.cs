@@ -59,7 +59,7 @@ internal sealed class BondStateFile
     /// <summary>Writes the file when a recorded bond, member list, active member or option request changed; cheap otherwise.</summary>
     public void Save(IEnumerable<BondRuntime> bonds)
     {
-        List<(BondRuntime, int, Member?, int)> now = [.. bonds.Where(b => b.DataPath is KernelDataPath)
+        List<(BondRuntime, int, Member?, int)> now = [.. bonds.Where(b => b.DataPath.OutlivesDaemon)
             .Select(b => (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count))];
         if (_saved != null && now.SequenceEqual(_saved))
         {

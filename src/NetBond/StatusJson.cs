@@ -69,7 +69,7 @@ internal static class StatusJson
         w.WriteString("datapath", runtime.DataPath.Name);
         if (runtime.DataPathNote() is { } note)
         {
-            w.WriteString(runtime.DataPath is KernelDataPath ? "datapath_note" : "datapath_reason", note);
+            w.WriteString(runtime.DataPathReason != null ? "datapath_reason" : "datapath_note", note);
         }
         foreach (KeyValuePair<string, string> f in runtime.DataPath.Features)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace NetBond.Integration.Tests;
 
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class ActiveBackupTests
 {
     [IntegrationFact]

@@ -2,6 +2,7 @@ using System.Globalization;
 
 namespace NetBond.Integration.Tests;
 
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class BalanceXorTests
 {
     /// <summary>

@@ -1,5 +1,6 @@
 namespace NetBond.Integration.Tests;
 
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class BroadcastTests
 {
     [IntegrationFact]

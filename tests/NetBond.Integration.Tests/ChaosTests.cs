@@ -10,13 +10,13 @@ namespace NetBond.Integration.Tests;
 /// outside, the daemon killed with SIGKILL and started again, traffic — with the invariants checked after every
 /// step: each interface is either a member of a bond or exactly as it was; every bond is a TAP and every NetBond
 /// TAP a bond; the daemon answers. The seed is printed, so a failure can be replayed (NETBOND_CHAOS_SEED). It walks
-/// for NETBOND_CHAOS_SECONDS (2 minutes by default; bench/run chaos walks an hour and reports through
+/// for NETBOND_CHAOS_SECONDS (30 s by default, in ./test.sh; bench/run chaos walks an hour and reports through
 /// NETBOND_CHAOS_REPORT).
 /// </summary>
 public class ChaosTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_duration =
-        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("NETBOND_CHAOS_SECONDS"), out int s) ? s : 120);
+        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("NETBOND_CHAOS_SECONDS"), out int s) ? s : 30);
     private static readonly string[] s_members = ["eth0", "eth1", "eth2", "eth3"];
 
     private sealed record Original(string Mac, int Mtu);

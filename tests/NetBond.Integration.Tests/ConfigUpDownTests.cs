@@ -1,5 +1,6 @@
 namespace NetBond.Integration.Tests;
 
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class ConfigUpDownTests
 {
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", name);

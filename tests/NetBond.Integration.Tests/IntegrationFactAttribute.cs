@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+// Every test makes its own namespaces, state folder and daemons, under names no other test uses: test classes run
+// side by side. Most of a test's time is waiting (for a timer, a link, a peer), so four at a time on two cores.
+[assembly: CollectionBehavior(CollectionBehavior.CollectionPerClass, MaxParallelThreads = 4)]
 
 namespace NetBond.Integration.Tests;
 
@@ -34,4 +36,15 @@ public sealed class IntegrationTheoryAttribute : TheoryAttribute
 internal static class StringFlags
 {
     public static bool IsTrue(this string? value) => value is "true" or "1" or "yes";
+}
+
+/// <summary>
+/// Tests whose frames cross the data path carry <c>[Trait(DataPaths.Trait, DataPaths.Both)]</c>: test.sh runs them
+/// a second time with auto choosing the userspace path. The rest (the CLI, the daemon, config files) take no
+/// frame through it and run once.
+/// </summary>
+internal static class DataPaths
+{
+    public const string Trait = "DataPath";
+    public const string Both = "both";
 }

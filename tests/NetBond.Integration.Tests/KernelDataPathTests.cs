@@ -69,6 +69,7 @@ public class KernelDataPathTests
     }
 
     [IntegrationFact]
+    [Trait(DataPaths.Trait, DataPaths.Both)]
     public void Auto_on_a_kernel_without_bpf_chooses_user_and_says_why_and_kernel_is_refused()
     {
         using Topology t = new();

@@ -1,6 +1,7 @@
 namespace NetBond.Integration.Tests;
 
 /// <summary>Members carry the bond MAC while enslaved and get their own MAC, MTU and state back whenever NetBond lets go.</summary>
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class MemberRestoreTests
 {
     private const string Eth0Mac = "02:42:c6:12:00:10";

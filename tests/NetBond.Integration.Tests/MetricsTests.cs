@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace NetBond.Integration.Tests;
 
 /// <summary>`netbond daemon --metrics`: the exposition checked by Prometheus's own promtool, and what it says through a failover.</summary>
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class MetricsTests
 {
     private const string Endpoint = "127.0.0.1:9103";

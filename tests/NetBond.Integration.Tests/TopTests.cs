@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace NetBond.Integration.Tests;
 
 /// <summary>`netbond top`: plain blocks when its output is a pipe, the live table on a terminal.</summary>
+[Trait(DataPaths.Trait, DataPaths.Both)]
 public class TopTests
 {
     [IntegrationFact]

@@ -173,12 +173,19 @@ internal sealed class Topology : IDisposable
     public void AddBond(string options)
     {
         NetBond($"add bond0 {options}").ShouldSucceed();
-        Sh($"ip -n {Host} addr add {BondAddress}/24 dev bond0 && ip -n {Host} link set bond0 up");
+        RaiseBond();
     }
+
+    /// <summary>Gives bond0 its address and brings it up.</summary>
+    public void RaiseBond() => Sh($"ip -n {Host} addr add {BondAddress}/24 dev bond0 && ip -n {Host} link set bond0 up");
 
     public string Status() => NetBond("status bond0").ShouldSucceed().Out;
 
-    public bool Ping(int count = 3) => In(Host, $"ping -c {count} -i 0.2 -W 1 {PeerAddress}").Exit == 0;
+    /// <summary>
+    /// True when <paramref name="count"/> echo replies come back, with a few seconds to spare: on a busy machine the first
+    /// neighbour resolution or a reply can take longer than a second, and a lost request is sent again.
+    /// </summary>
+    public bool Ping(int count = 3) => In(Host, $"ping -c {count} -i 0.2 -W 1 -w {5 + count} {PeerAddress}").Exit == 0;
 
     /// <summary>Pings <paramref name="target"/> from <paramref name="ns"/> every 20 ms for <paramref name="seconds"/> while <paramref name="during"/> runs; returns the replies missed.</summary>
     public int LostDuring(string ns, string target, double seconds, Action during)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 
 namespace NetBond.Core;
@@ -73,7 +72,4 @@ public readonly record struct MacAddress(ulong Value)
         CopyTo(b);
         return string.Create(CultureInfo.InvariantCulture, $"{b[0]:x2}:{b[1]:x2}:{b[2]:x2}:{b[3]:x2}:{b[4]:x2}:{b[5]:x2}");
     }
-
-    internal static ulong ReadFrom(ReadOnlySpan<byte> frame, int offset) =>
-        ((ulong)BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(offset)) << 32) | BinaryPrimitives.ReadUInt32BigEndian(frame.Slice(offset + 2));
 }

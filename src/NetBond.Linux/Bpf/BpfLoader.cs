@@ -115,8 +115,12 @@ public sealed class BpfLoader : IDisposable
         return program;
     }
 
-    /// <summary>Runs a program once over a frame in the kernel (BPF_PROG_TEST_RUN) and returns what it returned.</summary>
-    public uint TestRun(string program, ReadOnlySpan<byte> frame) => Interop.Bpf.TestRun(Program(program), frame);
+    /// <summary>
+    /// Runs a program once over a frame in the kernel (BPF_PROG_TEST_RUN) and returns what it returned;
+    /// <paramref name="output"/> gets the frame as it left it, <paramref name="ifIndex"/> is the device it came in on.
+    /// </summary>
+    public uint TestRun(string program, ReadOnlySpan<byte> frame, Span<byte> output = default, int ifIndex = 0) =>
+        Interop.Bpf.TestRun(Program(program), frame, output, ifIndex);
 
     public void Dispose()
     {

@@ -40,4 +40,8 @@ public static class DataPathChooser
         }
         return (new UserDataPath(tap), $"{OptionTable.Show(options, "datapath")}: {why}");
     }
+
+    /// <summary>The data path a killed daemon left running on a bond, taken over; only the kernel path outlives a daemon.</summary>
+    public static IDataPath Adopt(TapDevice tap, int bondIndex, RtNetlink rt, IEnumerable<int> memberIndexes) =>
+        KernelDataPath.Adopt(tap, bondIndex, rt, memberIndexes);
 }

@@ -4,8 +4,9 @@ namespace NetBond.Linux;
 
 /// <summary>
 /// How frames cross between the bond device and its members. The control plane computes the plan; a data
-/// path carries it out per frame. The userspace path (<see cref="UserDataPath"/>) works on any kernel with
-/// TUN and AF_PACKET; a kernel (eBPF) path can stand behind the same seam. Called on the control thread.
+/// path carries it out per frame: the userspace path (<see cref="UserDataPath"/>) on any kernel with TUN and
+/// AF_PACKET, the kernel path (<see cref="KernelDataPath"/>, eBPF) where the kernel offers it. Only
+/// <see cref="DataPathChooser"/> knows which one a bond has. Called on the control thread.
 /// </summary>
 public interface IDataPath : IDisposable
 {
@@ -38,4 +39,25 @@ public interface IDataPath : IDisposable
 
     /// <summary>What this path found the kernel to offer, for status --json.</summary>
     IReadOnlyList<KeyValuePair<string, string>> Features { get; }
+
+    /// <summary>
+    /// True when the bond's frames keep crossing after the daemon is gone (the kernel path): its TAP is made
+    /// persistent, it is recorded for the next daemon to adopt, and a hand-over leaves it running.
+    /// </summary>
+    bool OutlivesDaemon { get; }
+
+    /// <summary>What status should say about this path (a setting of the bond it bypasses), or null.</summary>
+    string? Note();
+
+    /// <summary>The bond's tick, after Core's: work the data path does at the control plane's pace (tlb bucket placement).</summary>
+    void Tick();
+
+    /// <summary>An adopted bond is whole again: the plan this daemon made takes over from the previous daemon's.</summary>
+    void EndAdoption();
+
+    /// <summary>
+    /// Lets go without stopping: this daemon's descriptors close, what carries the frames stays for the next
+    /// daemon. Only for a path that <see cref="OutlivesDaemon"/>.
+    /// </summary>
+    void LeaveRunning();
 }

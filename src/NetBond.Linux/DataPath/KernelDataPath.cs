@@ -15,14 +15,11 @@ namespace NetBond.Linux;
 /// frames and transmits whatever the egress program leaves to userspace (TC_ACT_OK: a mode or hash policy it
 /// does not carry itself).
 /// </summary>
-public sealed unsafe class KernelDataPath : IDataPath
+public sealed class KernelDataPath : IDataPath
 {
-    public const int MaxMembers = 32;
+    public const int MaxMembers = BpfContract.MaxMembers;
     private const string EgressProgram = "bond_egress";
     private const string IngressProgram = "member_ingress";
-    private const uint FlagBroadcastNeighbor = 1;
-    private const uint FlagConsumeSlow = 2;
-    private const uint FlagTlbTable = 4;
     private const string MapPrefix = "nb_";
 
     private static readonly Lazy<BpfObject> s_object = new(() =>
@@ -34,75 +31,31 @@ public sealed unsafe class KernelDataPath : IDataPath
         return BpfObject.Parse(m.ToArray());
     });
 
+    private readonly TapDevice _tap;
     private readonly RtNetlink _rt;
     private readonly int _bondIndex;
     private readonly BpfLoader _bpf;
+    private readonly PlanMaps _maps;
     private readonly UserDataPath _control;
     private readonly Dictionary<Member, uint> _slots = [];
-    private readonly int _cpus = PossibleCpus();
     private bool _adopting;
     private DataPlan? _held;
     private DataPlan _plan = DataPlan.Empty;
-    private readonly HashSet<ulong> _memberMacKeys = [];
-    private readonly long[] _bucketBytes = new long[TlbTable.Size + 1];
-    private ulong[]? _bucketLoad;
     private bool _disposed;
-
-    /// <summary>The map values, laid out as bpf/netbond.bpf.c declares them.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Config
-    {
-        public uint Mode;
-        public uint HashPolicy;
-        public uint BondIfIndex;
-        public uint Flags;
-        public int Active;
-        public uint PacketsPerSlave;
-        public uint MemberCount;
-        public uint UsableCount;
-        public fixed uint IfIndex[MaxMembers];
-        public fixed uint Slot[MaxMembers];
-        public fixed int NextCan[MaxMembers];
-        public fixed uint Usable[MaxMembers];
-        public uint CanTransmit;
-        public fixed byte BondMac[8];
-        public fixed byte Mac[MaxMembers * 8];
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MemberEntry
-    {
-        public uint Slot;
-        public uint Delivers;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Counters
-    {
-        public ulong RxPackets;
-        public ulong RxBytes;
-        public ulong TxPackets;
-        public ulong TxBytes;
-        public ulong RxDropped;
-        public ulong TxDropped;
-        public ulong LastRxNs;
-        public ulong LastTxNs;
-    }
 
     private KernelDataPath(TapDevice tap, int bondIndex, RtNetlink rt, BpfLoader bpf, bool adopting)
     {
+        _tap = tap;
         _rt = rt;
         _bondIndex = bondIndex;
         _bpf = bpf;
+        _maps = new PlanMaps(bpf, bondIndex);
         _adopting = adopting;
         try
         {
             if (!adopting)
             {
-                Config config = default;
-                config.BondIfIndex = (uint)bondIndex;
-                config.Active = -1;
-                WriteConfig(config);
+                _maps.WriteEmpty();
             }
             _bpf.Program(IngressProgram);
             rt.AddClsact(bondIndex);
@@ -151,12 +104,11 @@ public sealed unsafe class KernelDataPath : IDataPath
             Publish(_held);
             _held = null;
         }
-        foreach (uint ifIndex in Interop.Bpf.Keys(_bpf.Map("members")))
+        foreach (uint ifIndex in _maps.MemberIndexes())
         {
             if (!_slots.Keys.Any(m => m.IfIndex == ifIndex))
             {
-                uint key = ifIndex;
-                Interop.Bpf.Delete(_bpf.Map("members"), &key);
+                _maps.RemoveMember((int)ifIndex);
             }
         }
     }
@@ -167,16 +119,15 @@ public sealed unsafe class KernelDataPath : IDataPath
     /// <summary>Loads the programs of the embedded object without attaching anything: for tests that run them.</summary>
     public static BpfLoader LoadDetached() => new(s_object.Value, MapPrefix);
 
-    /// <summary>Sets only the hash policy in a detached object's config map, for running hash_probe.</summary>
-    public static void WriteHashPolicy(BpfLoader bpf, XmitHashPolicy policy)
-    {
-        Config c = default;
-        c.HashPolicy = (uint)policy;
-        uint zero = 0;
-        Interop.Bpf.Update(bpf.Map("config"), &zero, &c, "write the config map");
-    }
-
     public string Name => "kernel";
+
+    /// <summary>The TAP is persistent and the programs and maps stay attached: a killed daemon's bond carries on.</summary>
+    public bool OutlivesDaemon => true;
+
+    /// <summary>A qdisc added on the bond device is bypassed: the egress program redirects before it.</summary>
+    public string? Note() => _rt.GetAddedRootQdisc(_bondIndex) is { } qdisc
+        ? $"the {qdisc} qdisc on {_tap.Name} is bypassed: the eBPF program sends before it; shape on the members"
+        : null;
 
     public ControlFrameQueue ControlFrames => _control.ControlFrames;
 
@@ -195,9 +146,7 @@ public sealed unsafe class KernelDataPath : IDataPath
         {
             throw new NativeException($"{member.Name}: the kernel data path carries at most {MaxMembers} members");
         }
-        uint ifIndex = (uint)member.IfIndex;
-        MemberEntry entry;
-        if (!_adopting || !Interop.Bpf.Lookup(_bpf.Map("members"), &ifIndex, &entry))
+        if (!_adopting || !_maps.TryGetMember(member.IfIndex, out MemberEntry entry))
         {
             // A new member: a free slot, counted from zero, delivering nothing before the next plan.
             uint free = 1;
@@ -205,9 +154,9 @@ public sealed unsafe class KernelDataPath : IDataPath
             {
                 free++;
             }
-            ClearCounters(free);
+            _maps.ClearCounters(free);
             entry = new() { Slot = free, Delivers = 0 };
-            Interop.Bpf.Update(_bpf.Map("members"), &ifIndex, &entry, $"add {member.Name} to the members map");
+            _maps.SetMember(member.IfIndex, entry);
         }
         uint slot = entry.Slot;
         _slots.Add(member, slot);
@@ -230,8 +179,7 @@ public sealed unsafe class KernelDataPath : IDataPath
             return;
         }
         _rt.DeleteBpfFilter(member.IfIndex, egress: false, RtNetlink.KernelPathPref);
-        uint ifIndex = (uint)member.IfIndex;
-        Interop.Bpf.Delete(_bpf.Map("members"), &ifIndex);
+        _maps.RemoveMember(member.IfIndex);
         _control.Detach(member);
     }
 
@@ -244,209 +192,35 @@ public sealed unsafe class KernelDataPath : IDataPath
             _held = plan;
             return;
         }
-        Config c = default;
-        c.Mode = (uint)plan.Mode;
-        c.HashPolicy = (uint)plan.XmitHashPolicy;
-        c.BondIfIndex = (uint)_bondIndex;
-        c.Flags = (plan.BroadcastNeighbor ? FlagBroadcastNeighbor : 0)
-            | ((plan.Control & ControlFrameKinds.SlowProtocols) != 0 ? FlagConsumeSlow : 0)
-            | (plan.Tlb != null ? FlagTlbTable : 0);
-        WriteMac(c.BondMac, plan.BondMac);
-        c.Active = plan.ActiveIndex;
-        c.PacketsPerSlave = (uint)plan.PacketsPerSlave;
-        c.MemberCount = (uint)plan.Members.Length;
-        c.UsableCount = (uint)plan.Usable.Length;
-        for (int i = 0; i < plan.Members.Length; i++)
-        {
-            c.IfIndex[i] = (uint)plan.Members[i].IfIndex;
-            c.CanTransmit |= plan.CanTransmit[i] ? 1u << i : 0;
-            WriteMac(c.Mac + (i * 8), plan.MemberMacs[i]);
-            c.Slot[i] = _slots.GetValueOrDefault(plan.Members[i]);
-            c.NextCan[i] = -1;
-            for (int k = 0; k < plan.Members.Length; k++)
-            {
-                int p = (i + k) % plan.Members.Length;
-                if (plan.CanTransmit[p])
-                {
-                    c.NextCan[i] = p;
-                    break;
-                }
-            }
-        }
-        for (int i = 0; i < plan.Usable.Length; i++)
-        {
-            c.Usable[i] = (uint)plan.Usable[i];
-        }
-        for (int i = 0; i < plan.Members.Length; i++)
-        {
-            if (_slots.TryGetValue(plan.Members[i], out uint slot))
-            {
-                uint ifIndex = (uint)plan.Members[i].IfIndex;
-                MemberEntry entry = new() { Slot = slot, Delivers = plan.Delivers[i] ? 1u : 0u };
-                Interop.Bpf.Update(_bpf.Map("members"), &ifIndex, &entry, $"update {plan.Members[i].Name} in the members map");
-            }
-        }
-        if (plan.Tlb != null || _plan.Tlb != null)
-        {
-            // A new plan re-places every bucket (TlbTable does on its next use): until the next tick, the active member.
-            WriteTlb(null);
-        }
-        WriteMemberMacs(plan.Mode == BondMode.BalanceAlb ? plan.MemberMacs : []);
+        _maps.Write(plan, m => _slots.GetValueOrDefault(m), tlbReset: plan.Tlb != null || _plan.Tlb != null);
         _plan = plan;
-        WriteConfig(c);
     }
 
     /// <summary>
-    /// balance-tlb/alb with tlb_dynamic_lb=1, on the control thread at each of the bond's ticks: the bytes each
-    /// bucket sent since the last go through Core's <see cref="TlbTable"/> as if they were one frame, which places
-    /// the buckets not placed yet (tlb_choose_channel) and rebalances when asked; the placement goes into the map.
-    /// A new flow leaves by the active member until the next tick (at most 100 ms), where the kernel places it at once.
+    /// balance-tlb/alb with tlb_dynamic_lb=1, on the control thread at each of the bond's ticks: the buckets' load
+    /// since the last tick placed by Core's <see cref="TlbTable"/> (<see cref="PlanMaps.PlaceBuckets"/>). A new flow
+    /// leaves by the active member until the next tick (at most 100 ms), where the kernel places it at once.
     /// </summary>
-    public void PlaceBuckets()
+    public void Tick()
     {
-        if (_plan.Tlb is not { } table || _adopting)
+        if (_plan.Tlb is { } table && !_adopting)
         {
-            return;
-        }
-        // One value per possible CPU, each the 257 counters: on a large machine too big for the stack.
-        const int Counters = TlbTable.Size + 1;
-        _bucketLoad ??= new ulong[Counters * _cpus];
-        uint zero = 0;
-        fixed (ulong* perCpu = _bucketLoad)
-        {
-            if (!Interop.Bpf.Lookup(_bpf.Map("tlb_load"), &zero, perCpu))
-            {
-                return;
-            }
-        }
-        for (int b = 0; b < Counters; b++)
-        {
-            long total = 0;
-            for (int cpu = 0; cpu < _cpus; cpu++)
-            {
-                total += (long)_bucketLoad[(cpu * Counters) + b];
-            }
-            long delta = total - _bucketBytes[b];
-            _bucketBytes[b] = total;
-            if (delta <= 0)
-            {
-                continue;
-            }
-            if (b == TlbTable.Size)
-            {
-                table.CountUnbalanced((int)Math.Min(delta, int.MaxValue));
-            }
-            else
-            {
-                table.Choose(_plan, b, (int)Math.Min(delta, int.MaxValue));
-            }
-        }
-        WriteTlb(table);
-    }
-
-    private void WriteTlb(TlbTable? table)
-    {
-        int* positions = stackalloc int[TlbTable.Size];
-        for (int b = 0; b < TlbTable.Size; b++)
-        {
-            positions[b] = table?.Assigned(b) ?? -1;
-        }
-        uint zero = 0;
-        Interop.Bpf.Update(_bpf.Map("tlb"), &zero, positions, "write the tlb map");
-    }
-
-    /// <summary>The members' MACs as the ingress program looks them up: the six bytes in the low end of a little-endian u64.</summary>
-    private void WriteMemberMacs(MacAddress[] macs)
-    {
-        HashSet<ulong> keys = [.. macs.Select(MacKey)];
-        foreach (ulong stale in _memberMacKeys.Where(k => !keys.Contains(k)).ToArray())
-        {
-            ulong key = stale;
-            Interop.Bpf.Delete(_bpf.Map("member_macs"), &key);
-            _memberMacKeys.Remove(stale);
-        }
-        foreach (ulong k in keys)
-        {
-            ulong key = k;
-            uint one = 1;
-            Interop.Bpf.Update(_bpf.Map("member_macs"), &key, &one, "write the member_macs map");
-            _memberMacKeys.Add(k);
+            _maps.PlaceBuckets(_plan, table);
         }
     }
-
-    private static ulong MacKey(MacAddress mac)
-    {
-        Span<byte> b = stackalloc byte[8];
-        b.Clear();
-        mac.CopyTo(b);
-        return BitConverter.ToUInt64(b);
-    }
-
-    private static void WriteMac(byte* to, MacAddress mac) => mac.CopyTo(new Span<byte>(to, 6));
 
     public bool SendControlFrame(Member member, ReadOnlySpan<byte> frame) => _control.SendControlFrame(member, frame);
 
     /// <summary>The programs' counters for the bond (slot 0) plus what the control-frames path sent from the TAP itself.</summary>
-    public PortCounters BondCounters => Add(ReadCounters(0), _control.BondCounters);
+    public PortCounters BondCounters => Add(_maps.ReadCounters(0), _control.BondCounters);
 
     public PortCounters MemberCounters(Member member) =>
-        _slots.TryGetValue(member, out uint slot) ? Add(ReadCounters(slot), _control.MemberCounters(member)) : default;
-
-    private void WriteConfig(Config config)
-    {
-        uint zero = 0;
-        Interop.Bpf.Update(_bpf.Map("config"), &zero, &config, "write the data plan into the config map");
-    }
-
-    /// <summary>A per-CPU map's value is one 8-byte aligned copy per possible CPU.</summary>
-    private PortCounters ReadCounters(uint slot)
-    {
-        Counters* perCpu = stackalloc Counters[_cpus];
-        if (!Interop.Bpf.Lookup(_bpf.Map("counters"), &slot, perCpu))
-        {
-            return default;
-        }
-        Counters sum = default;
-        for (int i = 0; i < _cpus; i++)
-        {
-            sum.RxPackets += perCpu[i].RxPackets;
-            sum.RxBytes += perCpu[i].RxBytes;
-            sum.TxPackets += perCpu[i].TxPackets;
-            sum.TxBytes += perCpu[i].TxBytes;
-            sum.RxDropped += perCpu[i].RxDropped;
-            sum.TxDropped += perCpu[i].TxDropped;
-            sum.LastRxNs = Math.Max(sum.LastRxNs, perCpu[i].LastRxNs);
-            sum.LastTxNs = Math.Max(sum.LastTxNs, perCpu[i].LastTxNs);
-        }
-        // bpf_ktime_get_ns is CLOCK_MONOTONIC, the clock Environment.TickCount64 reads.
-        return new PortCounters((long)sum.RxPackets, (long)sum.RxBytes, 0, (long)sum.RxDropped,
-            (long)sum.TxPackets, (long)sum.TxBytes, 0, (long)sum.TxDropped, (long)(sum.LastRxNs / 1_000_000), (long)(sum.LastTxNs / 1_000_000));
-    }
-
-    private void ClearCounters(uint slot)
-    {
-        Counters* zeros = stackalloc Counters[_cpus];
-        new Span<byte>(zeros, sizeof(Counters) * _cpus).Clear();
-        Interop.Bpf.Update(_bpf.Map("counters"), &slot, zeros, "clear a member's counters");
-    }
+        _slots.TryGetValue(member, out uint slot) ? Add(_maps.ReadCounters(slot), _control.MemberCounters(member)) : default;
 
     private static PortCounters Add(PortCounters a, PortCounters b) =>
         new(a.RxPackets + b.RxPackets, a.RxBytes + b.RxBytes, a.RxErrors + b.RxErrors, a.RxDropped + b.RxDropped,
             a.TxPackets + b.TxPackets, a.TxBytes + b.TxBytes, a.TxErrors + b.TxErrors, a.TxDropped + b.TxDropped,
             Math.Max(a.LastRxMs, b.LastRxMs), Math.Max(a.LastTxMs, b.LastTxMs));
-
-    /// <summary>The CPUs a per-CPU map holds a value for: /sys/devices/system/cpu/possible, e.g. "0-1".</summary>
-    private static int PossibleCpus()
-    {
-        string text = File.ReadAllText("/sys/devices/system/cpu/possible").Trim();
-        int max = 0;
-        foreach (string part in text.Split(','))
-        {
-            string last = part.Split('-')[^1];
-            max = Math.Max(max, int.Parse(last, System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return max + 1;
-    }
 
     /// <summary>Closes this daemon's descriptors and leaves the programs, maps and filters running for the next one.</summary>
     public void LeaveRunning()

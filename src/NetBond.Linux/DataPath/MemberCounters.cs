@@ -1,8 +1,8 @@
 namespace NetBond.Linux;
 
 /// <summary>
-/// NetBond's own counters for one member. Each field has one writer, the bond's data-plane thread (peer
-/// notifications from the control thread add to the TX counters atomically); readers on the control thread
+/// NetBond's own counters for one member. Each field has one writer: the bond's data-plane thread, or for the
+/// Control* fields the control thread, which sends the control plane's frames; a snapshot adds them up. Readers
 /// may see a value one frame old, never a torn one on 64-bit.
 /// </summary>
 public sealed class MemberCounters
@@ -20,6 +20,12 @@ public sealed class MemberCounters
     public long LastRxMs;
     public long LastTxMs;
 
+    /// <summary>The control plane's frames sent (peer notifications, probes, LACPDUs), by the control thread.</summary>
+    public long ControlTxPackets;
+    public long ControlTxBytes;
+    public long ControlLastTxMs;
+
     public Core.PortCounters Snapshot() =>
-        new(RxPackets, RxBytes, RxErrors, RxDropped, TxPackets, TxBytes, TxErrors, TxDropped, LastRxMs, LastTxMs);
+        new(RxPackets, RxBytes, RxErrors, RxDropped, TxPackets + ControlTxPackets, TxBytes + ControlTxBytes, TxErrors, TxDropped,
+            LastRxMs, Math.Max(LastTxMs, ControlLastTxMs));
 }

@@ -18,7 +18,7 @@ public sealed unsafe class MemberPort : IDisposable
     public PacketSocket Socket { get; }
     public MemberCounters Counters { get; } = new();
 
-    /// <summary>Sends one control frame (peer notification) with an empty virtio_net_hdr in front.</summary>
+    /// <summary>Sends one control frame (peer notification, probe, LACPDU) with an empty virtio_net_hdr in front; control thread only.</summary>
     public bool SendControlFrame(ReadOnlySpan<byte> frame)
     {
         byte[] buffer = new byte[VnetHeader + frame.Length];
@@ -28,9 +28,9 @@ public sealed unsafe class MemberPort : IDisposable
             bool ok = LibC.Write(Socket.Handle, p, buffer.Length) == buffer.Length;
             if (ok)
             {
-                Interlocked.Increment(ref Counters.TxPackets);
-                Interlocked.Add(ref Counters.TxBytes, frame.Length);
-                Volatile.Write(ref Counters.LastTxMs, Environment.TickCount64);
+                Counters.ControlTxPackets++;
+                Counters.ControlTxBytes += frame.Length;
+                Counters.ControlLastTxMs = Environment.TickCount64;
             }
             return ok;
         }

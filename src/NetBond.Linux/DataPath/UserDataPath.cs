@@ -72,6 +72,22 @@ public sealed unsafe class UserDataPath : IDataPath
         KeyValuePair.Create("ingress_drop", "cls_bpf direct-action"),
     ];
 
+    /// <summary>Its threads are the daemon's: the bond stops with it.</summary>
+    public bool OutlivesDaemon => false;
+
+    public string? Note() => null;
+
+    /// <summary>Its tlb table lives on its own thread, which places buckets frame by frame.</summary>
+    public void Tick()
+    {
+    }
+
+    public void EndAdoption()
+    {
+    }
+
+    public void LeaveRunning() => throw new InvalidOperationException("the userspace data path stops with the daemon");
+
     /// <summary>Publishes the plan with the ports its member indexes point at: every member of a plan is attached first.</summary>
     public void Publish(DataPlan plan)
     {

@@ -200,17 +200,33 @@ internal static unsafe partial class Bpf
         }
     }
 
-    /// <summary>BPF_PROG_TEST_RUN once over a frame; returns the program's return value.</summary>
-    public static uint TestRun(BpfHandle program, ReadOnlySpan<byte> frame)
+    /// <summary>
+    /// BPF_PROG_TEST_RUN once over a frame; returns the program's return value. <paramref name="output"/>, when given,
+    /// gets the frame as the program left it; <paramref name="ifIndex"/> (of the calling thread's namespace), when
+    /// not 0, is the device the frame arrived on (struct __sk_buff's ifindex, at 40).
+    /// </summary>
+    public static uint TestRun(BpfHandle program, ReadOnlySpan<byte> frame, Span<byte> output = default, int ifIndex = 0)
     {
+        const int ContextSize = 44;
+        byte* context = stackalloc byte[ContextSize];
+        new Span<byte>(context, ContextSize).Clear();
+        *(int*)(context + 40) = ifIndex;
         fixed (byte* data = frame)
+        fixed (byte* dataOut = output)
         {
             byte* attr = stackalloc byte[AttrSize];
             new Span<byte>(attr, AttrSize).Clear();
             *(uint*)attr = (uint)program.Fd;
             *(uint*)(attr + 8) = (uint)frame.Length;
+            *(uint*)(attr + 12) = (uint)output.Length;
             *(ulong*)(attr + 16) = (ulong)data;
+            *(ulong*)(attr + 24) = (ulong)dataOut;
             *(uint*)(attr + 32) = 1;
+            if (ifIndex != 0)
+            {
+                *(uint*)(attr + 40) = ContextSize;
+                *(ulong*)(attr + 48) = (ulong)context;
+            }
             if (Call(BPF_PROG_TEST_RUN, attr) != 0)
             {
                 NativeException.Throw("BPF_PROG_TEST_RUN");

@@ -4,7 +4,8 @@ namespace NetBond.Config;
 
 /// <summary>
 /// Every bond that the distribution's files below a root describe: module options (modprobe), Red Hat
-/// network-scripts and Debian /etc/network/interfaces, merged with one precedence and checked as a whole.
+/// network-scripts, Debian /etc/network/interfaces, netplan, systemd-networkd and NetworkManager keyfiles, merged
+/// with one precedence and checked as a whole.
 /// Reading never changes anything; the problems list says what is wrong, each at its file:line.
 /// </summary>
 internal sealed class NetworkConfiguration
