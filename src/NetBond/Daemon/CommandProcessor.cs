@@ -5,27 +5,6 @@ namespace NetBond;
 /// <summary>The daemon side of the CLI: one command line in, its output and exit code out.</summary>
 internal sealed class CommandProcessor
 {
-    public const string Usage = """
-        usage: netbond COMMAND [ARGS]
-          add BOND [opt=value ...]      create a bond (options are the kernel's: mode=, miimon=, ...)
-          del BOND                      release all members and delete the bond
-          enslave BOND IFACE...         add members
-          release BOND IFACE...         remove members, putting each back as it was
-          set BOND opt=value ...        change options
-          active BOND IFACE             make IFACE the active member
-          status [BOND...] [--json]     the /proc/net/bonding text (or JSON)
-          show [IFACE]                  ifconfig-style view of bonds and members, with NetBond's counters
-          events [BOND] [--json]        follow link changes, failovers, LACP states and option changes as they happen
-          top [BOND...] [--count N]     live per-member state and rates, refreshed every second (--interval S)
-          up BOND|--all [--root DIR]    bring bonds up from the distribution's files (modprobe, ifcfg, interfaces,
-                                        netplan, systemd-networkd, NetworkManager)
-          down BOND|--all [--root DIR]  take them down, putting members back as they were
-          reload [--root DIR]           read the files again and bring every bond to what they say now
-          ifenslave ARGS                the classic ifenslave syntax (ifenslave -h for help)
-          daemon [--metrics ADDR:PORT]  run the daemon in the foreground (serving Prometheus metrics)
-          demo [--keep]                 NetBond's main job in private network namespaces
-        """;
-
     private readonly BondRegistry _registry;
 
     public CommandProcessor(BondRegistry registry)
@@ -33,53 +12,64 @@ internal sealed class CommandProcessor
         _registry = registry;
     }
 
+    /// <summary>Runs a command of <see cref="CommandTable"/> that runs in the daemon.</summary>
     public CommandResult Execute(IReadOnlyList<string> args)
     {
         CommandResult r = new();
         if (args.Count == 0)
         {
-            return r.Fail("no command\n" + Usage, 2);
+            return r.Fail("no command\n" + CommandTable.Usage, 2);
         }
-        string command = args[0];
-        List<string> rest = [.. args.Skip(1)];
-        return command switch
-        {
-            "add" => NeedBond(rest, r) ?? AddBond(rest, r),
-            "del" or "delete" => NeedBond(rest, r) ?? _registry.Delete(rest[0], r),
-            "enslave" => NeedBond(rest, r) ?? _registry.Enslave(rest[0], rest[1..], r),
-            "release" => NeedBond(rest, r) ?? _registry.Release(rest[0], rest[1..], r),
-            "set" => NeedBond(rest, r) ?? SetOptions(rest, r),
-            "active" => rest.Count == 2 ? _registry.SetActive(rest[0], rest[1], r) : r.Fail("usage: netbond active BOND IFACE", 2),
-            "status" => Status(rest, r),
-            "show" => Show(rest, r),
-            "ifenslave" => new IfenslaveCommand(_registry, this).Execute(rest, r),
-            // Sent by the CLI's `up` and `down` after it read and checked the configuration files.
-            "up-apply" => rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } request
-                ? new Config.ConfigApplier(_registry).Up(request, r)
-                : r.Fail("malformed up request", 2),
-            "down-apply" => new Config.ConfigApplier(_registry).Down(rest, r),
-            "reload-apply" => rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } reload
-                ? new Config.ConfigApplier(_registry).Reload(reload, r)
-                : r.Fail("malformed reload request"),
-            "help" or "-h" or "--help" => r.Line(Usage),
-            _ => r.Fail($"unknown command '{command}'\n{Usage}", 2),
-        };
+        return CommandTable.Find(args[0]) is { RunDaemon: { } run }
+            ? run(this, [.. args.Skip(1)], r)
+            : r.Fail($"unknown command '{args[0]}'\n{CommandTable.Usage}", 2);
     }
 
-    private CommandResult AddBond(List<string> rest, CommandResult r)
+    internal CommandResult Add(List<string> rest, CommandResult r)
     {
+        if (NeedBond(rest, r) is { } refused)
+        {
+            return refused;
+        }
         List<OptionAssignment> options = ParseOptions(rest.Skip(1), r, out bool ok);
         return ok ? _registry.Add(rest[0], options, r) : r;
     }
 
-    private CommandResult SetOptions(List<string> rest, CommandResult r)
+    internal CommandResult Delete(List<string> rest, CommandResult r) => NeedBond(rest, r) ?? _registry.Delete(rest[0], r);
+
+    internal CommandResult Enslave(List<string> rest, CommandResult r) => NeedBond(rest, r) ?? _registry.Enslave(rest[0], rest[1..], r);
+
+    internal CommandResult Release(List<string> rest, CommandResult r) => NeedBond(rest, r) ?? _registry.Release(rest[0], rest[1..], r);
+
+    internal CommandResult Set(List<string> rest, CommandResult r)
     {
+        if (NeedBond(rest, r) is { } refused)
+        {
+            return refused;
+        }
         List<OptionAssignment> options = ParseOptions(rest.Skip(1), r, out bool ok);
         return ok ? _registry.Set(rest[0], options, r) : r;
     }
 
+    internal CommandResult Active(List<string> rest, CommandResult r) =>
+        rest.Count == 2 ? _registry.SetActive(rest[0], rest[1], r) : r.Fail("usage: netbond active BOND IFACE", 2);
+
+    internal CommandResult Ifenslave(List<string> rest, CommandResult r) => new IfenslaveCommand(_registry, this).Execute(rest, r);
+
+    internal CommandResult UpApply(List<string> rest, CommandResult r) =>
+        rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } request
+            ? new Config.ConfigApplier(_registry).Up(request, r)
+            : r.Fail("malformed up request", 2);
+
+    internal CommandResult DownApply(List<string> rest, CommandResult r) => new Config.ConfigApplier(_registry).Down(rest, r);
+
+    internal CommandResult ReloadApply(List<string> rest, CommandResult r) =>
+        rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } reload
+            ? new Config.ConfigApplier(_registry).Reload(reload, r)
+            : r.Fail("malformed reload request");
+
     private static CommandResult? NeedBond(List<string> rest, CommandResult r) =>
-        rest.Count == 0 ? r.Fail("a bond name is needed\n" + Usage, 2) : null;
+        rest.Count == 0 ? r.Fail("a bond name is needed\n" + CommandTable.Usage, 2) : null;
 
     /// <summary>opt=value words, each name resolved to its option here, once; a word without '=' is refused rather than guessed at.</summary>
     internal static List<OptionAssignment> ParseOptions(IEnumerable<string> words, CommandResult r, out bool ok)
@@ -107,7 +97,7 @@ internal sealed class CommandProcessor
         return options;
     }
 
-    private CommandResult Status(List<string> rest, CommandResult r)
+    internal CommandResult Status(List<string> rest, CommandResult r)
     {
         bool json = rest.Remove("--json");
         if (rest.FirstOrDefault(a => a.StartsWith('-')) is { } flag)
@@ -147,7 +137,7 @@ internal sealed class CommandProcessor
         return r;
     }
 
-    private CommandResult Show(List<string> rest, CommandResult r)
+    internal CommandResult Show(List<string> rest, CommandResult r)
     {
         string text = ShowRenderer.Render(_registry, rest.Count > 0 ? rest[0] : null, out string? error);
         return error != null ? r.Fail(error) : r.Line(text.TrimEnd('\n'));

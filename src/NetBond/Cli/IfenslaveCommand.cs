@@ -47,6 +47,17 @@ internal sealed class IfenslaveCommand
         """;
 
     private readonly BondRegistry _registry;
+    /// <summary>In the CLI: help, usage and version are answered here, without root or a daemon; the rest goes to the daemon.</summary>
+    public static int RunCli(IReadOnlyList<string> argv)
+    {
+        if (argv.Skip(1).FirstOrDefault(a => a is "-h" or "--howto" or "--help" or "-V" or "--version" or "-u" or "--usage") is not { } flag)
+        {
+            return ControlClient.Run(argv);
+        }
+        Console.Out.WriteLine(flag is "-V" or "--version" ? VersionLine : flag is "-u" or "--usage" ? UsageText : Howto);
+        return 0;
+    }
+
     private readonly CommandProcessor _processor;
 
     public IfenslaveCommand(BondRegistry registry, CommandProcessor processor)

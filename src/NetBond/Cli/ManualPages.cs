@@ -4,34 +4,14 @@ using NetBond.Core;
 namespace NetBond;
 
 /// <summary>
-/// netbond(8) and the bash completion, both generated from the command table (<see cref="CommandProcessor.Usage"/>)
+/// netbond(8) and the bash completion, both generated from the command table (<see cref="CommandTable"/>)
 /// and the option table, so neither can fall behind the commands and options the program has.
 /// </summary>
 internal static class ManualPages
 {
-    /// <summary>The command table: each usage line's command, its arguments and what it does.</summary>
-    public static IEnumerable<(string Command, string Arguments, string Description)> Commands()
-    {
-        string[] lines = CommandProcessor.Usage.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-        {
-            string line = lines[i];
-            // A command line starts with two spaces and a word; its description may go on, indented, below.
-            if (line.Length < 3 || !line.StartsWith("  ", StringComparison.Ordinal) || line[2] == ' ')
-            {
-                continue;
-            }
-            int gap = line.IndexOf("  ", 2, StringComparison.Ordinal);
-            string synopsis = line[2..gap].Trim();
-            StringBuilder description = new(line[gap..].Trim());
-            while (i + 1 < lines.Length && lines[i + 1].StartsWith(new string(' ', 20), StringComparison.Ordinal))
-            {
-                description.Append(' ').Append(lines[++i].Trim());
-            }
-            int space = synopsis.IndexOf(' ', StringComparison.Ordinal);
-            yield return space < 0 ? (synopsis, "", description.ToString()) : (synopsis[..space], synopsis[(space + 1)..], description.ToString());
-        }
-    }
+    /// <summary>The visible commands of the command table: name, arguments, what it does.</summary>
+    public static IEnumerable<(string Command, string Arguments, string Description)> Commands() =>
+        CommandTable.All.Where(c => !c.Hidden).Select(c => (c.Name, c.Arguments, c.Description));
 
     public static string Manual()
     {

@@ -8,7 +8,7 @@ namespace NetBond;
 /// </summary>
 internal static class ConfigCommands
 {
-    public static int Run(List<string> argv)
+    public static int Run(IReadOnlyList<string> argv)
     {
         string verb = argv[0];
         string root = "/";

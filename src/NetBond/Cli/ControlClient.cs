@@ -11,11 +11,13 @@ internal static class ControlClient
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>Sends a command that runs in the daemon and prints its answer (and, for events, what follows).</summary>
     public static int Run(IReadOnlyList<string> args)
     {
-        if (args[0] == "top")
+        if (!IsRoot())
         {
-            return TopCommand.Run(args);
+            Console.Error.WriteLine("netbond: must be run as root");
+            return 1;
         }
         using Socket? socket = Open();
         if (socket == null)
@@ -80,6 +82,9 @@ internal static class ControlClient
         }
         return 0;
     }
+
+    public static bool IsRoot() => File.ReadAllLines("/proc/self/status")
+        .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
     public static string LogPath => Path.Combine(StatePaths.Directory, "daemon.log");
 

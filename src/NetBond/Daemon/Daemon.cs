@@ -41,6 +41,21 @@ internal sealed class Daemon : IDisposable
     }
 
     /// <param name="upRoot">With `--up-all [--root DIR]`: the files below this root are brought up before READY=1.</param>
+    /// <summary>`netbond daemon [--metrics ADDR:PORT] [--up-all [--root DIR]] [--background]`.</summary>
+    public static int RunCommand(IReadOnlyList<string> argv)
+    {
+        List<string> a = [.. argv];
+        int metrics = a.IndexOf("--metrics");
+        if (metrics >= 0 && metrics + 1 >= a.Count)
+        {
+            Console.Error.WriteLine("netbond daemon: --metrics needs ADDRESS:PORT");
+            return 2;
+        }
+        int root = a.IndexOf("--root");
+        string? upRoot = a.Contains("--up-all") ? (root >= 0 && root + 1 < a.Count ? a[root + 1] : "/") : null;
+        return Run(background: a.Contains("--background"), metrics: metrics >= 0 ? a[metrics + 1] : null, upRoot);
+    }
+
     public static int Run(bool background, string? metrics = null, string? upRoot = null)
     {
         if (background)
