@@ -59,7 +59,7 @@ public sealed partial class Bond
         get => _isUp;
         set
         {
-            if (value && !_isUp && Options.Mode == BondMode.Ieee8023ad)
+            if (value && !_isUp && Traits.Lacp)
             {
                 LacpOpen();
             }
@@ -147,7 +147,7 @@ public sealed partial class Bond
         {
             _timers.Arm(BondTimer.LinkMonitor, 0);
         }
-        if (next.Mode == BondMode.Ieee8023ad)
+        if (ModeTraits.Of(next.Mode).Lacp)
         {
             _timers.Arm(BondTimer.Lacp, 0);
             LacpOptionsChanged(old);
@@ -219,7 +219,7 @@ public sealed partial class Bond
             MacAssignment = MacAssignment.Stolen;
             _host.SetBondMac(Mac);
         }
-        if (IsLoadBalancing)
+        if (Traits.LoadBalancing)
         {
             AlbEnslave(member);
         }
@@ -246,31 +246,31 @@ public sealed partial class Bond
         {
             ArpEnslave(member);
         }
-        if (Options.Mode == BondMode.Ieee8023ad)
+        if (Traits.Lacp)
         {
             // The port starts disabled: the LACP machines enable it once its aggregator may carry traffic.
             LacpBind(member);
         }
         _members.Add(member);
-        if (Options.Mode is BondMode.ActiveBackup or BondMode.Ieee8023ad)
+        if (Traits.BackupUntilChosen)
         {
             member.IsActive = false;
         }
         else
         {
             member.IsActive = true;
-            if (!IsLoadBalancing && Active == null && member.Link == LinkState.Up)
+            if (!Traits.LoadBalancing && Active == null && member.Link == LinkState.Up)
             {
                 Active = member;
             }
         }
-        if (BondModeNames.UsesPrimary(Options.Mode) && Options.Primary == member.Name)
+        if (Traits.UsesPrimary && Options.Primary == member.Name)
         {
             _primary = member;
             _forcePrimary = true;
         }
         _host.Log($"{Name}: Enslaving {member.Name} as {(member.IsActive ? "an active" : "a backup")} interface with {(member.Link != LinkState.Down ? "an up" : "a down")} link");
-        if (BondModeNames.UsesPrimary(Options.Mode))
+        if (Traits.UsesPrimary)
         {
             SelectActive();
         }
@@ -304,13 +304,13 @@ public sealed partial class Bond
         {
             Active = null;
         }
-        if (IsLoadBalancing)
+        if (Traits.LoadBalancing)
         {
             AlbRelease(member);
         }
         if (wasActive)
         {
-            if (BondModeNames.UsesPrimary(Options.Mode) || _members.Count > 0)
+            if (Traits.UsesPrimary || _members.Count > 0)
             {
                 SelectActive();
             }
@@ -344,7 +344,7 @@ public sealed partial class Bond
         {
             return false;
         }
-        if (IsLoadBalancing)
+        if (Traits.LoadBalancing)
         {
             AlbSetBondMac(mac);
             Publish();
@@ -368,7 +368,7 @@ public sealed partial class Bond
         string old = member.Name;
         member.Name = name;
         _host.Log($"{Name}: {old} was renamed to {name}");
-        if (!BondModeNames.UsesPrimary(Options.Mode) || Options.Primary.Length == 0)
+        if (!Traits.UsesPrimary || Options.Primary.Length == 0)
         {
             return;
         }
@@ -427,7 +427,7 @@ public sealed partial class Bond
         {
             ArpReceive(member, frame);
         }
-        if (RlbEnabled)
+        if (Traits.ReceiveBalancing)
         {
             RlbReceive(frame);
         }
@@ -436,7 +436,7 @@ public sealed partial class Bond
     /// <summary>Forces the active member (active_slave, ifenslave -c). Returns an error or null.</summary>
     public string? ForceActive(string name)
     {
-        if (!BondModeNames.UsesPrimary(Options.Mode))
+        if (!Traits.UsesPrimary)
         {
             return OptionTable.ModeDependencyError(BondOption.ActiveSlave, Options.Mode);
         }
@@ -572,7 +572,7 @@ public sealed partial class Bond
                 MiiMonitor();
             }
         }
-        if (_timers.Fire(BondTimer.Lacp, nowMs) && Options.Mode == BondMode.Ieee8023ad && IsUp)
+        if (_timers.Fire(BondTimer.Lacp, nowMs) && Traits.Lacp && IsUp)
         {
             _timers.Arm(BondTimer.Lacp, nowMs + LacpTickMs);
             LacpTick();
@@ -602,6 +602,9 @@ public sealed partial class Bond
         }
     }
 
+    /// <summary>What the mode changes: <see cref="ModeTraits"/>.</summary>
+    private ModeTraits Traits => ModeTraits.Of(Options.Mode);
+
     private bool KeepsOwnMacs => Options.Mode == BondMode.ActiveBackup && Options.FailOverMac != FailOverMac.None;
 
     private static string Truncate(string name) => name.Length > 15 ? name[..15] : name;
@@ -618,7 +621,7 @@ public sealed partial class Bond
     /// <summary>bond_set_carrier(): up while any member's link is up, in 802.3ad by the active aggregator. Returns whether it changed.</summary>
     private bool UpdateCarrier()
     {
-        bool carrier = Options.Mode == BondMode.Ieee8023ad ? LacpCarrier() : _members.Exists(m => m.Link == LinkState.Up);
+        bool carrier = Traits.Lacp ? LacpCarrier() : _members.Exists(m => m.Link == LinkState.Up);
         if (carrier == Carrier)
         {
             return false;
@@ -633,15 +636,15 @@ public sealed partial class Bond
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
             Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),
-            Options.Mode == BondMode.Ieee8023ad ? LacpTransmits : null, Options.BroadcastNeighbor, Mac, TlbForPlan);
+            Traits.Lacp ? LacpTransmits : null, Options.BroadcastNeighbor, Mac, TlbForPlan);
         _host.DataPlanChanged(Plan);
     }
 
     /// <summary>Which received frames the control plane needs: LACPDUs and Markers in 802.3ad, ARP and neighbour discovery for the ARP/NS monitor, ARP for alb's clients.</summary>
     private ControlFrameKinds ControlFramesWanted() =>
         (Options.ArpInterval > 0 ? ControlFrameKinds.Arp | ControlFrameKinds.NeighborDiscovery : ControlFrameKinds.None)
-        | (RlbEnabled ? ControlFrameKinds.Arp : ControlFrameKinds.None)
-        | (Options.Mode == BondMode.Ieee8023ad ? ControlFrameKinds.SlowProtocols : ControlFrameKinds.None);
+        | (Traits.ReceiveBalancing ? ControlFrameKinds.Arp : ControlFrameKinds.None)
+        | (Traits.Lacp ? ControlFrameKinds.SlowProtocols : ControlFrameKinds.None);
 
     private string Ms(int ticks) => (ticks * Options.Miimon).ToString(CultureInfo.InvariantCulture);
 }

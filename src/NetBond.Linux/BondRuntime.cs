@@ -216,7 +216,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// <summary>Sets what the bond device needs for its mode; called when the bond is made and when its mode changes.</summary>
     public void ApplyModeDefaults()
     {
-        _rt.SetGsoMaxSegs(IfIndex, Bond.Options.Mode == BondMode.BalanceRr ? RoundRobinGsoSegments : DefaultGsoSegments);
+        _rt.SetGsoMaxSegs(IfIndex, ModeTraits.Of(Bond.Options.Mode).StripesFlows ? RoundRobinGsoSegments : DefaultGsoSegments);
     }
 
     /// <summary>Sets the bond's MTU now, so members enslaved next take it without waiting for the link event.</summary>

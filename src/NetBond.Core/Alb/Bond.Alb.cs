@@ -31,15 +31,11 @@ public sealed partial class Bond
     /// <summary>balance-alb's client table.</summary>
     public RlbTable AlbClients => _rlb;
 
-    private bool IsLoadBalancing => Options.Mode is BondMode.BalanceTlb or BondMode.BalanceAlb;
-
-    private bool RlbEnabled => Options.Mode == BondMode.BalanceAlb;
-
     /// <summary>The transmit table the plan carries: tlb/alb with tlb_dynamic_lb=1.</summary>
-    private TlbTable? TlbForPlan => IsLoadBalancing && Options.TlbDynamicLb ? _tlb ??= new TlbTable() : null;
+    private TlbTable? TlbForPlan => Traits.LoadBalancing && Options.TlbDynamicLb ? _tlb ??= new TlbTable() : null;
 
     /// <summary>bond_open(): alb_work runs while the bond is up, in alb and in tlb with tlb_dynamic_lb=1.</summary>
-    private bool AlbRuns => IsUp && (RlbEnabled || (Options.Mode == BondMode.BalanceTlb && Options.TlbDynamicLb));
+    private bool AlbRuns => IsUp && (Traits.ReceiveBalancing || (Traits.LoadBalancing && Options.TlbDynamicLb));
 
     /// <summary>bond_alb_monitor(), every 100 ms.</summary>
     private void AlbTick()
@@ -64,7 +60,7 @@ public sealed partial class Bond
             _tlb?.RequestRebalance();
             _txRebalanceTicks = 0;
         }
-        if (!RlbEnabled)
+        if (!Traits.ReceiveBalancing)
         {
             return;
         }
@@ -116,7 +112,7 @@ public sealed partial class Bond
             }
         }
         _txRebalanceTicks = TlbRebalanceTicks;
-        _rlbRebalance = RlbEnabled;
+        _rlbRebalance = Traits.ReceiveBalancing;
     }
 
     /// <summary>
@@ -130,7 +126,7 @@ public sealed partial class Bond
         {
             SwapMacs(member, holder);
         }
-        if (RlbEnabled)
+        if (Traits.ReceiveBalancing)
         {
             _rxMember = null;
             RlbClearMember(member);
@@ -142,14 +138,14 @@ public sealed partial class Bond
     {
         if (!up)
         {
-            if (RlbEnabled)
+            if (Traits.ReceiveBalancing)
             {
                 RlbClearMember(member);
             }
             return;
         }
         _txRebalanceTicks = TlbRebalanceTicks;
-        _rlbRebalance = RlbEnabled;
+        _rlbRebalance = Traits.ReceiveBalancing;
     }
 
     /// <summary>
@@ -188,7 +184,7 @@ public sealed partial class Bond
         }
         SetMemberMac(Active, mac);
         SendLearningPackets(Active, mac);
-        if (RlbEnabled)
+        if (Traits.ReceiveBalancing)
         {
             RlbRequestMemberUpdate(Active);
         }
@@ -212,12 +208,12 @@ public sealed partial class Bond
                 continue;
             }
             SendLearningPackets(m, m.CurrentMac);
-            if (RlbEnabled)
+            if (Traits.ReceiveBalancing)
             {
                 RlbRequestMemberUpdate(m);
             }
         }
-        if (RlbEnabled && a.CanTransmit != b.CanTransmit)
+        if (Traits.ReceiveBalancing && a.CanTransmit != b.CanTransmit)
         {
             TeachOnActive(disabled!.CurrentMac);
         }
@@ -257,7 +253,7 @@ public sealed partial class Bond
         _now = nowMs;
         Member? tx = null;
         // Untagged only (the data path hands over no other), so the sender MAC sits at byte 22.
-        if (RlbEnabled && ArpMessage.TryRead(frame, out ArpMessage arp) && frame[12] == 0x08 && frame[13] == 0x06
+        if (Traits.ReceiveBalancing && ArpMessage.TryRead(frame, out ArpMessage arp) && frame[12] == 0x08 && frame[13] == 0x06
             && _members.Exists(m => m.CurrentMac == arp.SenderMac))
         {
             if (arp.Op == ArpMessage.Reply)

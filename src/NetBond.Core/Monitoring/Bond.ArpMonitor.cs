@@ -23,7 +23,7 @@ public sealed partial class Bond
         {
             return;
         }
-        if (Options.Mode == BondMode.ActiveBackup)
+        if (Traits.UsesPrimary)
         {
             ActiveBackupArpMonitor();
         }

@@ -16,12 +16,7 @@ public sealed partial class Bond
         // With no usable member the first link to come up is taken at once: in active-backup when there is
         // no active member, in the modes with a usable-slaves array (xor here) when it is empty. balance-rr
         // and broadcast keep no such array, so they always wait out updelay.
-        bool ignoreUpdelay = Options.Mode switch
-        {
-            BondMode.ActiveBackup => Active == null,
-            BondMode.BalanceXor or BondMode.Ieee8023ad or BondMode.BalanceTlb or BondMode.BalanceAlb => !_members.Exists(m => m.CanTransmit),
-            _ => false,
-        };
+        bool ignoreUpdelay = Options.Mode == BondMode.ActiveBackup ? Active == null : Traits.UsableArray && !_members.Exists(m => m.CanTransmit);
         bool changed = false;
         bool reselect = false;
         foreach (Member m in _members)
@@ -121,13 +116,13 @@ public sealed partial class Bond
         m.Link = LinkState.Up;
         m.Delay = 0;
         m.LastLinkUpMs = _now;
-        if (Options.Mode != BondMode.ActiveBackup && Options.Mode != BondMode.Ieee8023ad)
+        if (!Traits.BackupUntilChosen)
         {
             m.IsActive = true;
         }
         _host.Log($"{Name}: link status definitely up for interface {m.Name}, {SpeedText(m)}");
         LacpLinkChanged(m, up: true);
-        if (IsLoadBalancing)
+        if (Traits.LoadBalancing)
         {
             AlbLinkChanged(m, up: true);
         }
@@ -138,13 +133,13 @@ public sealed partial class Bond
     {
         m.LinkFailureCount++;
         m.Link = LinkState.Down;
-        if (Options.Mode is BondMode.ActiveBackup or BondMode.Ieee8023ad)
+        if (Traits.BackupUntilChosen)
         {
             m.IsActive = false;
         }
         _host.Log($"{Name}: link status definitely down for interface {m.Name}, disabling it");
         LacpLinkChanged(m, up: false);
-        if (IsLoadBalancing)
+        if (Traits.LoadBalancing)
         {
             AlbLinkChanged(m, up: false);
         }

@@ -26,8 +26,4 @@ public static class BondModeNames
         BondMode.BalanceAlb => "adaptive load balancing",
         _ => "unknown",
     };
-
-    /// <summary>Modes that have a current active member chosen by primary/prio rules (bond_uses_primary).</summary>
-    public static bool UsesPrimary(BondMode mode) =>
-        mode is BondMode.ActiveBackup or BondMode.BalanceTlb or BondMode.BalanceAlb;
 }

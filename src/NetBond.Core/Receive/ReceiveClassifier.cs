@@ -57,7 +57,7 @@ public static class ReceiveClassifier
         {
             return verdict;
         }
-        if (plan.Mode != BondMode.BalanceAlb)
+        if (!ModeTraits.Of(plan.Mode).ReceiveBalancing)
         {
             return plan.Delivers[memberIndex] ? verdict | RxVerdict.Deliver : verdict;
         }

@@ -117,12 +117,12 @@ public sealed partial class Bond
             LastFailoverOutageMs = _now - (Options.ArpInterval > 0 ? ArpLastReceive(old) : old.LastCarrierMs);
         }
         // The switch must learn the bond's multicast memberships on the new port (IGMP goes out the active member in balance-rr too).
-        if (IsUp && Options.ResendIgmp > 0 && ((BondModeNames.UsesPrimary(Options.Mode) && next != null) || Options.Mode == BondMode.BalanceRr))
+        if (IsUp && Options.ResendIgmp > 0 && ((Traits.UsesPrimary && next != null) || Traits.StripesFlows))
         {
             _igmpRetrans = Options.ResendIgmp;
             _timers.Arm(BondTimer.ResendIgmp, _now + 1);
         }
-        if (IsLoadBalancing)
+        if (Traits.LoadBalancing)
         {
             // Every tlb/alb member stays in the active state; the plan lets only the active one deliver broadcasts.
             AlbActiveChanged(old, next);
@@ -131,7 +131,7 @@ public sealed partial class Bond
                 AlbLinkChanged(next, up: true);
             }
         }
-        if (next != null && !earlier && BondModeNames.UsesPrimary(Options.Mode))
+        if (next != null && !earlier && Traits.UsesPrimary)
         {
             _host.Log($"{Name}: making interface {next.Name} the new active one");
         }
@@ -204,7 +204,7 @@ public sealed partial class Bond
     /// </summary>
     private void NotifyPeers()
     {
-        if (Options.Mode != BondMode.Ieee8023ad)
+        if (!Traits.Lacp)
         {
             NotifyPeers(Active!);
             return;
@@ -220,6 +220,6 @@ public sealed partial class Bond
     /// and a member to send on (the active one; in 802.3ad, any distributing one).
     /// </summary>
     private bool ShouldNotifyPeers() =>
-        (Options.Mode == BondMode.Ieee8023ad ? Plan.Usable.Length > 0 : Active != null)
+        (Traits.Lacp ? Plan.Usable.Length > 0 : Active != null)
         && _sendPeerNotif > 0 && Carrier && _sendPeerNotif % Math.Max(1, Options.PeerNotifDelayTicks) == 0;
 }

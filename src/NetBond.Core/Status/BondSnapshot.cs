@@ -56,7 +56,7 @@ public sealed record BondSnapshot(
                 m.Lacp is { } port ? LacpPortSnapshot.Of(bond, port) : null,
                 bond.Options.ArpInterval > 0 ? new ArpMonitorSnapshot(bond.ArpLastReceive(m), m.ArpTxMs, [.. m.TargetRxMs]) : null))],
             bondCounters, bond.ControlFrames, controlDropped,
-            bond.Options.Mode == BondMode.Ieee8023ad ? LacpBondSnapshot.Of(bond) : null,
-            bond.Options.Mode == BondMode.BalanceAlb ? AlbClientSnapshot.Of(bond.AlbClients) : null,
+            ModeTraits.Of(bond.Options.Mode).Lacp ? LacpBondSnapshot.Of(bond) : null,
+            ModeTraits.Of(bond.Options.Mode).ReceiveBalancing ? AlbClientSnapshot.Of(bond.AlbClients) : null,
             bond.Failovers, bond.LastFailoverOutageMs);
 }

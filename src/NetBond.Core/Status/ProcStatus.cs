@@ -20,12 +20,12 @@ public static class ProcStatus
             s.Append(CultureInfo.InvariantCulture, $" (fail_over_mac {OptionTable.NameOf(BondOption.FailOverMac, (long)o.FailOverMac)})");
         }
         s.Append('\n');
-        if (o.Mode is BondMode.BalanceXor or BondMode.Ieee8023ad
-            || (o.Mode is BondMode.BalanceTlb or BondMode.BalanceAlb && !o.TlbDynamicLb))
+        ModeTraits traits = ModeTraits.Of(o.Mode);
+        if (traits.Hashes || (traits.LoadBalancing && !o.TlbDynamicLb))
         {
             s.Append(CultureInfo.InvariantCulture, $"Transmit Hash Policy: {OptionTable.NameOf(BondOption.XmitHashPolicy, (long)o.XmitHashPolicy)} ({(int)o.XmitHashPolicy})\n");
         }
-        if (BondModeNames.UsesPrimary(o.Mode))
+        if (traits.UsesPrimary)
         {
             string? primary = bond.Primary;
             s.Append(CultureInfo.InvariantCulture, $"Primary Slave: {primary ?? "None"}");
@@ -60,7 +60,7 @@ public static class ProcStatus
             s.Append(CultureInfo.InvariantCulture, $"Link Failure Count: {m.LinkFailureCount}\n");
             s.Append(CultureInfo.InvariantCulture, $"Permanent HW addr: {m.PermanentMac}\n");
             s.Append(CultureInfo.InvariantCulture, $"Slave queue ID: {m.QueueId}\n");
-            if (o.Mode == BondMode.Ieee8023ad)
+            if (traits.Lacp)
             {
                 AppendLacpPort(s, m.Lacp);
             }

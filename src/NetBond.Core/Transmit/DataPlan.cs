@@ -29,7 +29,7 @@ public sealed class DataPlan
             CanTransmit[i] = members[i].CanTransmit && (transmits == null || transmits(members[i]));
             // bond_handle_frame: inactive members are exact-match only, unless all_slaves_active. In tlb/alb every
             // member is in the active state, and only the current active one is not flagged inactive.
-            Delivers[i] = mode is BondMode.BalanceTlb or BondMode.BalanceAlb
+            Delivers[i] = ModeTraits.Of(mode).LoadBalancing
                 ? i == activeIndex || allSlavesActive
                 : members[i].IsActive || members[i].RxOnly || allSlavesActive;
             MemberMacs[i] = members[i].CurrentMac;

@@ -27,7 +27,7 @@ internal static class LoadBalancing
             proto = BinaryPrimitives.ReadUInt16BigEndian(frame[16..]);
             l3 = 18;
         }
-        return plan.Mode == BondMode.BalanceTlb ? Tlb(plan, frame, proto, l3) : Alb(plan, frame, proto, l3);
+        return ModeTraits.Of(plan.Mode).ReceiveBalancing ? Alb(plan, frame, proto, l3) : Tlb(plan, frame, proto, l3);
     }
 
     /// <summary>Unicast IPv4, and unicast IPv6 that is not neighbour discovery, by the transmit hash; its low byte picks the bucket.</summary>

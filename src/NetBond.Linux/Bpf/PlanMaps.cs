@@ -80,7 +80,7 @@ public sealed unsafe class PlanMaps
             // A new plan re-places every bucket (TlbTable does on its next use): until the next tick, the active member.
             WriteTlb(null);
         }
-        WriteMemberMacs(plan.Mode == BondMode.BalanceAlb ? plan.MemberMacs : []);
+        WriteMemberMacs(ModeTraits.Of(plan.Mode).ReceiveBalancing ? plan.MemberMacs : []);
         WriteConfig(c);
     }
 
