@@ -41,7 +41,11 @@ public sealed partial class Bond
         _random = random ?? Random.Shared;
         Plan = DataPlan.Empty;
         _timers.Arm(BondTimer.LinkMonitor, 0);
+        Lacp = new LacpEngine(name, host, _members, () => Options, () => Mac, () => UpdateCarrier());
     }
+
+    /// <summary>802.3ad's engine: the ports, the aggregators and their machines (idle in the other modes).</summary>
+    public LacpEngine Lacp { get; }
 
     public string Name { get; }
     public BondOptions Options { get; private set; }
@@ -61,7 +65,8 @@ public sealed partial class Bond
         {
             if (value && !_isUp && Traits.Lacp)
             {
-                LacpOpen();
+                Lacp.Open();
+                _timers.Arm(BondTimer.Lacp, 0);
             }
             if (value && !_isUp && Options.ArpInterval > 0)
             {
@@ -150,7 +155,7 @@ public sealed partial class Bond
         if (ModeTraits.Of(next.Mode).Lacp)
         {
             _timers.Arm(BondTimer.Lacp, 0);
-            LacpOptionsChanged(old);
+            Lacp.OptionsChanged(old);
         }
         if (next.ArpInterval != old.ArpInterval && next.ArpInterval > 0)
         {
@@ -249,7 +254,7 @@ public sealed partial class Bond
         if (Traits.Lacp)
         {
             // The port starts disabled: the LACP machines enable it once its aggregator may carry traffic.
-            LacpBind(member);
+            Lacp.Bind(member);
         }
         _members.Add(member);
         if (Traits.BackupUntilChosen)
@@ -287,7 +292,7 @@ public sealed partial class Bond
         }
         if (member.Lacp != null)
         {
-            LacpUnbind(member);
+            Lacp.Unbind(member);
         }
         _members.Remove(member);
         _host.Log($"{Name}: Releasing {(member.IsActive ? "active" : "backup")} interface {member.Name}");
@@ -421,7 +426,7 @@ public sealed partial class Bond
         _now = nowMs;
         if (member.Lacp is { } port)
         {
-            LacpReceive(port, frame);
+            Lacp.Receive(port, frame);
         }
         if (Options.ArpInterval > 0)
         {
@@ -574,8 +579,17 @@ public sealed partial class Bond
         }
         if (_timers.Fire(BondTimer.Lacp, nowMs) && Traits.Lacp && IsUp)
         {
-            _timers.Arm(BondTimer.Lacp, nowMs + LacpTickMs);
-            LacpTick();
+            _timers.Arm(BondTimer.Lacp, nowMs + LacpEngine.TickMs);
+            Lacp.Tick();
+            if (Lacp.PeerNotifyRequested)
+            {
+                Lacp.PeerNotifyRequested = false;
+                _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
+            }
+            if (Lacp.TakePlanChanged())
+            {
+                Publish();
+            }
         }
         if (_timers.Fire(BondTimer.ArpMonitor, nowMs) && Options.ArpInterval > 0 && IsUp)
         {
@@ -621,7 +635,7 @@ public sealed partial class Bond
     /// <summary>bond_set_carrier(): up while any member's link is up, in 802.3ad by the active aggregator. Returns whether it changed.</summary>
     private bool UpdateCarrier()
     {
-        bool carrier = Traits.Lacp ? LacpCarrier() : _members.Exists(m => m.Link == LinkState.Up);
+        bool carrier = Traits.Lacp ? Lacp.Carrier() : _members.Exists(m => m.Link == LinkState.Up);
         if (carrier == Carrier)
         {
             return false;
@@ -636,7 +650,7 @@ public sealed partial class Bond
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
             Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),
-            Traits.Lacp ? LacpTransmits : null, Options.BroadcastNeighbor, Mac, TlbForPlan);
+            Traits.Lacp ? Lacp.Transmits : null, Options.BroadcastNeighbor, Mac, TlbForPlan);
         _host.DataPlanChanged(Plan);
     }
 

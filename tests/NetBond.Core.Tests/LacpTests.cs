@@ -35,7 +35,7 @@ public sealed class LacpTests
 
         // The mux waits out wait_while (2 s) after selection; the aggregator choice comes one tick after the bond is up.
         Assert.InRange(took, 2000, 3500);
-        Aggregator agg = a.Bond.ActiveAggregator!;
+        Aggregator agg = a.Bond.Lacp.ActiveAggregator!;
         Assert.Equal(2, agg.Ports.Count);
         Assert.Equal(b.Bond.Mac, agg.PartnerSystem);
         Assert.Equal(15, agg.ActorKey);
@@ -74,11 +74,11 @@ public sealed class LacpTests
         long took = w.RunUntil(() => a.Bond.Plan.Usable.SequenceEqual([1]), 1000);
 
         Assert.True(took <= 100, $"{took} ms");
-        Assert.Equal(1, a.Bond.ActiveAggregator!.EnabledPorts);
+        Assert.Equal(1, a.Bond.Lacp.ActiveAggregator!.EnabledPorts);
         Assert.True(a.Carrier);
         w.SetLink(a, "a1", true);
         w.RunUntil(() => Distributing(a, "a1") && a.Bond.Plan.Usable.Length == 2, 10_000);
-        Assert.Equal(2, a.Bond.ActiveAggregator!.EnabledPorts);
+        Assert.Equal(2, a.Bond.Lacp.ActiveAggregator!.EnabledPorts);
         Assert.Equal(1, a.Bond.Find("a1")!.LinkFailureCount);
     }
 
@@ -130,7 +130,7 @@ public sealed class LacpTests
 
         Assert.All(a.Bond.Members, m => Assert.Equal(LacpRxState.Defaulted, m.Lacp!.RxState));
         Assert.NotEqual(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
-        Aggregator active = a.Bond.ActiveAggregator!;
+        Aggregator active = a.Bond.Lacp.ActiveAggregator!;
         Assert.False(active.HasPartner);
         Assert.Single(a.Bond.Plan.Usable);
         Assert.True(a.Carrier);
@@ -233,7 +233,7 @@ public sealed class LacpTests
         Assert.Equal(LacpState.Activity | LacpState.Timeout, LacpPdu.ReadActor(last).State & ~(LacpState.Defaulted | LacpState.Expired));
         w.Run(300);
         Assert.Equal([1], b.Bond.Plan.Usable);
-        Assert.Single(a.Bond.ActiveAggregator!.Ports);
+        Assert.Single(a.Bond.Lacp.ActiveAggregator!.Ports);
     }
 
     [Fact]
@@ -336,7 +336,7 @@ public sealed class LacpTests
         w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
         w.Run(1000);
         Member a1 = a.Bond.Find("a1")!;
-        Aggregator before = a.Bond.ActiveAggregator!;
+        Aggregator before = a.Bond.Lacp.ActiveAggregator!;
         LacpPortInfo partner = a1.Lacp!.Partner;
         byte[] good = LastPdu(b, "b1");
 
@@ -347,7 +347,7 @@ public sealed class LacpTests
         byte[] partnerType = (byte[])good.Clone();
         partnerType[36] = 7;
         byte[] ownSystem = (byte[])good.Clone();
-        a.Bond.LacpSystem.CopyTo(ownSystem.AsSpan(20));
+        a.Bond.Lacp.LacpSystem.CopyTo(ownSystem.AsSpan(20));
         byte[] otherDestination = (byte[])good.Clone();
         otherDestination[5] = 3;
         foreach (byte[] f in new[] { subtype, actorLength, partnerType, good[..60], good[..123], ownSystem, otherDestination })
@@ -360,7 +360,7 @@ public sealed class LacpTests
         Assert.Equal(1, c.LacpduUnknownRx);
         Assert.Equal(4, c.LacpduIllegalRx);
         Assert.Contains(a.Logs, l => l.Contains("An illegal loopback occurred", StringComparison.Ordinal));
-        Assert.Same(before, a.Bond.ActiveAggregator);
+        Assert.Same(before, a.Bond.Lacp.ActiveAggregator);
         Assert.Equal(partner, a1.Lacp.Partner);
         Assert.Equal([0, 1], a.Bond.Plan.Usable);
     }
@@ -424,7 +424,7 @@ public sealed class LacpTests
             if (i % 100 == 0)
             {
                 w.Run(100);
-                Aggregator? active = a.Bond.ActiveAggregator;
+                Aggregator? active = a.Bond.Lacp.ActiveAggregator;
                 Assert.True(active == null || active.Ports.All(p => p.Aggregator == active), $"seed {seed}");
                 Assert.True(a.Bond.Plan.Usable.All(u => a.Bond.Members[u].Lacp!.Aggregator == active), $"seed {seed}");
             }

@@ -48,3 +48,13 @@ internal static class DataPaths
     public const string Trait = "DataPath";
     public const string Both = "both";
 }
+
+/// <summary>
+/// Tests that load the whole machine (building the package compiles NetBond, a minute of two cores) run after the
+/// others, alone: beside them they would slow every other test's timers and peers for nothing.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class Alone
+{
+    public const string Name = "alone";
+}

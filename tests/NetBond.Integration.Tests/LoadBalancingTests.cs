@@ -50,7 +50,9 @@ public class LoadBalancingTests
         string? m1 = MemberOf(t, Client1);
         string? m2 = MemberOf(t, Client2);
         Assert.True(m1 != null && m2 != null && m1 != m2, $"{Client1} on {m1}, {Client2} on {m2}");
-        Assert.Equal(MacOf(t, t.Host, m2!), t.In(c2, $"ip neigh show {Topology.BondAddress}").Out.Split(' ')[4]);
+        // The client hears of its member in an ARP update the bond sends after rlb's update delay: wait for it.
+        string Neighbour() => t.In(c2, $"ip neigh show {Topology.BondAddress}").Out.Split(' ') is { Length: > 4 } w ? w[4] : "";
+        Assert.True(Topology.Eventually(() => Neighbour() == MacOf(t, t.Host, m2!), 5000), $"{Client2} has {Neighbour()} for the bond, not {m2}'s MAC");
         long[] from1 = ArrivalsFrom(t, c1);
         long[] from2 = ArrivalsFrom(t, c2);
         int p1 = m1 == "eth0" ? 0 : 1;

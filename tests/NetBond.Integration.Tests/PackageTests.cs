@@ -1,6 +1,7 @@
 namespace NetBond.Integration.Tests;
 
 /// <summary>The Debian package (packaging/build-deb): installed into a clean root, then used from there.</summary>
+[Collection(Alone.Name)]
 public class PackageTests
 {
     private static string RepositoryRoot()

@@ -121,7 +121,7 @@ public sealed partial class Bond
             m.IsActive = true;
         }
         _host.Log($"{Name}: link status definitely up for interface {m.Name}, {SpeedText(m)}");
-        LacpLinkChanged(m, up: true);
+        Lacp.LinkChanged(m, up: true);
         if (Traits.LoadBalancing)
         {
             AlbLinkChanged(m, up: true);
@@ -138,7 +138,7 @@ public sealed partial class Bond
             m.IsActive = false;
         }
         _host.Log($"{Name}: link status definitely down for interface {m.Name}, disabling it");
-        LacpLinkChanged(m, up: false);
+        Lacp.LinkChanged(m, up: false);
         if (Traits.LoadBalancing)
         {
             AlbLinkChanged(m, up: false);

@@ -6,8 +6,8 @@ public sealed record AggregatorSnapshot(int Id, int Ports, ushort ActorKey, usho
 /// <summary>A bond's 802.3ad state: its system and its active aggregator, if any.</summary>
 public sealed record LacpBondSnapshot(ushort SystemPriority, MacAddress System, AggregatorSnapshot? Active)
 {
-    public static LacpBondSnapshot Of(Bond bond) => new((ushort)bond.Options.AdActorSysPrio, bond.LacpSystem,
-        bond.ActiveAggregator is { } a ? new AggregatorSnapshot(a.Id, a.EnabledPorts, a.ActorKey, a.PartnerKey, a.PartnerSystem) : null);
+    public static LacpBondSnapshot Of(Bond bond) => new((ushort)bond.Options.AdActorSysPrio, bond.Lacp.LacpSystem,
+        bond.Lacp.ActiveAggregator is { } a ? new AggregatorSnapshot(a.Id, a.EnabledPorts, a.ActorKey, a.PartnerKey, a.PartnerSystem) : null);
 }
 
 /// <summary>One member's 802.3ad port: aggregator, both sides' LACPDU fields, the machines' states, churn and counters.</summary>
@@ -25,7 +25,7 @@ public sealed record LacpPortSnapshot(
     LacpCounters Counters)
 {
     public static LacpPortSnapshot Of(Bond bond, LacpPort p) => new(p.Aggregator?.Id,
-        new LacpPortInfo((ushort)bond.Options.AdActorSysPrio, bond.LacpSystem, p.OperKey, p.PortPriority, p.Number, p.ActorState),
+        new LacpPortInfo((ushort)bond.Options.AdActorSysPrio, bond.Lacp.LacpSystem, p.OperKey, p.PortPriority, p.Number, p.ActorState),
         p.Partner, p.RxState, p.MuxState, p.PeriodicState, p.ActorChurn, p.PartnerChurn, p.ActorChurnCount, p.PartnerChurnCount,
         p.Counters.Copy());
 }
