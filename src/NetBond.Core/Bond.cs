@@ -42,7 +42,14 @@ public sealed partial class Bond
         Plan = DataPlan.Empty;
         _timers.Arm(BondTimer.LinkMonitor, 0);
         Lacp = new LacpEngine(name, host, _members, () => Options, () => Mac, () => UpdateCarrier());
+        Alb = new AlbEngine(this, host, _random);
     }
+
+    /// <summary>balance-tlb/alb's engine: member MACs, the transmit table, learning packets and alb's client table.</summary>
+    public AlbEngine Alb { get; }
+
+    /// <summary>balance-alb's client table.</summary>
+    public RlbTable AlbClients => Alb.Clients;
 
     /// <summary>802.3ad's engine: the ports, the aggregators and their machines (idle in the other modes).</summary>
     public LacpEngine Lacp { get; }
@@ -78,8 +85,7 @@ public sealed partial class Bond
             }
             if (!value)
             {
-                // bond_close() frees alb's tables; bond_open() starts them empty.
-                _rlb.Clear();
+                Alb.Close();
             }
             _isUp = value;
         }
@@ -226,7 +232,7 @@ public sealed partial class Bond
         }
         if (Traits.LoadBalancing)
         {
-            AlbEnslave(member);
+            Alb.Enslave(member);
         }
         else if (!KeepsOwnMacs)
         {
@@ -311,7 +317,7 @@ public sealed partial class Bond
         }
         if (Traits.LoadBalancing)
         {
-            AlbRelease(member);
+            Alb.Release(member);
         }
         if (wasActive)
         {
@@ -351,7 +357,9 @@ public sealed partial class Bond
         }
         if (Traits.LoadBalancing)
         {
-            AlbSetBondMac(mac);
+            Mac = mac;
+            MacAssignment = MacAssignment.Set;
+            Alb.BondMacSet(mac);
             Publish();
             return true;
         }
@@ -418,6 +426,13 @@ public sealed partial class Bond
         member.LastTxMs = lastTxMs;
     }
 
+    /// <summary>An ARP the bond device sent in balance-alb, which the data path handed over: the alb engine places and sends it.</summary>
+    public void OnBondArp(Span<byte> frame, long nowMs)
+    {
+        _now = nowMs;
+        Alb.OnBondArp(frame);
+    }
+
     /// <summary>A control frame the data path handed over (<see cref="RxVerdict.ToControl"/>) from <paramref name="member"/>.</summary>
     public void OnControlFrame(Member member, ReadOnlySpan<byte> frame, long nowMs)
     {
@@ -434,7 +449,7 @@ public sealed partial class Bond
         }
         if (Traits.ReceiveBalancing)
         {
-            RlbReceive(frame);
+            Alb.Receive(frame);
         }
     }
 
@@ -596,10 +611,10 @@ public sealed partial class Bond
             _timers.Arm(BondTimer.ArpMonitor, nowMs + Options.ArpInterval);
             ArpMonitor();
         }
-        if (_timers.Fire(BondTimer.Alb, nowMs) && AlbRuns)
+        if (_timers.Fire(BondTimer.Alb, nowMs) && Alb.Runs)
         {
-            _timers.Arm(BondTimer.Alb, nowMs + AlbTickMs);
-            AlbTick();
+            _timers.Arm(BondTimer.Alb, nowMs + AlbEngine.TickMs);
+            Alb.Tick();
         }
         if (_timers.Fire(BondTimer.ResendIgmp, nowMs))
         {
@@ -623,7 +638,7 @@ public sealed partial class Bond
 
     private static string Truncate(string name) => name.Length > 15 ? name[..15] : name;
 
-    private void SetMemberMac(Member member, MacAddress mac)
+    internal void SetMemberMac(Member member, MacAddress mac)
     {
         if (member.CurrentMac != mac)
         {
@@ -650,7 +665,7 @@ public sealed partial class Bond
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
             Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),
-            Traits.Lacp ? Lacp.Transmits : null, Options.BroadcastNeighbor, Mac, TlbForPlan);
+            Traits.Lacp ? Lacp.Transmits : null, Options.BroadcastNeighbor, Mac, Alb.TlbForPlan);
         _host.DataPlanChanged(Plan);
     }
 

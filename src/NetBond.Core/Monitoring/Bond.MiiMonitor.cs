@@ -124,7 +124,7 @@ public sealed partial class Bond
         Lacp.LinkChanged(m, up: true);
         if (Traits.LoadBalancing)
         {
-            AlbLinkChanged(m, up: true);
+            Alb.LinkChanged(m, up: true);
         }
         return Active == null || m == _primary || m.Prio > Active.Prio;
     }
@@ -141,7 +141,7 @@ public sealed partial class Bond
         Lacp.LinkChanged(m, up: false);
         if (Traits.LoadBalancing)
         {
-            AlbLinkChanged(m, up: false);
+            Alb.LinkChanged(m, up: false);
         }
         return m == Active;
     }

@@ -125,10 +125,10 @@ public sealed partial class Bond
         if (Traits.LoadBalancing)
         {
             // Every tlb/alb member stays in the active state; the plan lets only the active one deliver broadcasts.
-            AlbActiveChanged(old, next);
+            Alb.ActiveChanged(old, next);
             if (next != null && earlier)
             {
-                AlbLinkChanged(next, up: true);
+                Alb.LinkChanged(next, up: true);
             }
         }
         if (next != null && !earlier && Traits.UsesPrimary)

@@ -2,14 +2,17 @@ using System.Buffers.Binary;
 
 namespace NetBond.Core;
 
-// balance-tlb and balance-alb (bond_alb.c): every member keeps a MAC of its own and the active one holds the
-// bond's, swapped on every change of active member; learning packets teach the switch where each MAC lives; the
-// transmit table is rebalanced every 10 s; in alb, receive load balancing (RLB) places each IPv4 client on a
-// member by the MAC the bond's ARP tells it.
-public sealed partial class Bond
+/// <summary>
+/// The balance-tlb/alb engine (bond_alb.c): every member keeps a MAC of its own and the active one holds the bond's,
+/// swapped on every change of active member; learning packets teach the switch where each MAC lives; the transmit
+/// table is rebalanced every 10 s; in alb, receive load balancing (RLB) places each IPv4 client on a member by the
+/// MAC the bond's ARP tells it. Its state (the tables, its timers) is its own; the bond's members, active member and
+/// MAC, which the rest of the bond changes too, it reads from the bond it serves.
+/// </summary>
+public sealed class AlbEngine
 {
-    private const int AlbTickMs = 100;
-    private const int AlbTicksPerSecond = 1000 / AlbTickMs;
+    internal const int TickMs = 100;
+    private const int AlbTicksPerSecond = 1000 / TickMs;
     private const int TlbRebalanceTicks = TlbTable.RebalanceIntervalSeconds * AlbTicksPerSecond;
     private const int RlbUpdateDelayTicks = 2 * AlbTicksPerSecond;
     private const int RlbUpdateRetries = 3;
@@ -28,19 +31,39 @@ public sealed partial class Bond
     private bool _rxNtt;
     private Member? _rxMember;
 
+    private readonly Bond _bond;
+    private readonly IBondHost _host;
+    private readonly Random _random;
+
+    internal AlbEngine(Bond bond, IBondHost host, Random random)
+    {
+        _bond = bond;
+        _host = host;
+        _random = random;
+    }
+
+    private IReadOnlyList<Member> Members => _bond.Members;
+    private BondOptions Options => _bond.Options;
+    private ModeTraits Traits => ModeTraits.Of(_bond.Options.Mode);
+    private Member? Active => _bond.Active;
+    private MacAddress Mac => _bond.Mac;
+    private string Name => _bond.Name;
+
+    private void SetMemberMac(Member member, MacAddress mac) => _bond.SetMemberMac(member, mac);
+
     /// <summary>balance-alb's client table.</summary>
-    public RlbTable AlbClients => _rlb;
+    public RlbTable Clients => _rlb;
 
     /// <summary>The transmit table the plan carries: tlb/alb with tlb_dynamic_lb=1.</summary>
-    private TlbTable? TlbForPlan => Traits.LoadBalancing && Options.TlbDynamicLb ? _tlb ??= new TlbTable() : null;
+    internal TlbTable? TlbForPlan => Traits.LoadBalancing && Options.TlbDynamicLb ? _tlb ??= new TlbTable() : null;
 
     /// <summary>bond_open(): alb_work runs while the bond is up, in alb and in tlb with tlb_dynamic_lb=1.</summary>
-    private bool AlbRuns => IsUp && (Traits.ReceiveBalancing || (Traits.LoadBalancing && Options.TlbDynamicLb));
+    internal bool Runs => _bond.IsUp && (Traits.ReceiveBalancing || (Traits.LoadBalancing && Options.TlbDynamicLb));
 
     /// <summary>bond_alb_monitor(), every 100 ms.</summary>
-    private void AlbTick()
+    internal void Tick()
     {
-        if (_members.Count == 0)
+        if (Members.Count == 0)
         {
             _txRebalanceTicks = 0;
             _lpTicks = 0;
@@ -49,7 +72,7 @@ public sealed partial class Bond
         _txRebalanceTicks++;
         if (++_lpTicks >= (long)Options.LpInterval * AlbTicksPerSecond)
         {
-            foreach (Member m in _members)
+            foreach (Member m in Members)
             {
                 SendLearningPackets(m, m.CurrentMac);
             }
@@ -93,12 +116,12 @@ public sealed partial class Bond
     /// bond_alb_init_slave(), before the member joins the list: it keeps its own MAC unless another member or the
     /// bond holds it; then it takes the permanent MAC of a member whose own MAC nobody uses.
     /// </summary>
-    private void AlbEnslave(Member member)
+    internal void Enslave(Member member)
     {
         SetMemberMac(member, member.PermanentMac);
-        if (_members.Count > 0 && (member.PermanentMac == Mac || _members.Exists(m => m.CurrentMac == member.CurrentMac)))
+        if (Members.Count > 0 && (member.PermanentMac == Mac || Members.Any(m => m.CurrentMac == member.CurrentMac)))
         {
-            Member? free = _members.Find(m => !_members.Exists(o => o.CurrentMac == m.PermanentMac));
+            Member? free = Members.FirstOrDefault(m => !Members.Any(o => o.CurrentMac == m.PermanentMac));
             if (free != null)
             {
                 SetMemberMac(member, free.PermanentMac);
@@ -119,10 +142,10 @@ public sealed partial class Bond
     /// bond_alb_deinit_slave(), after the member left the list: a member still holding its permanent MAC gives it
     /// back (alb_change_hw_addr_on_detach); in alb its clients move to other members.
     /// </summary>
-    private void AlbRelease(Member member)
+    internal void Release(Member member)
     {
-        if (_members.Count > 0 && member.PermanentMac != member.CurrentMac && member.PermanentMac != Mac
-            && _members.Find(m => m.CurrentMac == member.PermanentMac) is { } holder)
+        if (Members.Count > 0 && member.PermanentMac != member.CurrentMac && member.PermanentMac != Mac
+            && Members.FirstOrDefault(m => m.CurrentMac == member.PermanentMac) is { } holder)
         {
             SwapMacs(member, holder);
         }
@@ -134,7 +157,7 @@ public sealed partial class Bond
     }
 
     /// <summary>bond_alb_handle_link_change(): a member lost hands its clients on; one back orders a rebalance.</summary>
-    private void AlbLinkChanged(Member member, bool up)
+    internal void LinkChanged(Member member, bool up)
     {
         if (!up)
         {
@@ -152,13 +175,13 @@ public sealed partial class Bond
     /// bond_alb_handle_active_change(): the new active member takes the bond's MAC from the old one (or from
     /// whichever member holds it), which takes the new one's.
     /// </summary>
-    private void AlbActiveChanged(Member? old, Member? next)
+    internal void ActiveChanged(Member? old, Member? next)
     {
         if (next == null)
         {
             return;
         }
-        Member? holder = old ?? _members.Find(m => m.CurrentMac == Mac);
+        Member? holder = old ?? Members.FirstOrDefault(m => m.CurrentMac == Mac);
         if (holder != null)
         {
             SwapMacs(holder, next);
@@ -168,16 +191,14 @@ public sealed partial class Bond
         SendLearningPackets(next, Mac);
     }
 
-    /// <summary>bond_alb_set_mac_address(): the active member takes the new MAC, by a swap if a member holds it.</summary>
-    private void AlbSetBondMac(MacAddress mac)
+    /// <summary>bond_alb_set_mac_address(), once the bond has <paramref name="mac"/>: the active member takes it, by a swap if a member holds it.</summary>
+    internal void BondMacSet(MacAddress mac)
     {
-        Mac = mac;
-        MacAssignment = MacAssignment.Set;
         if (Active == null)
         {
             return;
         }
-        if (_members.Find(m => m.CurrentMac == mac) is { } holder)
+        if (Members.FirstOrDefault(m => m.CurrentMac == mac) is { } holder)
         {
             SwapMacs(holder, Active);
             return;
@@ -248,13 +269,12 @@ public sealed partial class Bond
     /// the member it was placed on; its requests make a placeholder entry, and since they carry the bond's MAC to
     /// every host on the subnet, the clients placed elsewhere are told again after 2 s.
     /// </summary>
-    public void OnBondArp(Span<byte> frame, long nowMs)
+    internal void OnBondArp(Span<byte> frame)
     {
-        _now = nowMs;
         Member? tx = null;
         // Untagged only (the data path hands over no other), so the sender MAC sits at byte 22.
         if (Traits.ReceiveBalancing && ArpMessage.TryRead(frame, out ArpMessage arp) && frame[12] == 0x08 && frame[13] == 0x06
-            && _members.Exists(m => m.CurrentMac == arp.SenderMac))
+            && Members.Any(m => m.CurrentMac == arp.SenderMac))
         {
             if (arp.Op == ArpMessage.Reply)
             {
@@ -281,7 +301,7 @@ public sealed partial class Bond
     }
 
     /// <summary>rlb_arp_recv(): entries for an address another MAC now answers for go; a client's ARP reply gives its MAC.</summary>
-    private void RlbReceive(ReadOnlySpan<byte> frame)
+    internal void Receive(ReadOnlySpan<byte> frame)
     {
         if (!ArpMessage.TryRead(frame, out ArpMessage arp))
         {
@@ -359,7 +379,7 @@ public sealed partial class Bond
         Member? before = null;
         Member? after = null;
         bool found = false;
-        foreach (Member m in _members)
+        foreach (Member m in Members)
         {
             if (!m.CanTransmit)
             {
@@ -493,4 +513,7 @@ public sealed partial class Bond
 
     /// <summary>is_valid_ether_addr(): neither zero nor multicast.</summary>
     private static bool IsUnicast(MacAddress mac) => !mac.IsZero && !mac.IsMulticast;
+
+    /// <summary>Forgets the clients: bond_close() frees alb's tables, bond_open() starts them empty.</summary>
+    internal void Close() => _rlb.Clear();
 }
