@@ -25,12 +25,17 @@ public sealed partial class Bond
     private readonly List<Member> _members = [];
     private readonly Random _random;
     private readonly TimerTable _timers = new();
+    private readonly MiiMonitor _mii;
+    private readonly ArpMonitor _arp;
     private Member? _primary;
     private bool _forcePrimary;
     private int _sendPeerNotif;
     private IReadOnlyList<IPAddress> _addresses = [];
     private bool _isUp;
     private int _igmpRetrans;
+
+    /// <summary>The clock at the bond's last event, for the choices that need "now" (enslave, activation).</summary>
+    private long _now;
 
     public Bond(string name, BondOptions options, MacAddress mac, IBondHost host, Random? random = null)
     {
@@ -43,7 +48,14 @@ public sealed partial class Bond
         _timers.Arm(BondTimer.LinkMonitor, 0);
         Lacp = new LacpEngine(name, host, _members, () => Options, () => Mac, () => UpdateCarrier());
         Alb = new AlbEngine(this, host, _random);
+        _mii = new MiiMonitor(name, host);
+        _arp = new ArpMonitor(this, host);
     }
+
+    internal long Now => _now;
+
+    /// <summary>The receive time the ARP monitor judges <paramref name="m"/> by, for status.</summary>
+    internal long ArpLastReceive(Member m) => _arp.ArpLastRx(m);
 
     /// <summary>balance-tlb/alb's engine: member MACs, the transmit table, learning packets and alb's client table.</summary>
     public AlbEngine Alb { get; }
@@ -255,7 +267,7 @@ public sealed partial class Bond
         }
         if (Options.ArpInterval > 0)
         {
-            ArpEnslave(member);
+            _arp.Enslave(member);
         }
         if (Traits.Lacp)
         {
@@ -306,10 +318,7 @@ public sealed partial class Bond
         {
             _primary = null;
         }
-        if (member == _currentArpSlave)
-        {
-            _currentArpSlave = null;
-        }
+        _arp.Released(member);
         bool wasActive = member == Active;
         if (wasActive)
         {
@@ -445,7 +454,7 @@ public sealed partial class Bond
         }
         if (Options.ArpInterval > 0)
         {
-            ArpReceive(member, frame);
+            _arp.Receive(member, frame);
         }
         if (Traits.ReceiveBalancing)
         {
@@ -589,7 +598,7 @@ public sealed partial class Bond
             _timers.Arm(BondTimer.LinkMonitor, nowMs + (Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));
             if (Options.Miimon > 0)
             {
-                MiiMonitor();
+                MiiTick();
             }
         }
         if (_timers.Fire(BondTimer.Lacp, nowMs) && Traits.Lacp && IsUp)
@@ -609,7 +618,7 @@ public sealed partial class Bond
         if (_timers.Fire(BondTimer.ArpMonitor, nowMs) && Options.ArpInterval > 0 && IsUp)
         {
             _timers.Arm(BondTimer.ArpMonitor, nowMs + Options.ArpInterval);
-            ArpMonitor();
+            ArpTick();
         }
         if (_timers.Fire(BondTimer.Alb, nowMs) && Alb.Runs)
         {

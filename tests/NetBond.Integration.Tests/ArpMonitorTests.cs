@@ -101,7 +101,8 @@ public class ArpMonitorTests
             using Topology t = new(members: 2);
             t.StartDaemon();
             t.WaitForDaemon();
-            t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress},198.18.0.99 arp_validate=active arp_all_targets={all}");
+            // A slow monitor: what is tested is all against any, and a 100 ms one on a loaded machine can miss a reply.
+            t.AddBond($"mode=active-backup arp_interval=300 arp_ip_target={Topology.PeerAddress},198.18.0.99 arp_validate=active arp_all_targets={all}");
             t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
             Thread.Sleep(2000);
             // With all, no member is ever validated: the monitor keeps trying them in turn and the bond has no carrier.

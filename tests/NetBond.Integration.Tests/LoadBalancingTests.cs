@@ -11,6 +11,11 @@ public class LoadBalancingTests
 
     private static string MacOf(Topology t, string ns, string dev) => t.In(ns, $"cat /sys/class/net/{dev}/address").Out.Trim();
 
+    /// <summary>The switch port the bridge has learned <paramref name="mac"/> on, or "".</summary>
+    private static string SwitchPortOf(Topology t, string mac) =>
+        t.Sh($"bridge -n {t.Switch} fdb show br br0").Split('\n').Where(l => l.StartsWith(mac + " dev ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[2]).FirstOrDefault() ?? "";
+
     private static long[] SwitchTx(Topology t) => [.. t.Members.Select((_, i) => t.SwitchCounter($"sw{i}", "tx_packets"))];
 
     /// <summary>What each switch port toward the host carried while <paramref name="client"/> pinged the bond 100 times.</summary>
@@ -53,9 +58,13 @@ public class LoadBalancingTests
         // The client hears of its member in an ARP update the bond sends after rlb's update delay: wait for it.
         string Neighbour() => t.In(c2, $"ip neigh show {Topology.BondAddress}").Out.Split(' ') is { Length: > 4 } w ? w[4] : "";
         Assert.True(Topology.Eventually(() => Neighbour() == MacOf(t, t.Host, m2!), 5000), $"{Client2} has {Neighbour()} for the bond, not {m2}'s MAC");
+        int p1 = m1 == "eth0" ? 0 : 1;
+        // The switch learns each member's MAC on its port from the learning packets the members send every lp_interval
+        // (1 s); one taught through the active member while its own member was not yet up waits for the next round.
+        Assert.True(Topology.Eventually(() => SwitchPortOf(t, MacOf(t, t.Host, m1!)) == $"sw{p1}" && SwitchPortOf(t, MacOf(t, t.Host, m2!)) == $"sw{1 - p1}", 5000),
+            t.Sh($"bridge -n {t.Switch} fdb show br br0"));
         long[] from1 = ArrivalsFrom(t, c1);
         long[] from2 = ArrivalsFrom(t, c2);
-        int p1 = m1 == "eth0" ? 0 : 1;
         Assert.True(from1[p1] >= 100 && from1[1 - p1] < 20, $"{Client1}: switch ports toward the host carried {string.Join(" ", from1)}");
         Assert.True(from2[1 - p1] >= 100 && from2[p1] < 20, $"{Client2}: switch ports toward the host carried {string.Join(" ", from2)}");
 

@@ -64,7 +64,7 @@ public sealed class Member
     public long ArpRxMs { get; internal set; } = long.MinValue / 2;
 
     /// <summary>target_last_arp_rx: per arp_ip_target (and ns_ip6_target by index), when it last answered on this member.</summary>
-    public long[] TargetRxMs { get; } = new long[Bond.MaxArpTargets];
+    public long[] TargetRxMs { get; } = new long[ArpMonitor.MaxTargets];
 
     /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
     public long LastControlRxMs { get; internal set; }

@@ -114,7 +114,7 @@ public sealed partial class Bond
             // A failover: the old active member failed. Its outage runs from when the bond last knew the old
             // member good (carrier at a tick; with the ARP monitor, its last counted receive) to now.
             Failovers++;
-            LastFailoverOutageMs = _now - (Options.ArpInterval > 0 ? ArpLastReceive(old) : old.LastCarrierMs);
+            LastFailoverOutageMs = _now - (Options.ArpInterval > 0 ? _arp.ArpLastRx(old) : old.LastCarrierMs);
         }
         // The switch must learn the bond's multicast memberships on the new port (IGMP goes out the active member in balance-rr too).
         if (IsUp && Options.ResendIgmp > 0 && ((Traits.UsesPrimary && next != null) || Traits.StripesFlows))
