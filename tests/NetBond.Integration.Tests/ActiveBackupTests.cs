@@ -19,8 +19,7 @@ public class ActiveBackupTests
 
         // Gratuitous ARPs and unsolicited NAs for the bond's addresses must reach the switch on the new active link.
         System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} tcpdump -n -l -i sw1 \"(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 136)\"");
-        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
-        Thread.Sleep(500);
+        t.StartIperfServer(t.Peer);
         System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 6 -J");
         Thread.Sleep(2000);
         t.Sh($"ip -n {t.Switch} link set sw0 down");

@@ -14,8 +14,7 @@ public class BalanceRrTests
         Assert.True(t.Ping());
         long sw0 = t.SwitchCounter("sw0", "rx_packets");
         long sw1 = t.SwitchCounter("sw1", "rx_packets");
-        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
-        Thread.Sleep(500);
+        t.StartIperfServer(t.Peer);
         System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 3");
         Assert.True(Topology.Finish(client));
         Assert.Equal(0, client.ExitCode);

@@ -16,8 +16,7 @@ public class DataPathAllocationTests
 
     private static void Transfer(Topology t, int seconds)
     {
-        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
-        Thread.Sleep(300);
+        t.StartIperfServer(t.Peer);
         Assert.True(Topology.Finish(t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t {seconds} --bidir")));
     }
 

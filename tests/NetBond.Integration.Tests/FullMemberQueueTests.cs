@@ -18,8 +18,7 @@ public class FullMemberQueueTests
         Assert.True(t.Ping());
         // A tiny queue on the active member: the data plane's sends meet ENOBUFS, as on a NIC whose ring is full.
         t.Sh($"ip netns exec {t.Host} tc qdisc add dev eth0 root tbf rate 1mbit burst 2kb limit 3000");
-        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
-        Thread.Sleep(500);
+        t.StartIperfServer(t.Peer);
         System.Diagnostics.Process client = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -u -b 100M -l 1200 -t 2");
         Assert.True(Topology.Finish(client));
         using JsonDocument doc = JsonDocument.Parse(t.NetBond("status --json").ShouldSucceed().Out);

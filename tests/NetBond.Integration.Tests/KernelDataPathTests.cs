@@ -108,8 +108,7 @@ public class KernelDataPathTests
         JsonElement before = Bond(t);
         string statusBefore = t.Status();
 
-        t.Start($"ip netns exec {t.Peer} iperf3 -s -1");
-        Thread.Sleep(300);
+        t.StartIperfServer(t.Peer);
         System.Diagnostics.Process transfer = t.Start($"ip netns exec {t.Host} iperf3 -c {Topology.PeerAddress} -t 6 -b 200M");
         System.Diagnostics.Process ping = t.Start($"ip netns exec {t.Host} ping -i 0.002 -c 2500 -W 1 {Topology.PeerAddress}");
         Thread.Sleep(1500);

@@ -154,6 +154,13 @@ internal sealed class Topology : IDisposable
         return true;
     }
 
+    /// <summary>An iperf3 server for one test in <paramref name="ns"/>, once it listens (a busy machine may take a while to start it).</summary>
+    public void StartIperfServer(string ns)
+    {
+        Start($"ip netns exec {ns} iperf3 -s -1");
+        Assert.True(Eventually(() => In(ns, "ss -Htln sport = :5201").Out.Contains("5201", StringComparison.Ordinal), 10_000), "iperf3 -s did not listen");
+    }
+
     public void Signal(Process p, string signal) => Sh($"kill -{signal} {p.Id}");
 
     /// <summary>Another host behind the switch, on switch port swcN, at <paramref name="address"/>/24; removed with the rest.</summary>

@@ -38,4 +38,12 @@ public class CommandTableTests
             Assert.Contains($"unknown command '{word}'", r.Err.ToString(), StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Time_warp_is_refused_by_a_daemon_not_started_for_it()
+    {
+        CommandResult r = new CommandProcessor(null!, new DaemonClock()).Execute(["time/warp", "8000"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("NETBOND_TIME_WARP=1", r.Err.ToString(), StringComparison.Ordinal);
+    }
 }

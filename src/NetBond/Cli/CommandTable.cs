@@ -110,6 +110,8 @@ internal static class CommandTable
         new("up-apply", "JSON", "") { Hidden = true, RunDaemon = (p, a, r) => p.UpApply(a, r) },
         new("down-apply", "BOND...", "") { Hidden = true, RunDaemon = (p, a, r) => p.DownApply(a, r) },
         new("reload-apply", "JSON", "") { Hidden = true, RunDaemon = (p, a, r) => p.ReloadApply(a, r) },
+        // Tests move the daemon's clock as ovs-appctl time/warp does (DaemonClock).
+        new("time/warp", "MS [STEP_MS]", "") { Hidden = true, RunDaemon = (p, a, r) => p.TimeWarp(a, r) },
     ];
 
     public static Command? Find(string word) => All.FirstOrDefault(c => c.Answers(word));

@@ -6,10 +6,12 @@ namespace NetBond;
 internal sealed class CommandProcessor
 {
     private readonly BondRegistry _registry;
+    private readonly DaemonClock? _clock;
 
-    public CommandProcessor(BondRegistry registry)
+    public CommandProcessor(BondRegistry registry, DaemonClock? clock = null)
     {
         _registry = registry;
+        _clock = clock;
     }
 
     /// <summary>Runs a command of <see cref="CommandTable"/> that runs in the daemon.</summary>
@@ -67,6 +69,27 @@ internal sealed class CommandProcessor
         rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } reload
             ? new Config.ConfigApplier(_registry).Reload(reload, r)
             : r.Fail("malformed reload request");
+
+    /// <summary>`time/warp MS [STEP_MS]`: the clock moves MS forward in steps (100 ms by default), the bonds' timers run after each.</summary>
+    internal CommandResult TimeWarp(List<string> rest, CommandResult r)
+    {
+        if (_clock is not { Warpable: true })
+        {
+            return r.Fail($"time/warp: this daemon was not started with {DaemonClock.Variable}=1");
+        }
+        long step = 100;
+        if (rest.Count is < 1 or > 2 || !long.TryParse(rest[0], out long total) || total is <= 0 or > 3_600_000
+            || (rest.Count == 2 && (!long.TryParse(rest[1], out step) || step is <= 0 or > 60_000)))
+        {
+            return r.Fail("usage: netbond time/warp MS [STEP_MS] (MS at most 3600000, STEP_MS at most 60000)", 2);
+        }
+        for (long done = 0; done < total; done += step)
+        {
+            _clock.Advance(Math.Min(step, total - done));
+            _registry.Tick(_clock.NowMs);
+        }
+        return r.Line($"warped {total} ms");
+    }
 
     private static CommandResult? NeedBond(List<string> rest, CommandResult r) =>
         rest.Count == 0 ? r.Fail("a bond name is needed\n" + CommandTable.Usage, 2) : null;

@@ -23,6 +23,7 @@ internal sealed class Daemon : IDisposable
     private readonly BondStateFile _bondState;
     private readonly BondRegistry _registry;
     private readonly CommandProcessor _processor;
+    private readonly DaemonClock _clock = new();
     private readonly Socket _listener;
     private readonly ManualResetEventSlim _stopped = new();
     private volatile bool _stopping;
@@ -37,7 +38,7 @@ internal sealed class Daemon : IDisposable
         _journal = new StateJournal(StatePaths.Directory, StatePaths.NamespaceIdentity);
         _bondState = new BondStateFile(StatePaths.Directory, StatePaths.NamespaceIdentity);
         _registry = new BondRegistry(_rt, _ethtool, _journal, Log, _events.Wake);
-        _processor = new CommandProcessor(_registry);
+        _processor = new CommandProcessor(_registry, _clock);
     }
 
     /// <param name="upRoot">With `--up-all [--root DIR]`: the files below this root are brought up before READY=1.</param>
@@ -400,7 +401,7 @@ internal sealed class Daemon : IDisposable
     {
         while (!_stopping)
         {
-            long now = Environment.TickCount64;
+            long now = _clock.NowMs;
             long due;
             lock (_gate)
             {
@@ -417,10 +418,10 @@ internal sealed class Daemon : IDisposable
                 try
                 {
                     DrainLinkEvents();
-                    _registry.Tick(Environment.TickCount64);
+                    _registry.Tick(_clock.NowMs);
                     _eventHub.Publish(_registry.Bonds);
                     _bondState.Save(_registry.Bonds);
-                    _systemd.Tick(Environment.TickCount64, SystemdStatus);
+                    _systemd.Tick(_clock.NowMs, SystemdStatus);
                 }
                 catch (Exception e)
                 {
