@@ -328,6 +328,20 @@ public sealed class BondRuntime : IBondHost, IDisposable
         DataPath.Tick();
     }
 
+    /// <summary>
+    /// An RTM_NEWLINK said a member's carrier changed: the bond inspects the link now rather than at its next poll
+    /// (the carrier read again with ETHTOOL_GLINK, which also flushes linkwatch, in case the event is already old).
+    /// </summary>
+    public void OnMemberLinkEvent(Member member, long nowMs)
+    {
+        bool carrier = ReadCarrier(member);
+        if (carrier && !member.Carrier)
+        {
+            (member.Speed, member.Duplex) = _ethtool.GetSettings(member.Name);
+        }
+        Bond.OnLinkEvent(member, carrier, nowMs);
+    }
+
     private void DrainControlFrames(long nowMs)
     {
         int length;

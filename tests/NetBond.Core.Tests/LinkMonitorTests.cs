@@ -21,6 +21,39 @@ public class LinkMonitorTests
     }
 
     [Fact]
+    public void A_carrier_event_fails_over_at_once_whatever_miimon_is()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=1000", "eth0", "eth1");
+        host.Run(bond, 1050);
+        Member eth0 = bond.Find("eth0")!;
+        Assert.Equal(eth0, bond.Active);
+        // Between two polls, a second apart: the event alone takes the link down and the other member up.
+        host.SetCarrier("eth0", false);
+        bond.OnLinkEvent(eth0, false, host.Now);
+        Assert.Equal(LinkState.Down, eth0.Link);
+        Assert.Equal("eth1", bond.Active!.Name);
+        Assert.False(host.Plan!.CanTransmit[0]);
+    }
+
+    [Fact]
+    public void After_a_carrier_event_downdelay_counts_miimon_intervals_from_the_event()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=200", "eth0", "eth1");
+        host.Run(bond, 50);
+        host.Run(bond, 70);    // the last poll was at 100; the next would be at 200
+        Member eth0 = bond.Find("eth0")!;
+        host.SetCarrier("eth0", false);
+        bond.OnLinkEvent(eth0, false, host.Now);    // at 120: going down
+        Assert.Equal(LinkState.Fail, eth0.Link);
+        host.Run(bond, 199);   // polls at 220 and (due) 320 would be counted from the event: not yet at 319
+        Assert.Equal(LinkState.Fail, eth0.Link);
+        Assert.Equal(eth0, bond.Active);
+        host.Run(bond, 2);     // 320: definitely down, 200 ms after the event
+        Assert.Equal(LinkState.Down, eth0.Link);
+        Assert.Equal("eth1", bond.Active!.Name);
+    }
+
+    [Fact]
     public void A_flap_shorter_than_downdelay_is_not_a_failure()
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=300", "eth0", "eth1");

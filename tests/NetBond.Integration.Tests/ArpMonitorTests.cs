@@ -4,6 +4,7 @@ namespace NetBond.Integration.Tests;
 
 /// <summary>The ARP and NS monitors on real veths and a Linux bridge: paths that die with their carrier up.</summary>
 [Trait(DataPaths.Trait, DataPaths.Both)]
+[Collection(Alone.Name)]
 public class ArpMonitorTests
 {
     /// <summary>Classic BPF for a clsact filter in direct-action mode: drop (TC_ACT_SHOT) ARP frames, pass the rest.</summary>

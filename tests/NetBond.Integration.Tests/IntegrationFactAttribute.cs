@@ -50,8 +50,9 @@ internal static class DataPaths
 }
 
 /// <summary>
-/// Tests that load the whole machine (building the package compiles NetBond, a minute of two cores) run after the
-/// others, alone: beside them they would slow every other test's timers and peers for nothing.
+/// Tests that load the whole machine — building the package (a minute of two cores), ARP floods of 10 000 frames a
+/// second — or that judge links by 100-ms ARP intervals run after the others, alone: beside the rest they would slow
+/// every other test's timers and peers, and be slowed by them.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class Alone

@@ -4,6 +4,7 @@ namespace NetBond.Integration.Tests;
 
 /// <summary>balance-tlb and balance-alb on veth links to a Linux bridge, with clients in namespaces of their own.</summary>
 [Trait(DataPaths.Trait, DataPaths.Both)]
+[Collection(Alone.Name)]
 public class LoadBalancingTests
 {
     private const string Client1 = "198.18.0.11";

@@ -12,7 +12,36 @@ public sealed partial class Bond
         {
             _sendPeerNotif--;
         }
+        MiiInspectAndCommit();
+        if (notify)
+        {
+            NotifyPeers();
+        }
+    }
 
+    /// <summary>
+    /// A member's carrier changed and the host heard it as it happened (rtnetlink): the MII monitor inspects at once,
+    /// as teamd's link watch does, instead of at its next poll; the poll stays as the fallback, a full miimon after
+    /// the event, so updelay and downdelay count miimon intervals from the event.
+    /// </summary>
+    public void OnLinkEvent(Member member, bool carrier, long nowMs)
+    {
+        _now = nowMs;
+        if (!_members.Contains(member) || member.Carrier == carrier)
+        {
+            return;
+        }
+        OnCarrier(member, carrier);
+        if (Options.Miimon > 0)
+        {
+            MiiInspectAndCommit();
+            _timers.Arm(BondTimer.LinkMonitor, nowMs + Options.Miimon);
+        }
+    }
+
+    /// <summary>bond_miimon_inspect() then bond_miimon_commit() on the carriers pushed in.</summary>
+    private void MiiInspectAndCommit()
+    {
         // With no usable member the first link to come up is taken at once: in active-backup when there is
         // no active member, in the modes with a usable-slaves array (xor here) when it is empty. balance-rr
         // and broadcast keep no such array, so they always wait out updelay.
@@ -31,10 +60,6 @@ public sealed partial class Bond
         if (changed)
         {
             Publish();
-        }
-        if (notify)
-        {
-            NotifyPeers();
         }
     }
 

@@ -18,10 +18,13 @@ internal sealed class BondRegistry : IDisposable
     private readonly StateJournal _journal;
     private readonly Action<string> _log;
     private readonly Action? _controlFramesReady;
+    private readonly Func<long> _clock;
 
-    public BondRegistry(RtNetlink rt, Ethtool ethtool, StateJournal journal, Action<string> log, Action? controlFramesReady = null)
+    /// <param name="clock">The daemon's clock, monotonic ms: when a link event happened.</param>
+    public BondRegistry(RtNetlink rt, Ethtool ethtool, StateJournal journal, Action<string> log, Func<long> clock, Action? controlFramesReady = null)
     {
         _controlFramesReady = controlFramesReady;
+        _clock = clock;
         _rt = rt;
         _ethtool = ethtool;
         _journal = journal;
@@ -283,9 +286,16 @@ internal sealed class BondRegistry : IDisposable
             {
                 b.OnBondLinkChanged(link);
             }
-            else if (b.Bond.Members.FirstOrDefault(m => m.IfIndex == link.Index) is { } member && member.Name != link.Name)
+            else if (b.Bond.Members.FirstOrDefault(m => m.IfIndex == link.Index) is { } member)
             {
-                b.OnMemberRenamed(member, link.Name);
+                if (member.Name != link.Name)
+                {
+                    b.OnMemberRenamed(member, link.Name);
+                }
+                if (link.Carrier != member.Carrier)
+                {
+                    b.OnMemberLinkEvent(member, _clock());
+                }
             }
         }
     }

@@ -37,7 +37,7 @@ internal sealed class Daemon : IDisposable
         _listener = listener;
         _journal = new StateJournal(StatePaths.Directory, StatePaths.NamespaceIdentity);
         _bondState = new BondStateFile(StatePaths.Directory, StatePaths.NamespaceIdentity);
-        _registry = new BondRegistry(_rt, _ethtool, _journal, Log, _events.Wake);
+        _registry = new BondRegistry(_rt, _ethtool, _journal, Log, () => _clock.NowMs, _events.Wake);
         _processor = new CommandProcessor(_registry, _clock);
     }
 
