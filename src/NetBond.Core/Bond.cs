@@ -684,5 +684,5 @@ public sealed partial class Bond
         | (Traits.ReceiveBalancing ? ControlFrameKinds.Arp : ControlFrameKinds.None)
         | (Traits.Lacp ? ControlFrameKinds.SlowProtocols : ControlFrameKinds.None);
 
-    private string Ms(int ticks) => (ticks * Options.Miimon).ToString(CultureInfo.InvariantCulture);
+    private string Ms(int ticks) => MiiMonitor.Ms(Options, ticks);
 }

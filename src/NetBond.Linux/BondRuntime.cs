@@ -316,13 +316,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         {
             PortCounters c = DataPath.MemberCounters(m);
             Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs);
-            bool carrier = ReadCarrier(m);
-            if (carrier && !m.Carrier)
-            {
-                // A link that comes back may come back at another speed: 802.3ad keys and ad_select go by it.
-                (m.Speed, m.Duplex) = _ethtool.GetSettings(m.Name);
-            }
-            Bond.OnCarrier(m, carrier);
+            Bond.OnCarrier(m, ReadCarrierAndSpeed(m));
         }
         Bond.Tick(nowMs);
         DataPath.Tick();
@@ -334,12 +328,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// </summary>
     public void OnMemberLinkEvent(Member member, long nowMs)
     {
-        bool carrier = ReadCarrier(member);
-        if (carrier && !member.Carrier)
-        {
-            (member.Speed, member.Duplex) = _ethtool.GetSettings(member.Name);
-        }
-        Bond.OnLinkEvent(member, carrier, nowMs);
+        Bond.OnLinkEvent(member, ReadCarrierAndSpeed(member), nowMs);
     }
 
     private void DrainControlFrames(long nowMs)
@@ -362,6 +351,17 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public BondSnapshot Snapshot()
     {
         return BondSnapshot.Of(Bond, DataPath.BondCounters, DataPath.MemberCounters, DataPath.ControlFrames.Dropped);
+    }
+
+    /// <summary>The member's carrier now; a link that comes back may come back at another speed, which 802.3ad keys and ad_select go by.</summary>
+    private bool ReadCarrierAndSpeed(Member member)
+    {
+        bool carrier = ReadCarrier(member);
+        if (carrier && !member.Carrier)
+        {
+            (member.Speed, member.Duplex) = _ethtool.GetSettings(member.Name);
+        }
+        return carrier;
     }
 
     private bool ReadCarrier(Member member) =>

@@ -103,5 +103,6 @@ public sealed class MiiMonitor
         return (commits, changed || commits.Count > 0);
     }
 
-    private static string Ms(BondOptions options, int ticks) => (ticks * options.Miimon).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Ticks of the MII monitor as milliseconds, for the log.</summary>
+    internal static string Ms(BondOptions options, int ticks) => (ticks * options.Miimon).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
