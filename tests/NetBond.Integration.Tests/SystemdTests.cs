@@ -40,14 +40,20 @@ public class SystemdTests
         Assert.Contains("bond1 ", ready, StringComparison.Ordinal);
         // Ready means up: the bonds exist and bond0 answers at once.
         Assert.Contains("Bonding Mode: fault-tolerance (active-backup)", t.Status(), StringComparison.Ordinal);
+        // What queued while the status call ran is not a rate: drop it, then count what arrives in two seconds
+        // (every 100 ms is due; a daemon starved by a busy machine may skip some, one spamming would send dozens more).
+        while (notify.Available > 0)
+        {
+            notify.Receive(buffer);
+        }
         notify.ReceiveTimeout = 2000;
         int watchdogs = 0;
         System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.ElapsedMilliseconds < 1000)
+        while (clock.ElapsedMilliseconds < 2000)
         {
             watchdogs += Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)) == "WATCHDOG=1" ? 1 : 0;
         }
-        Assert.InRange(watchdogs, 5, 20);
+        Assert.InRange(watchdogs, 5, 30);
         // Its stderr goes to the journal: lines carry their priority instead of a time.
         Assert.Contains("<6>netbond daemon v", t.OutputOf(daemon), StringComparison.Ordinal);
         Assert.Contains("<6>up --all: bond0 is up", t.OutputOf(daemon), StringComparison.Ordinal);
