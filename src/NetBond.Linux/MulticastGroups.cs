@@ -4,14 +4,17 @@ using System.Net;
 
 namespace NetBond.Linux;
 
-/// <summary>A device's IPv4 multicast memberships and IGMP version, as /proc/net/igmp lists them.</summary>
+/// <summary>
+/// A device's IPv4 multicast memberships and IGMP version, as /proc/net/igmp lists them — read through thread-self,
+/// which shows the namespace the calling thread entered (/proc/net is the process's first thread's).
+/// </summary>
 public static class MulticastGroups
 {
     /// <summary>
     /// The groups <paramref name="device"/> has joined and whether it speaks IGMPv3. A group is printed as the
     /// __be32 read as a host-order number, so on this little-endian machine its bytes come back reversed.
     /// </summary>
-    public static (List<IPAddress> Groups, bool Version3) Read(string device, string path = "/proc/net/igmp")
+    public static (List<IPAddress> Groups, bool Version3) Read(string device, string path = "/proc/thread-self/net/igmp")
     {
         List<IPAddress> groups = [];
         bool version3 = true;

@@ -3,20 +3,29 @@ namespace NetBond.Integration.Tests;
 public class DaemonTests
 {
     [IntegrationFact]
-    public void One_daemon_per_namespace_and_each_namespace_has_its_own()
+    public void One_daemon_serves_every_namespace_each_caller_in_its_own()
     {
         using Topology t = new();
-        using Topology other = new();
         t.StartDaemon();
         t.WaitForDaemon();
-        System.Diagnostics.Process second = t.StartDaemon();
+        System.Diagnostics.Process second = t.StartDaemon(ns: t.Peer);
         Assert.True(Topology.Finish(second, 10_000));
         Assert.Equal(1, second.ExitCode);
-        Assert.Contains("a daemon already runs in this network namespace", t.OutputOf(second));
-        other.StartDaemon();
-        other.WaitForDaemon();
+        Assert.Contains("a daemon already runs on this host", t.OutputOf(second));
         t.NetBond("add bond0 mode=1").ShouldSucceed();
-        Assert.Equal("no bonds\n", other.NetBond("status").ShouldSucceed().Out);
+        // The same name in another namespace is another bond, as the kernel allows; twice in one namespace is refused.
+        Assert.Equal("no bonds\n", t.NetBond("status", t.Peer).ShouldSucceed().Out);
+        t.NetBond("add bond0 mode=balance-xor", t.Peer).ShouldSucceed();
+        Assert.Contains("already exists", t.NetBond("add bond0", t.Peer).Err);
+        Assert.Contains("fault-tolerance (active-backup)", t.NetBond("status bond0").ShouldSucceed().Out);
+        Assert.Contains("load balancing (xor)", t.NetBond("status bond0", t.Peer).ShouldSucceed().Out);
+        Assert.Equal("1\n", t.In(t.Peer, "ip -o link show bond0 | wc -l").Out);
+        // `-n NAME`, as `ip -n`, from any namespace.
+        Assert.Contains("load balancing (xor)", t.NetBond($"-n {t.Peer} status bond0").ShouldSucceed().Out);
+        Assert.Contains("cannot enter the network namespace nbi-none", t.NetBond("-n nbi-none status").Err);
+        t.NetBond("del bond0", t.Peer).ShouldSucceed();
+        Assert.Equal("0\n", t.In(t.Peer, "ip -o link show bond0 2>/dev/null | wc -l").Out);
+        Assert.Contains("fault-tolerance (active-backup)", t.NetBond("status bond0").ShouldSucceed().Out);
     }
 
     [IntegrationFact]
@@ -28,9 +37,9 @@ public class DaemonTests
         // Talk to the daemon's socket directly as nobody: the CLI would refuse before connecting.
         string script = Path.Combine(Path.GetTempPath(), $"netbond-peercred-{Environment.ProcessId}.py");
         File.WriteAllText(script, """
-            import json, socket, struct
+            import json, os, socket, struct
             s = socket.socket(socket.AF_UNIX)
-            s.connect("\0netbond-control")
+            s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
             b = json.dumps(["add", "bond0"]).encode()
             s.sendall(struct.pack(">i", len(b)) + b)
             n = struct.unpack(">i", s.recv(4))[0]
@@ -61,11 +70,11 @@ public class DaemonTests
         t.WaitForDaemon();
         string script = Path.Combine(Path.GetTempPath(), $"netbond-silent-{Environment.ProcessId}.py");
         File.WriteAllText(script, """
-            import socket, sys, time
+            import os, socket, sys, time
             held = []
             for _ in range(int(sys.argv[1])):
                 s = socket.socket(socket.AF_UNIX)
-                s.connect("\0netbond-control")
+                s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
                 held.append(s)
             print("connected", flush=True)
             time.sleep(30)
@@ -94,9 +103,9 @@ public class DaemonTests
         t.WaitForDaemon();
         string script = Path.Combine(Path.GetTempPath(), $"netbond-big-{Environment.ProcessId}.py");
         File.WriteAllText(script, """
-            import socket, struct
+            import os, socket, struct
             s = socket.socket(socket.AF_UNIX)
-            s.connect("\0netbond-control")
+            s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
             s.sendall(struct.pack(">i", 2 << 20))
             n = struct.unpack(">i", s.recv(4))[0]
             print(s.recv(n).decode())
@@ -132,8 +141,7 @@ public class DaemonTests
     public void A_started_daemon_begins_a_new_log_once_the_old_one_passed_a_megabyte()
     {
         using Topology t = new();
-        string dir = t.StateDirOf(t.Host);
-        Directory.CreateDirectory(dir);
+        string dir = t.StateRoot;
         File.WriteAllText(Path.Combine(dir, "daemon.log"), new string('x', 2 << 20));
         try
         {
@@ -151,7 +159,7 @@ public class DaemonTests
     public void A_started_daemon_starts_a_new_log_when_its_log_grows_past_the_limit()
     {
         using Topology t = new();
-        string dir = t.StateDirOf(t.Host);
+        string dir = t.StateRoot;
         try
         {
             t.In(t.Host, $"NETBOND_LOG_MAX=1000 dotnet {Topology.NetBondDll} status").ShouldSucceed();

@@ -52,7 +52,10 @@ internal sealed class Topology : IDisposable
     public string Peer { get; }
     public string[] Members { get; }
 
-    /// <summary>Where this test's daemons keep their state (NETBOND_STATE_DIR), one folder per namespace inode.</summary>
+    /// <summary>This test's daemon's directory (NETBOND_STATE_DIR): its socket, pid file and log.</summary>
+    public string StateRoot => _stateDir;
+
+    /// <summary>Where this test's daemon keeps the state of a namespace, one folder per namespace inode.</summary>
     public string StateDirOf(string ns) => Path.Combine(_stateDir, "netns-" + Sh($"stat -L -c %i /run/netns/{ns}").Trim());
 
     public static bool IsRoot => File.ReadAllLines("/proc/self/status")
@@ -85,8 +88,8 @@ internal sealed class Topology : IDisposable
 
     private bool _daemonStarted;
 
-    /// <summary>The PID the host namespace's daemon recorded, or "" when none runs.</summary>
-    public string DaemonPid() => In(Host, "cat \"$NETBOND_STATE_DIR\"/netns-*/daemon.pid").Out.Trim();
+    /// <summary>The PID this test's daemon recorded, or "" when none runs.</summary>
+    public string DaemonPid() => File.Exists(Path.Combine(_stateDir, "daemon.pid")) ? File.ReadAllText(Path.Combine(_stateDir, "daemon.pid")).Trim() : "";
 
     /// <summary>Stops a daemon the CLI started in the background (no child of this test), by the PID it recorded.</summary>
     public void StopAutostartedDaemon()

@@ -90,11 +90,18 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);
 
-    // include/uapi/linux/stat.h, fcntl.h: struct statx is the same on every architecture; stx_mode sits at 28.
+    // include/uapi/linux/stat.h, fcntl.h: struct statx is the same on every architecture; stx_mode sits at 28, stx_ino at 32.
     public const int AT_FDCWD = -100;
     public const uint STATX_TYPE = 0x1;
     public const int StatxSize = 256;
     public const int StatxModeOffset = 28;
+    public const uint STATX_INO = 0x100;
+    public const uint STATX_MODE = 0x2;
+    public const uint STATX_UID = 0x8;
+    public const int StatxUidOffset = 20;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int StatxInodeOffset = 32;
+    public const int AT_EMPTY_PATH = 0x1000;
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int StatX(int dirfd, string path, int flags, uint mask, byte* statx);

@@ -11,25 +11,9 @@ public sealed class LinkEventListener : IDisposable
     private const uint RTMGRP_IPV4_IFADDR = 0x10;
     private const uint RTMGRP_IPV6_IFADDR = 0x100;
     private readonly NetlinkSocket _socket = new(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, nonBlocking: true);
-    private readonly Interop.EventFdHandle _wake = Interop.EventFdHandle.Create();
 
     /// <summary>For poll(): readable when events are waiting.</summary>
     public int Fd => _socket.Fd;
-
-    /// <summary>Ends a <see cref="Wait"/> early, from any thread: a data path queued control frames (LACPDUs) for the control thread.</summary>
-    public void Wake() => _wake.Signal();
-
-    /// <summary>Blocks until events are waiting, <see cref="Wake"/> is called, or <paramref name="timeoutMs"/> passes.</summary>
-    public unsafe void Wait(int timeoutMs)
-    {
-        Interop.LibC.PollFd* pfd = stackalloc Interop.LibC.PollFd[2];
-        pfd[0] = new() { Fd = _socket.Fd, Events = Interop.LibC.POLLIN };
-        pfd[1] = new() { Fd = _wake.Fd, Events = Interop.LibC.POLLIN };
-        if (Interop.LibC.Poll(pfd, 2, timeoutMs) > 0 && pfd[1].REvents != 0)
-        {
-            _wake.Clear();
-        }
-    }
 
     /// <summary>
     /// Passes each pending link event on, and for an address event the interface index it names (struct
@@ -62,9 +46,5 @@ public sealed class LinkEventListener : IDisposable
         return false;
     }
 
-    public void Dispose()
-    {
-        _socket.Dispose();
-        _wake.Dispose();
-    }
+    public void Dispose() => _socket.Dispose();
 }

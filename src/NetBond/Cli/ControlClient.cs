@@ -4,8 +4,8 @@ using System.Net.Sockets;
 namespace NetBond;
 
 /// <summary>
-/// The CLI side: sends the command line to the daemon of the caller's network namespace, starting one in the
-/// background when none answers.
+/// The CLI side: sends the command line to the host's daemon, which acts in the caller's network namespace,
+/// starting one in the background when none answers.
 /// </summary>
 internal static class ControlClient
 {
@@ -25,8 +25,8 @@ internal static class ControlClient
             return 1;
         }
         (int exit, string output, string error) = Ask(socket, args);
-        Console.Out.Write(output);
-        Console.Error.Write(error);
+        Console.Out.Write(Printable(output));
+        Console.Error.Write(Printable(error));
         return exit == 0 && args[0] == "events" ? FollowEvents(socket) : exit;
     }
 
@@ -37,14 +37,30 @@ internal static class ControlClient
         return socket == null ? (1, "", "") : Ask(socket, args);
     }
 
-    /// <summary>A connection to the namespace's daemon, started first when none runs; null (said why) when none can be had.</summary>
+    /// <summary>What the daemon sent, without control characters but line ends and tabs: no answer may drive the terminal.</summary>
+    internal static string Printable(string text) =>
+        string.Concat(text.Where(c => c is '\n' or '\t' || !char.IsControl(c)));
+
+    /// <summary>A connection to the host's daemon, started first when none runs; null (said why) when none can be had.</summary>
     private static Socket? Open()
     {
+        if (ControlSocketDirectory.Problem(StatePaths.Root) is { } problem)
+        {
+            Console.Error.WriteLine($"netbond: {problem}");
+            return null;
+        }
         // Under systemd the unit starts the daemon; a command must wait for it rather than start a second one.
         Socket? socket = Connect() ?? (Environment.GetEnvironmentVariable("NETBOND_NO_AUTOSTART") == "1" ? WaitForDaemon() : StartDaemonAndConnect());
         if (socket == null)
         {
             Console.Error.WriteLine($"netbond: could not start the daemon; see {LogPath}");
+        }
+        else if (PeerUid(socket) != 0)
+        {
+            // Only root can bind in a root-only directory; checked anyway, as a daemon's answer is trusted.
+            Console.Error.WriteLine($"netbond: {StatePaths.SocketPath} is served by uid {PeerUid(socket)}, not root: refusing to talk to it");
+            socket.Dispose();
+            return null;
         }
         return socket;
     }
@@ -73,7 +89,7 @@ internal static class ControlClient
         {
             while (ControlProtocol.Receive(socket) is { } line)
             {
-                Console.Out.Write(System.Text.Encoding.UTF8.GetString(line));
+                Console.Out.Write(Printable(System.Text.Encoding.UTF8.GetString(line)));
                 Console.Out.Flush();
             }
         }
@@ -86,14 +102,21 @@ internal static class ControlClient
     public static bool IsRoot() => File.ReadAllLines("/proc/self/status")
         .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
-    public static string LogPath => Path.Combine(StatePaths.Directory, "daemon.log");
+    public static string LogPath => StatePaths.LogPath;
+
+    private static uint PeerUid(Socket socket)
+    {
+        byte[] cred = new byte[12];
+        socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, cred);
+        return BitConverter.ToUInt32(cred, 4);
+    }
 
     private static Socket? Connect()
     {
         Socket s = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            s.Connect(new UnixDomainSocketEndPoint(StatePaths.SocketName));
+            s.Connect(new UnixDomainSocketEndPoint(StatePaths.SocketPath));
             return s;
         }
         catch (SocketException)
@@ -105,10 +128,15 @@ internal static class ControlClient
 
     private static Socket? StartDaemonAndConnect()
     {
-        // A shell wrapper sends the daemon's output to its log and keeps the CLI's own streams out of it.
+        // A shell wrapper sends the daemon's output to its log and keeps the CLI's own streams out of it. The daemon
+        // serves the whole host, so it runs in the host's network and mount namespaces (PID 1's), whichever the
+        // caller is in: a daemon living in the caller's namespace would keep it alive after `ip netns del`. Where
+        // PID 1's namespaces are out of reach (a sandbox whose init holds capabilities root here lacks), it starts
+        // where the caller is.
+        bool host = Linux.NetworkNamespace.InodeAt("/proc/1/ns/net") != null && Linux.NetworkNamespace.InodeAt("/proc/1/ns/mnt") != null;
         ProcessStartInfo shell = new("/bin/sh") { UseShellExecute = false };
         shell.ArgumentList.Add("-c");
-        shell.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >>\"$NETBOND_LOG\" 2>&1 &");
+        shell.ArgumentList.Add($"exec {(host ? "nsenter --net=/proc/1/ns/net --mount=/proc/1/ns/mnt -- " : "")}\"$0\" \"$@\" </dev/null >>\"$NETBOND_LOG\" 2>&1 &");
         foreach (string a in SelfCommand.Arguments.Append("daemon").Append("--background"))
         {
             shell.ArgumentList.Add(a);

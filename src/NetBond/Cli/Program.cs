@@ -7,6 +7,26 @@ if (invokedAs == "ifenslave")
 {
     argv.Insert(0, "ifenslave");
 }
+// `-n NAME` (as `ip -n`): everything that follows happens in that network namespace, the daemon's work included.
+if (argv.Count > 0 && argv[0] is "-n" or "-netns" or "--netns")
+{
+    if (argv.Count < 2)
+    {
+        Console.Error.Write($"netbond: {argv[0]} needs a network namespace (a name under /run/netns, or a path)\n");
+        return 2;
+    }
+    string path = argv[1].Contains('/') ? argv[1] : $"/run/netns/{argv[1]}";
+    try
+    {
+        NetBond.Linux.NetworkNamespace.EnterForGood(path);
+    }
+    catch (NetBond.Linux.Interop.NativeException e)
+    {
+        Console.Error.Write($"netbond: cannot enter the network namespace {argv[1]}: {e.Message}\n");
+        return 1;
+    }
+    argv.RemoveRange(0, 2);
+}
 if (argv.Count == 0)
 {
     Console.Error.Write(CommandTable.Usage);

@@ -7,38 +7,37 @@ using NetBond.Linux.Netlink;
 namespace NetBond;
 
 /// <summary>
-/// The daemon of one network namespace. Threads: the accept thread takes connections and hands each root client
-/// to a thread of its own; commands run one at a time under <see cref="_gate"/>, which the control thread (link
-/// monitors, netlink events) takes too. The data-plane threads of each bond never take it.
+/// The host's daemon: it serves every network namespace, each caller in its own (<see cref="BondNamespace"/>), as the
+/// kernel's bonding does. Threads: the accept thread takes connections and hands each root client to a thread of
+/// its own; commands run one at a time under <see cref="_gate"/>, which the control thread (link monitors, netlink
+/// events of every namespace) takes too. The data-plane threads of each bond never take it.
 /// </summary>
 internal sealed class Daemon : IDisposable
 {
     private const int SO_PEERCRED = 17;
 
+    /// <summary>How often the control thread looks for namespaces their owners let go of.</summary>
+    private const long NamespaceScanMs = 1000;
+
     private readonly object _gate = new();
-    private readonly RtNetlink _rt = new();
-    private readonly Ethtool _ethtool = new();
-    private readonly LinkEventListener _events = new();
-    private readonly StateJournal _journal;
-    private readonly BondStateFile _bondState;
-    private readonly BondRegistry _registry;
-    private readonly CommandProcessor _processor;
+    private readonly Dictionary<ulong, BondNamespace> _namespaces = [];
+    private readonly BondNamespace _home;
+    private readonly ControlWaiter _waiter = new();
     private readonly DaemonClock _clock = new();
     private readonly Socket _listener;
+    private readonly FileStream _lock;
     private readonly ManualResetEventSlim _stopped = new();
     private volatile bool _stopping;
     private Metrics.MetricsServer? _metrics;
-    private readonly Events.EventHub _eventHub = new();
     private readonly SystemdNotify _systemd = new();
     private string? _upRoot;
 
-    private Daemon(Socket listener)
+    private Daemon(Socket listener, FileStream lockFile)
     {
         _listener = listener;
-        _journal = new StateJournal(StatePaths.Directory, StatePaths.NamespaceIdentity);
-        _bondState = new BondStateFile(StatePaths.Directory, StatePaths.NamespaceIdentity);
-        _registry = new BondRegistry(_rt, _ethtool, _journal, Log, () => _clock.NowMs, _events.Wake);
-        _processor = new CommandProcessor(_registry, _clock);
+        _lock = lockFile;
+        _home = BondNamespace.Open(NetworkNamespace.Open("/proc/self/ns/net"), home: true, _clock, Log, _waiter.Wake);
+        _namespaces[_home.Namespace.Inode] = _home;
     }
 
     /// <param name="upRoot">With `--up-all [--root DIR]`: the files below this root are brought up before READY=1.</param>
@@ -63,19 +62,32 @@ internal sealed class Daemon : IDisposable
         {
             Session.Detach();
         }
-        Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
+        if (ControlSocketDirectory.Problem(StatePaths.Root) is { } problem)
         {
-            listener.Bind(new UnixDomainSocketEndPoint(StatePaths.SocketName));
-            listener.Listen(16);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            Console.Error.WriteLine("netbond: a daemon already runs in this network namespace");
-            listener.Dispose();
+            Console.Error.WriteLine($"netbond daemon: {problem}");
             return 1;
         }
-        using Daemon daemon = new(listener);
+        FileStream lockFile;
+        try
+        {
+            // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None: held until this process ends, however it ends.
+            lockFile = new FileStream(StatePaths.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            Console.Error.WriteLine($"netbond: a daemon already runs on this host (for {StatePaths.Root})");
+            return 1;
+        }
+        // The lock is ours: a socket file left there is a killed daemon's.
+        File.Delete(StatePaths.SocketPath);
+        Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(StatePaths.SocketPath));
+        // Anyone may connect, to be told that only root is served; nobody but root can put a socket here.
+#pragma warning disable CA1416 // NetBond runs on Linux only
+        File.SetUnixFileMode(StatePaths.SocketPath, (UnixFileMode)0b110_110_110);
+#pragma warning restore CA1416
+        listener.Listen(64);
+        using Daemon daemon = new(listener, lockFile);
         if (metrics != null)
         {
             daemon._metrics = Metrics.MetricsServer.Start(metrics, daemon.RenderMetrics, Log, out string? error);
@@ -91,13 +103,12 @@ internal sealed class Daemon : IDisposable
 
     private int Serve()
     {
-        Log($"netbond daemon v{Core.ProcStatus.Version} started (pid {Environment.ProcessId}, netns {StatePaths.NamespaceId})");
+        Log($"netbond daemon v{Core.ProcStatus.Version} started (pid {Environment.ProcessId}, netns {_home.Namespace.Inode}, {StatePaths.SocketPath})");
         lock (_gate)
         {
-            AdoptOrRestoreLeftovers();
+            AdoptLeftovers();
         }
-        string pidFile = Path.Combine(StatePaths.Directory, "daemon.pid");
-        File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(StatePaths.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using PosixSignalRegistration handover = PosixSignalRegistration.Create(SIGUSR2, OnHandover);
@@ -114,28 +125,22 @@ internal sealed class Daemon : IDisposable
         _systemd.Stopping();
         if (_handingOver)
         {
-            HandOver(pidFile);
+            HandOver();
             return 0;
         }
         Log("stopping: releasing every member");
         lock (_gate)
         {
-            _registry.Dispose();
-            _eventHub.Publish(_registry.Bonds);
-            _eventHub.Dispose();
-            _journal.Clear();
+            foreach (BondNamespace ns in _namespaces.Values)
+            {
+                ns.Release();
+                ns.Dispose();
+            }
+            _namespaces.Clear();
         }
-        File.Delete(pidFile);
+        File.Delete(StatePaths.SocketPath);
+        File.Delete(StatePaths.PidFile);
         Log("stopped");
-        // Stopped cleanly, every member put back: nothing of this namespace's state is left to keep.
-        try
-        {
-            Directory.Delete(StatePaths.Directory, recursive: true);
-        }
-        catch (IOException e)
-        {
-            Log($"cannot remove {StatePaths.Directory}: {e.Message}");
-        }
         return 0;
     }
 
@@ -154,16 +159,18 @@ internal sealed class Daemon : IDisposable
     /// Stops as a SIGKILL would for the bonds on the kernel data path — their frames keep moving, members, journal and
     /// bonds.json stay for the next daemon to adopt — and as SIGTERM does for the others.
     /// </summary>
-    private void HandOver(string pidFile)
+    private void HandOver()
     {
         Log("handing over: bonds on the kernel data path keep running for the next daemon to adopt");
         lock (_gate)
         {
-            _bondState.Save(_registry.Bonds);
-            _registry.HandOver();
-            _eventHub.Dispose();
+            foreach (BondNamespace ns in _namespaces.Values)
+            {
+                ns.HandOver();
+            }
         }
-        File.Delete(pidFile);
+        File.Delete(StatePaths.SocketPath);
+        File.Delete(StatePaths.PidFile);
         Log("stopped");
     }
 
@@ -176,8 +183,9 @@ internal sealed class Daemon : IDisposable
     }
 
     /// <summary>
-    /// `daemon --up-all`: what `netbond up --all` does, inside the daemon, so systemd hears READY=1 only once the
-    /// bonds are up. Problems in the files are logged (and shown in STATUS=); the daemon runs on, for a reload.
+    /// `daemon --up-all`: what `netbond up --all` does, inside the daemon (in its own namespace), so systemd hears
+    /// READY=1 only once the bonds are up. Problems in the files are logged (and shown in STATUS=); the daemon runs
+    /// on, for a reload.
     /// </summary>
     private void UpAll(string root)
     {
@@ -195,7 +203,7 @@ internal sealed class Daemon : IDisposable
         Config.UpRequest request = Config.UpRequest.From(config.BootBonds, config.ModuleDefaults);
         lock (_gate)
         {
-            CommandResult r = new Config.ConfigApplier(_registry).Up(request, new CommandResult());
+            CommandResult r = _home.Inside(() => new Config.ConfigApplier(_home.Registry).Up(request, new CommandResult()));
             foreach (string line in (r.Out.ToString() + r.Err).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 Log($"up --all: {line}");
@@ -209,58 +217,71 @@ internal sealed class Daemon : IDisposable
 
     private string? _upProblem;
 
-    /// <summary>The state systemctl status shows: each bond, its carrier and active member.</summary>
+    /// <summary>The state systemctl status shows: each bond, its carrier and active member; another namespace's named by it.</summary>
     private string SystemdStatus()
     {
         string bonds;
         lock (_gate)
         {
-            bonds = _registry.Bonds.Count == 0 ? "no bonds"
-                : string.Join(", ", _registry.Bonds.Select(b => $"{b.Bond.Name} {(b.Bond.Carrier ? "up" : "down")}{(b.Bond.Active is { } a ? $" ({a.Name} active)" : "")}"));
+            List<string> each = [.. _namespaces.Values.SelectMany(ns => ns.Registry.Bonds.Select(b =>
+                $"{(ns.IsHome ? "" : ns.Name + "/")}{b.Bond.Name} {(b.Bond.Carrier ? "up" : "down")}{(b.Bond.Active is { } a ? $" ({a.Name} active)" : "")}"))];
+            bonds = each.Count == 0 ? "no bonds" : string.Join(", ", each);
         }
         return _upProblem == null ? bonds : $"{_upProblem}; {bonds}";
     }
 
     /// <summary>
-    /// What a daemon killed with SIGKILL left: bonds on the kernel data path, whose frames kept moving, are adopted
-    /// (bonds.json); a bond that cannot be is taken down. Every other member it left changed is put back.
+    /// What a daemon killed with SIGKILL (or handing over) left, in every namespace it had bonds in: each namespace
+    /// still held by someone is entered and its bonds adopted or its members put back; one nobody holds any more took
+    /// its interfaces with it, and its folder goes.
     /// </summary>
-    private void AdoptOrRestoreLeftovers()
+    private void AdoptLeftovers()
     {
-        Dictionary<string, MemberOriginalState> leftovers = _journal.LoadLeftovers(Log).ToDictionary(m => m.Name);
-        _journal.Clear();
-        foreach (BondRecord record in _bondState.Load(Log))
+        _home.AdoptOrRestoreLeftovers();
+        Dictionary<ulong, string> held = NamespaceHolders.Scan();
+        foreach (string dir in Directory.EnumerateDirectories(StatePaths.Root, StatePaths.NamespacePrefix + "*"))
         {
-            // Members the adoption took (or, failing, already put back) are no longer leftovers.
-            List<string> adopted = [];
+            if (!ulong.TryParse(Path.GetFileName(dir)[StatePaths.NamespacePrefix.Length..], out ulong inode) || inode == _home.Namespace.Inode)
+            {
+                continue;
+            }
+            BondNamespace? ns = null;
             try
             {
-                _registry.Adopt(record, leftovers.Where(l => l.Value.Bond == record.Name).ToDictionary(), adopted);
-                Log($"{record.Name}: adopted from a previous daemon, with {(adopted.Count == 0 ? "no members" : string.Join(", ", adopted))}; its frames never stopped");
+                ns = held.TryGetValue(inode, out string? path) ? Open(NetworkNamespace.Open(path)) : null;
             }
-            catch (Exception e) when (e is NativeException or InvalidDataException or IOException or ArgumentException)
+            catch (NativeException e)
             {
-                Log($"{record.Name}: cannot adopt it from a previous daemon ({e.Message}); taking it down");
-                try
-                {
-                    BondRuntime.RemoveLeftoverTap(record.Name, _rt);
-                }
-                catch (NativeException removal)
-                {
-                    Log($"{record.Name}: {removal.Message}");
-                }
+                Log($"net:[{inode}]: cannot enter it ({e.Message})");
             }
-            adopted.ForEach(m => leftovers.Remove(m));
+            if (ns == null)
+            {
+                Log($"net:[{inode}]: the namespace is gone, and its interfaces with it; forgetting its state");
+                Directory.Delete(dir, recursive: true);
+                continue;
+            }
+            ns.AdoptOrRestoreLeftovers();
+            DropIfIdle(ns);
         }
-        foreach (MemberOriginalState state in leftovers.Values)
+    }
+
+    /// <summary>Starts serving a namespace: its sockets, opened from inside it.</summary>
+    private BondNamespace Open(NetworkNamespace handle)
+    {
+        BondNamespace ns = BondNamespace.Open(handle, home: false, _clock, Log, _waiter.Wake);
+        _namespaces[handle.Inode] = ns;
+        return ns;
+    }
+
+    /// <summary>A namespace with no bonds and no listeners is let go at once: the daemon holds nothing of a namespace it has no work in.</summary>
+    private void DropIfIdle(BondNamespace ns)
+    {
+        if (!ns.IsHome && ns.IsIdle)
         {
-            Log($"restoring {state.Name}, left enslaved to {state.Bond} by a previous daemon");
-            foreach (string problem in MemberSetup.Restore(_rt, state))
-            {
-                Log(problem);
-            }
+            _namespaces.Remove(ns.Namespace.Inode);
+            ns.Release();
+            ns.Dispose();
         }
-        _bondState.Save(_registry.Bonds);
     }
 
     /// <summary>Clients served at once; more wait in the listen backlog.</summary>
@@ -273,8 +294,9 @@ internal sealed class Daemon : IDisposable
 
     /// <summary>
     /// Accepts connections and never reads from one: credentials are checked at once (SO_PEERCRED) and a
-    /// non-root caller is refused without a read, so nobody can stall the loop; each root client is served on
-    /// a thread of its own under a deadline, so one that sends nothing holds up no other.
+    /// non-root caller is refused without a read, so nobody can stall the loop; the caller's network namespace is
+    /// taken from its process (opened now, while it waits for the answer, so it cannot change under the command);
+    /// each root client is served on a thread of its own under a deadline, so one that sends nothing holds up no other.
     /// </summary>
     private void AcceptLoop()
     {
@@ -291,20 +313,32 @@ internal sealed class Daemon : IDisposable
                 return;
             }
             client.ReceiveTimeout = client.SendTimeout = (int)s_clientDeadline.TotalMilliseconds;
-            if (PeerUid(client) != 0)
+            (int pid, uint uid) = PeerCredentials(client);
+            if (uid != 0)
             {
                 Answer(client, new CommandResult().Fail("permission denied: the NetBond daemon takes commands from root only"));
                 continue;
             }
-            new Thread(() => Serve(client)) { Name = "netbond-client", IsBackground = true }.Start();
+            NetworkNamespace caller;
+            try
+            {
+                caller = NetworkNamespace.Open($"/proc/{pid}/ns/net");
+            }
+            catch (NativeException e)
+            {
+                Answer(client, new CommandResult().Fail($"cannot enter the caller's network namespace: {e.Message}"));
+                continue;
+            }
+            new Thread(() => Serve(client, caller)) { Name = "netbond-client", IsBackground = true }.Start();
         }
     }
 
-    private static uint PeerUid(Socket client)
+    private static (int Pid, uint Uid) PeerCredentials(Socket client)
     {
+        // struct ucred: pid, uid, gid — the pid as this daemon's PID namespace numbers it.
         byte[] cred = new byte[12];
         client.GetRawSocketOption(1 /* SOL_SOCKET */, SO_PEERCRED, cred);
-        return BitConverter.ToUInt32(cred, 4);
+        return (BitConverter.ToInt32(cred, 0), BitConverter.ToUInt32(cred, 4));
     }
 
     /// <summary>Sends the answer and lets the client go; a client that has gone is only logged.</summary>
@@ -324,7 +358,7 @@ internal sealed class Daemon : IDisposable
         _clients.Release();
     }
 
-    private void Serve(Socket client)
+    private void Serve(Socket client, NetworkNamespace caller)
     {
         string[]? args = null;
         try
@@ -336,114 +370,167 @@ internal sealed class Daemon : IDisposable
         {
             Log($"control connection failed: {e.Message}");
         }
-        if (args is ["events", ..])
+        CommandResult? result = null;
+        lock (_gate)
         {
-            Subscribe(client, args);
-            return;
-        }
-        CommandResult result;
-        if (args == null)
-        {
-            result = new CommandResult().Fail("malformed request");
-        }
-        else
-        {
-            lock (_gate)
+            BondNamespace? ns = null;
+            try
             {
-                try
+                ns = _stopping ? null : Namespace(caller);
+                if (ns == null)
                 {
-                    result = _processor.Execute(args);
-                    _eventHub.Publish(_registry.Bonds);
-                    _bondState.Save(_registry.Bonds);
+                    result = new CommandResult().Fail("the daemon is stopping");
                 }
-                catch (Exception e)
+                else if (args == null)
                 {
-                    // A command must never take the daemon down; say what failed and carry on.
-                    Log($"command '{string.Join(' ', args)}' failed: {e}");
-                    result = new CommandResult().Fail(e.Message);
+                    result = new CommandResult().Fail("malformed request");
+                }
+                else if (args is ["events", ..])
+                {
+                    Subscribe(client, ns, args);
+                }
+                else
+                {
+                    result = ns.Execute(args);
+                    _waiter.Wake();
                 }
             }
+            catch (Exception e)
+            {
+                // A command must never take the daemon down; say what failed and carry on.
+                Log($"command '{string.Join(' ', args ?? [])}' failed: {e}");
+                result = new CommandResult().Fail(e.Message);
+            }
+            if (ns != null)
+            {
+                DropIfIdle(ns);
+            }
         }
-        Answer(client, result);
+        if (result != null)
+        {
+            Answer(client, result);
+        }
+    }
+
+    /// <summary>The caller's namespace as the daemon serves it, opened when it is new; <paramref name="caller"/> is taken over.</summary>
+    private BondNamespace Namespace(NetworkNamespace caller)
+    {
+        if (_namespaces.TryGetValue(caller.Inode, out BondNamespace? known))
+        {
+            caller.Dispose();
+            return known;
+        }
+        try
+        {
+            return Open(caller);
+        }
+        catch
+        {
+            caller.Dispose();
+            throw;
+        }
     }
 
     /// <summary>`events [BOND] [--json]`: an answer first (or the refusal), then the connection stays open for the event lines.</summary>
-    private void Subscribe(Socket client, string[] args)
+    private void Subscribe(Socket client, BondNamespace ns, string[] args)
     {
         string[] rest = [.. args.Skip(1).Where(a => a != "--json")];
         bool json = args.Contains("--json");
-        lock (_gate)
+        string? refusal = rest.Length > 1 || rest.Any(a => a.StartsWith('-')) ? "usage: netbond events [BOND] [--json]"
+            : rest.Length == 1 && ns.Registry.Find(rest[0]) == null ? $"{rest[0]}: no such bond"
+            : ns.EventHub.IsFull ? $"already {Events.EventHub.MaxSubscribers} listeners"
+            : null;
+        if (refusal != null)
         {
-            string? refusal = rest.Length > 1 || rest.Any(a => a.StartsWith('-')) ? "usage: netbond events [BOND] [--json]"
-                : rest.Length == 1 && _registry.Bonds.All(b => b.Bond.Name != rest[0]) ? $"{rest[0]}: no such bond"
-                : _eventHub.IsFull ? $"already {Events.EventHub.MaxSubscribers} listeners"
-                : null;
-            if (refusal != null)
-            {
-                Answer(client, new CommandResult().Fail(refusal));
-                return;
-            }
-            try
-            {
-                ControlProtocol.Send(client, ControlProtocol.EncodeResult(new CommandResult()));
-                _eventHub.Subscribe(client, rest.FirstOrDefault(), json, _registry.Bonds);
-            }
-            catch (SocketException e)
-            {
-                Log($"events connection failed: {e.Message}");
-                client.Dispose();
-            }
+            Answer(client, new CommandResult().Fail(refusal));
+            return;
+        }
+        try
+        {
+            ControlProtocol.Send(client, ControlProtocol.EncodeResult(new CommandResult()));
+            ns.EventHub.Subscribe(client, rest.FirstOrDefault(), json, ns.Registry.Bonds);
+        }
+        catch (SocketException e)
+        {
+            Log($"events connection failed: {e.Message}");
+            client.Dispose();
         }
         _clients.Release();
     }
 
     private void ControlLoop()
     {
+        long nextScan = 0;
+        HashSet<ulong> unheld = [];
         while (!_stopping)
         {
-            long now = _clock.NowMs;
+            BondNamespace[] all;
             long due;
             lock (_gate)
             {
-                due = _registry.NextDueMs;
+                all = [.. _namespaces.Values];
+                due = all.Min(ns => ns.Registry.NextDueMs);
             }
-            int timeout = (int)Math.Clamp(due - now, 0, 1000);
-            _events.Wait(timeout);
+            int timeout = (int)Math.Clamp(due - _clock.NowMs, 0, 1000);
+            bool[] events = _waiter.Wait([.. all.Select(ns => ns.EventFd)], timeout);
             lock (_gate)
             {
                 if (_stopping)
                 {
                     return;
                 }
-                try
+                long now = _clock.NowMs;
+                for (int i = 0; i < all.Length; i++)
                 {
-                    DrainLinkEvents();
-                    _registry.Tick(_clock.NowMs);
-                    _eventHub.Publish(_registry.Bonds);
-                    _bondState.Save(_registry.Bonds);
-                    _systemd.Tick(_clock.NowMs, SystemdStatus);
+                    if (!_namespaces.ContainsValue(all[i]))
+                    {
+                        continue; // let go of while this thread waited: its socket is closed
+                    }
+                    try
+                    {
+                        all[i].Tick(now, events[i]);
+                    }
+                    catch (Exception e)
+                    {
+                        Log($"control loop ({all[i].Name}): {e}");
+                    }
                 }
-                catch (Exception e)
+                if (now >= nextScan)
                 {
-                    Log($"control loop: {e}");
+                    nextScan = now + NamespaceScanMs;
+                    ReleaseUnheld(unheld);
                 }
+                _systemd.Tick(now, SystemdStatus);
             }
         }
     }
 
-    private void DrainLinkEvents()
+    /// <summary>
+    /// Namespaces their owners let go of (`ip netns del`, the container gone) while they had bonds: their bonds go,
+    /// as the kernel's go with a namespace, and the daemon lets go of the namespace so the kernel can free it. Only
+    /// after two scans in a row find it unheld, so one made a moment ago is not taken for one being deleted.
+    /// </summary>
+    private void ReleaseUnheld(HashSet<ulong> unheldBefore)
     {
-        if (_events.Drain(_registry.OnLinkChanged, _registry.OnLinkDeleted, _registry.OnAddressesChanged))
+        if (_namespaces.Count == 1)
         {
-            List<LinkInfo> links = _rt.GetLinks();
-            foreach (LinkInfo link in links)
+            unheldBefore.Clear();
+            return;
+        }
+        Dictionary<ulong, string> held = NamespaceHolders.Scan();
+        foreach (BondNamespace ns in _namespaces.Values.Where(ns => !ns.IsHome).ToArray())
+        {
+            if (held.ContainsKey(ns.Namespace.Inode))
             {
-                _registry.OnLinkChanged(link);
+                unheldBefore.Remove(ns.Namespace.Inode);
             }
-            _registry.ForgetVanished([.. links.Select(l => l.Index)]);
-            foreach (BondRuntime b in _registry.Bonds)
+            else if (!unheldBefore.Add(ns.Namespace.Inode))
             {
-                b.OnAddressesChanged();
+                unheldBefore.Remove(ns.Namespace.Inode);
+                Log($"{ns.Name}: the namespace was deleted: its bonds ({string.Join(", ", ns.Registry.Bonds.Select(b => b.Bond.Name))}) go with it");
+                _namespaces.Remove(ns.Namespace.Inode);
+                ns.Release();
+                ns.Dispose();
             }
         }
     }
@@ -474,7 +561,7 @@ internal sealed class Daemon : IDisposable
         List<(Core.BondSnapshot, string)> bonds;
         lock (_gate)
         {
-            bonds = [.. _registry.Bonds.Select(b => (b.Snapshot(), b.DataPath.Name))];
+            bonds = [.. _home.Registry.Bonds.Select(b => (b.Snapshot(), b.DataPath.Name))];
         }
         return Metrics.PrometheusText.Render(bonds);
     }
@@ -484,9 +571,12 @@ internal sealed class Daemon : IDisposable
         _systemd.Dispose();
         _metrics?.Dispose();
         _listener.Dispose();
-        _events.Dispose();
-        _ethtool.Dispose();
-        _rt.Dispose();
+        foreach (BondNamespace ns in _namespaces.Values)
+        {
+            ns.Dispose();
+        }
+        _waiter.Dispose();
         _stopped.Dispose();
+        _lock.Dispose();
     }
 }

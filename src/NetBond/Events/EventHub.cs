@@ -22,6 +22,8 @@ internal sealed class EventHub : IDisposable
 
     public bool IsFull => _subscribers.Count >= MaxSubscribers;
 
+    public bool HasSubscribers => _subscribers.Count > 0;
+
     public void Subscribe(Socket socket, string? bond, bool json, IEnumerable<BondRuntime> bonds)
     {
         if (_subscribers.Count == 0)

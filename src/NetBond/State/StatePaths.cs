@@ -1,35 +1,45 @@
 namespace NetBond;
 
 /// <summary>
-/// Where a daemon keeps its state: one folder per network namespace, named after the namespace's inode, so
-/// daemons under different `ip netns exec` never share a journal. NETBOND_STATE_DIR overrides the root.
+/// Where the host's daemon lives: its control socket, pid, lock and log in one root-owned directory (/run/netbond,
+/// or NETBOND_STATE_DIR), and one folder per network namespace it has bonds in, named after the namespace's inode.
 /// </summary>
 internal static class StatePaths
 {
-    public static string NamespaceId
-    {
-        get
-        {
-            string? target = new FileInfo("/proc/self/ns/net").LinkTarget; // "net:[4026531840]"
-            return target == null ? "default" : new string([.. target.Where(char.IsAsciiDigit)]);
-        }
-    }
-
-    public static string Directory
+    public static string Root
     {
         get
         {
             string root = Environment.GetEnvironmentVariable("NETBOND_STATE_DIR") ?? "/run/netbond";
-            string dir = Path.Combine(root, "netns-" + NamespaceId);
-            System.IO.Directory.CreateDirectory(dir);
-            return dir;
+#pragma warning disable CA1416 // NetBond runs on Linux only
+            System.IO.Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+#pragma warning restore CA1416
+            return root;
         }
     }
 
     /// <summary>
-    /// What tells this namespace from an earlier one that had the same inode: the boot and the namespace's
-    /// cookie (SO_NETNS_COOKIE), which the kernel never hands out twice in a boot. Null where the kernel has
-    /// no cookie (before 5.14).
+    /// The control socket: a file in the root-owned directory, which only root can create — an abstract name would be
+    /// per namespace, and anyone's to take first.
+    /// </summary>
+    public static string SocketPath => Path.Combine(Root, "control");
+
+    public static string PidFile => Path.Combine(Root, "daemon.pid");
+
+    /// <summary>Held (flock) for the daemon's whole life: the one way to know that no other daemon serves this directory.</summary>
+    public static string LockFile => Path.Combine(Root, "daemon.lock");
+
+    public static string LogPath => Path.Combine(Root, "daemon.log");
+
+    public const string NamespacePrefix = "netns-";
+
+    public static string DirectoryOf(ulong namespaceInode) => Path.Combine(Root, NamespacePrefix + namespaceInode);
+
+    /// <summary>
+    /// What tells the calling thread's namespace from an earlier one that had the same inode: the boot and the
+    /// namespace's cookie (SO_NETNS_COOKIE, of a socket the thread makes), which the kernel never hands out twice in
+    /// a boot. Null where the kernel has no cookie (before 5.14).
     /// </summary>
     public static string? NamespaceIdentity
     {
@@ -49,7 +59,4 @@ internal static class StatePaths
             }
         }
     }
-
-    /// <summary>The control socket: an abstract Unix socket, which the kernel scopes to the network namespace.</summary>
-    public static string SocketName => "\0netbond-control";
 }
