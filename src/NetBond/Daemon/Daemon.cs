@@ -51,6 +51,11 @@ internal sealed class Daemon : IDisposable
             Console.Error.WriteLine("netbond daemon: --metrics needs ADDRESS:PORT");
             return 2;
         }
+        if (metrics >= 0 && Metrics.MetricsServer.CheckEndpoint(a[metrics + 1]) is { } bad)
+        {
+            Console.Error.WriteLine($"netbond daemon: {bad}");
+            return 1;
+        }
         int root = a.IndexOf("--root");
         string? upRoot = a.Contains("--up-all") ? (root >= 0 && root + 1 < a.Count ? a[root + 1] : "/") : null;
         return Run(background: a.Contains("--background"), metrics: metrics >= 0 ? a[metrics + 1] : null, upRoot);

@@ -27,14 +27,19 @@ internal sealed class MetricsServer : IDisposable
     }
 
     /// <summary>Listens on ADDR:PORT ([v6]:PORT for IPv6); null and why when the text or the bind fails.</summary>
+    /// <summary>Why <paramref name="endpoint"/> is no address to serve on, or null.</summary>
+    public static string? CheckEndpoint(string endpoint) =>
+        IPEndPoint.TryParse(endpoint, out IPEndPoint? at) && at.Port != 0 && endpoint.Contains(':', StringComparison.Ordinal) ? null
+            : $"--metrics {endpoint}: expected ADDRESS:PORT, such as 127.0.0.1:9103 or [::1]:9103";
+
     public static MetricsServer? Start(string endpoint, Func<string> render, Action<string> log, out string? error)
     {
-        error = null;
-        if (!IPEndPoint.TryParse(endpoint, out IPEndPoint? at) || at.Port == 0 || !endpoint.Contains(':', StringComparison.Ordinal))
+        error = CheckEndpoint(endpoint);
+        if (error != null)
         {
-            error = $"--metrics {endpoint}: expected ADDRESS:PORT, such as 127.0.0.1:9103 or [::1]:9103";
             return null;
         }
+        IPEndPoint at = IPEndPoint.Parse(endpoint);
         Socket listener = new(at.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

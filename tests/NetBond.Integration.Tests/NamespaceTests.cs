@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>One daemon for the host: bonds in a named namespace and in an unnamed one (a container's kind) at once.</summary>
+public class NamespaceTests
+{
+    private const string OtherAddress = "198.18.0.3";
+
+    /// <summary>
+    /// bond0 in the test's host namespace and another bond0 in a namespace made with `unshare --net` (no name under
+    /// /run/netns), both through one daemon, both carrying pings; the daemon SIGKILLed and started again adopts
+    /// both without a lost ping; the unnamed namespace's owner gone, its bond goes and the daemon lets go of the
+    /// namespace, which the kernel then frees (the veth ends it held on the switch vanish).
+    /// </summary>
+    [IntegrationFact]
+    public void One_daemon_carries_bonds_in_named_and_unnamed_namespaces_adopts_them_all_and_lets_a_deleted_one_go()
+    {
+        using Topology t = new();
+        Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=50 datapath=kernel");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+
+        Process owner = t.Start("unshare --net sleep 600");
+        string ns = $"/proc/{owner.Id}/ns/net";
+        Assert.True(Topology.Eventually(() => t.Sh($"readlink {ns}") != t.Sh("readlink /proc/self/ns/net"), 5000));
+        for (int i = 0; i < 2; i++)
+        {
+            t.Sh($"ip link add ueth{i} netns {owner.Id} type veth peer name swu{i} netns {t.Switch}");
+            t.Sh($"ip -n {t.Switch} link set swu{i} master br0 && ip -n {t.Switch} link set swu{i} up");
+        }
+        // A command run inside the namespace acts there; `-n PATH` from elsewhere reaches the same bond.
+        t.Sh($"nsenter --net={ns} dotnet {Topology.NetBondDll} add bond0 mode=active-backup miimon=50 datapath=kernel");
+        t.NetBond($"-n {ns} enslave bond0 ueth0 ueth1").ShouldSucceed();
+        t.Sh($"nsenter --net={ns} sh -c 'ip link set lo up && ip addr add {OtherAddress}/24 dev bond0 && ip link set bond0 up'");
+        Assert.Contains("Slave Interface: ueth1", t.NetBond($"-n {ns} status bond0").ShouldSucceed().Out);
+        Assert.DoesNotContain("ueth", t.Status());
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000));
+        Assert.True(Topology.Eventually(() => t.Sh($"nsenter --net={ns} ping -c 1 -W 1 {Topology.PeerAddress} >/dev/null && echo ok || true").Contains("ok"), 10_000));
+
+        Process hostPing = t.Start($"ip netns exec {t.Host} ping -i 0.01 -c 500 -W 1 {Topology.PeerAddress}");
+        Process otherPing = t.Start($"nsenter --net={ns} ping -i 0.01 -c 500 -W 1 {Topology.PeerAddress}");
+        Thread.Sleep(1000);
+        t.Signal(daemon, "KILL");
+        Assert.True(daemon.WaitForExit(10_000));
+        Thread.Sleep(500);
+        Process next = t.StartDaemon();
+        t.WaitForDaemon();
+        Assert.True(Topology.Finish(hostPing, 60_000) && Topology.Finish(otherPing, 60_000));
+        Assert.Contains(" 0% packet loss", t.OutputOf(hostPing));
+        Assert.Contains(" 0% packet loss", t.OutputOf(otherPing));
+        Assert.True(Topology.Eventually(() => t.OutputOf(next).Contains($"net:[{t.Sh($"stat -L -c %i {ns}").Trim()}]: bond0: adopted from a previous daemon"), 5000), t.OutputOf(next));
+        Assert.Contains("Slave Interface: ueth0", t.NetBond($"-n {ns} status bond0").ShouldSucceed().Out);
+        Assert.Contains("Slave Interface: eth0", t.Status());
+
+        string inode = t.Sh($"stat -L -c %i {ns}").Trim();
+        owner.Kill();
+        owner.WaitForExit();
+        Assert.True(Topology.Eventually(() => t.OutputOf(next).Contains($"net:[{inode}]: the namespace was deleted: its bonds (bond0) go with it"), 10_000), t.OutputOf(next));
+        Assert.True(Topology.Eventually(() => !t.Sh($"ip -n {t.Switch} -o link").Contains("swu0"), 10_000), "the namespace was never freed");
+        Assert.False(Directory.Exists(Path.Combine(t.StateRoot, "netns-" + inode)));
+        // The host namespace's bond never noticed.
+        Assert.True(t.Ping(3));
+        Assert.Contains("Slave Interface: eth1", t.Status());
+    }
+}
