@@ -31,8 +31,12 @@ public class MetricsTests
         t.NetBond("enslave bond1 eth2").ShouldSucceed();
         t.In(t.Host, "ip link set bond1 up").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1), 5000), t.Status());
+        // A bond of the same name in another namespace is another series, told apart by its netns label.
+        t.NetBond("add bond0 mode=balance-rr", t.Peer).ShouldSucceed();
 
         string metrics = Scrape(t);
+        Assert.Equal(0, Value(metrics, $"netbond_bond_up{{bond=\"bond0\",netns=\"{t.Peer}\"}}"));
+        Assert.Equal(1, Value(metrics, $"netbond_bond_info{{bond=\"bond0\",mode=\"balance-rr\",datapath=\"{Topology.DefaultDataPath}\",netns=\"{t.Peer}\"}}"));
         string file = Path.Combine(Path.GetTempPath(), $"netbond-metrics-{Environment.ProcessId}.txt");
         File.WriteAllText(file, metrics);
         using Cleanup remove = new(() => File.Delete(file));

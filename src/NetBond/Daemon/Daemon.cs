@@ -563,10 +563,10 @@ internal sealed class Daemon : IDisposable
     /// <summary>The bonds' snapshots taken under the gate, as a command takes them; rendered outside it.</summary>
     private string RenderMetrics()
     {
-        List<(Core.BondSnapshot, string)> bonds;
+        List<(Core.BondSnapshot, string, string?)> bonds;
         lock (_gate)
         {
-            bonds = [.. _home.Registry.Bonds.Select(b => (b.Snapshot(), b.DataPath.Name))];
+            bonds = [.. _namespaces.Values.SelectMany(ns => ns.Registry.Bonds.Select(b => (b.Snapshot(), b.DataPath.Name, ns.IsHome ? null : ns.Name)))];
         }
         return Metrics.PrometheusText.Render(bonds);
     }

@@ -7,63 +7,66 @@ namespace NetBond.Metrics;
 /// <summary>
 /// The bonds' state in Prometheus's text exposition format (version 0.0.4). node_exporter's bonding collector
 /// names come first — node_bonding_slaves and node_bonding_active, labelled master — so dashboards and alerts
-/// written for kernel bonds work unchanged; NetBond's own metrics follow under netbond_.
+/// written for kernel bonds work unchanged; NetBond's own metrics follow under netbond_. The daemon serves every
+/// namespace: a bond outside its own carries a netns label (its /run/netns name, or net:[INODE]), as bonds of the
+/// same name may live in several.
 /// </summary>
 internal static class PrometheusText
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(IReadOnlyList<(BondSnapshot Bond, string DataPath)> bonds)
+    public static string Render(IReadOnlyList<(BondSnapshot Bond, string DataPath, string? Netns)> bonds)
     {
         Writer w = new();
         w.Metric("node_bonding_slaves", "gauge", "Number of configured slaves per bonding interface.",
-            bonds.Select(x => (Labels(("master", x.Bond.Name)), (double)x.Bond.Members.Count)));
+            bonds.Select(x => (Labels(x.Netns, ("master", x.Bond.Name)), (double)x.Bond.Members.Count)));
         w.Metric("node_bonding_active", "gauge", "Number of active slaves per bonding interface.",
-            bonds.Select(x => (Labels(("master", x.Bond.Name)), (double)x.Bond.Members.Count(m => m.Link == LinkState.Up))));
+            bonds.Select(x => (Labels(x.Netns, ("master", x.Bond.Name)), (double)x.Bond.Members.Count(m => m.Link == LinkState.Up))));
 
         w.Metric("netbond_bond_info", "gauge", "A bond, its mode and data path (always 1).",
-            bonds.Select(x => (Labels(("bond", x.Bond.Name), ("mode", OptionTable.ModeName(x.Bond.Options.Mode)), ("datapath", x.DataPath)), 1.0)));
+            bonds.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("mode", OptionTable.ModeName(x.Bond.Options.Mode)), ("datapath", x.DataPath)), 1.0)));
         w.Metric("netbond_bond_up", "gauge", "1 when the bond has carrier (MII Status: up).",
-            bonds.Select(x => (Labels(("bond", x.Bond.Name)), x.Bond.Carrier ? 1.0 : 0)));
+            bonds.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name)), x.Bond.Carrier ? 1.0 : 0)));
         w.Metric("netbond_failovers_total", "counter", "Changes of active member because the active one failed.",
-            bonds.Select(x => (Labels(("bond", x.Bond.Name)), (double)x.Bond.Failovers)));
+            bonds.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name)), (double)x.Bond.Failovers)));
         w.Metric("netbond_failover_last_outage_seconds", "gauge", "The last failover's outage: from the failed member last known good to its successor made active.",
-            bonds.Select(x => (Labels(("bond", x.Bond.Name)), x.Bond.LastFailoverOutageMs / 1000.0)));
-        Counters(w, "netbond_bond", "the bond device", bonds.Select(x => ((x.Bond.Name, (string?)null), x.Bond.Counters)));
+            bonds.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name)), x.Bond.LastFailoverOutageMs / 1000.0)));
+        Counters(w, "netbond_bond", "the bond device", bonds.Select(x => ((x.Bond.Name, (string?)null, x.Netns), x.Bond.Counters)));
         w.Metric("netbond_control_frames_total", "counter", "Frames the data path handed to the control plane (LACPDUs, ARP, NS/NA).",
-            bonds.Select(x => (Labels(("bond", x.Bond.Name)), (double)x.Bond.ControlFrames)));
+            bonds.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name)), (double)x.Bond.ControlFrames)));
         w.Metric("netbond_control_frames_dropped_total", "counter", "Frames for the control plane dropped because its queue was full.",
-            bonds.Select(x => (Labels(("bond", x.Bond.Name)), (double)x.Bond.ControlFramesDropped)));
+            bonds.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name)), (double)x.Bond.ControlFramesDropped)));
 
-        List<(BondSnapshot Bond, MemberSnapshot Member)> members = [.. bonds.SelectMany(x => x.Bond.Members.Select(m => (x.Bond, m)))];
+        List<(BondSnapshot Bond, MemberSnapshot Member, string? Netns)> members = [.. bonds.SelectMany(x => x.Bond.Members.Select(m => (x.Bond, m, x.Netns)))];
         w.Metric("netbond_member_mii_up", "gauge", "1 when the member's link is up as the link monitor judges it.",
-            members.Select(x => (Labels(("bond", x.Bond.Name), ("member", x.Member.Name)), x.Member.Link == LinkState.Up ? 1.0 : 0)));
+            members.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name)), x.Member.Link == LinkState.Up ? 1.0 : 0)));
         w.Metric("netbond_member_active", "gauge", "1 for the bond's currently active member.",
-            members.Select(x => (Labels(("bond", x.Bond.Name), ("member", x.Member.Name)), x.Bond.Active == x.Member.Name ? 1.0 : 0)));
+            members.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name)), x.Bond.Active == x.Member.Name ? 1.0 : 0)));
         w.Metric("netbond_member_link_failures_total", "counter", "Times the member's link went down (Link Failure Count).",
-            members.Select(x => (Labels(("bond", x.Bond.Name), ("member", x.Member.Name)), (double)x.Member.LinkFailureCount)));
-        Counters(w, "netbond_member", "the member", members.Select(x => ((x.Bond.Name, (string?)x.Member.Name), x.Member.Counters)));
+            members.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name)), (double)x.Member.LinkFailureCount)));
+        Counters(w, "netbond_member", "the member", members.Select(x => ((x.Bond.Name, (string?)x.Member.Name, x.Netns), x.Member.Counters)));
 
-        List<(BondSnapshot Bond, MemberSnapshot Member, LacpPortSnapshot Port)> ports =
-            [.. members.Where(x => x.Member.Lacp != null).Select(x => (x.Bond, x.Member, x.Member.Lacp!))];
+        List<(BondSnapshot Bond, MemberSnapshot Member, LacpPortSnapshot Port, string? Netns)> ports =
+            [.. members.Where(x => x.Member.Lacp != null).Select(x => (x.Bond, x.Member, x.Member.Lacp!, x.Netns))];
         if (ports.Count > 0)
         {
             w.Metric("netbond_lacp_port_state", "gauge", "The 802.3ad port state byte (Activity, Timeout, Aggregation, Synchronization, Collecting, Distributing, Defaulted, Expired), actor or partner.",
                 ports.SelectMany(x => new[]
                 {
-                    (Labels(("bond", x.Bond.Name), ("member", x.Member.Name), ("side", "actor")), (double)(int)x.Port.Actor.State),
-                    (Labels(("bond", x.Bond.Name), ("member", x.Member.Name), ("side", "partner")), (double)(int)x.Port.Partner.State),
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("side", "actor")), (double)(int)x.Port.Actor.State),
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("side", "partner")), (double)(int)x.Port.Partner.State),
                 }));
             w.Metric("netbond_lacp_port_aggregator", "gauge", "The aggregator id the member's port is attached to (0 for none).",
-                ports.Select(x => (Labels(("bond", x.Bond.Name), ("member", x.Member.Name)), (double)(x.Port.AggregatorId ?? 0))));
+                ports.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name)), (double)(x.Port.AggregatorId ?? 0))));
             w.Metric("netbond_lacp_pdus_total", "counter", "LACPDUs and Marker PDUs by kind and direction (BOND_3AD_STAT_*).",
                 ports.SelectMany(x => PduCounts(x.Port.Counters).Select(k =>
-                    (Labels(("bond", x.Bond.Name), ("member", x.Member.Name), ("kind", k.Kind), ("direction", k.Direction)), (double)k.Value))));
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("kind", k.Kind), ("direction", k.Direction)), (double)k.Value))));
         }
         return w.ToString();
     }
 
-    private static (string, string)[] Labels(params (string, string)[] labels) => labels;
+    /// <summary>A sample's labels; a bond outside the daemon's own namespace also says which namespace it is in.</summary>
+    private static (string, string)[] Labels(string? netns, params (string, string)[] labels) => netns == null ? labels : [.. labels, ("netns", netns)];
 
     private static (string Kind, string Direction, long Value)[] PduCounts(LacpCounters c) =>
     [
@@ -74,7 +77,7 @@ internal static class PrometheusText
     ];
 
     /// <summary>Packets, bytes, errors and drops in each direction, one family each.</summary>
-    private static void Counters(Writer w, string prefix, string what, IEnumerable<((string Bond, string? Member) Who, PortCounters C)> rows)
+    private static void Counters(Writer w, string prefix, string what, IEnumerable<((string Bond, string? Member, string? Netns) Who, PortCounters C)> rows)
     {
         var list = rows.ToList();
         foreach ((string name, Func<PortCounters, long> value) in new (string, Func<PortCounters, long>)[]
@@ -84,7 +87,7 @@ internal static class PrometheusText
         })
         {
             w.Metric($"{prefix}_{name}_total", "counter", $"{name.Replace('_', ' ')} on {what}, as the data path counted them.",
-                list.Select(r => (r.Who.Member == null ? Labels(("bond", r.Who.Bond)) : Labels(("bond", r.Who.Bond), ("member", r.Who.Member)), (double)value(r.C))));
+                list.Select(r => (r.Who.Member == null ? Labels(r.Who.Netns, ("bond", r.Who.Bond)) : Labels(r.Who.Netns, ("bond", r.Who.Bond), ("member", r.Who.Member)), (double)value(r.C))));
         }
     }
 
