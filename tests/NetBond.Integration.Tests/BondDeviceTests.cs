@@ -79,7 +79,7 @@ public class BondDeviceTests
         using Topology t = new();
         System.Diagnostics.Process daemon = t.StartDaemon();
         t.WaitForDaemon();
-        t.AddBond("mode=1 miimon=100");
+        t.AddBond("mode=1 miimon=100 datapath=user");
         t.NetBond("enslave bond0 eth0").ShouldSucceed();
         using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(t.NetBond("status --json").ShouldSucceed().Out);
         System.Text.Json.JsonElement cpu = doc.RootElement.GetProperty("bonds")[0].GetProperty("features").GetProperty("dataplane_cpu");

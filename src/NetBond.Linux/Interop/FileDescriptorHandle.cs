@@ -24,6 +24,8 @@ public sealed class PacketSocketHandle : FileDescriptorHandle;
 
 public sealed class NetlinkHandle : FileDescriptorHandle;
 
+public sealed class EpollHandle : FileDescriptorHandle;
+
 /// <summary>An eventfd: one thread signals it, another wakes from poll() on it.</summary>
 public sealed class EventFdHandle : FileDescriptorHandle
 {

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace NetBond.Integration.Tests;
+
+/// <summary>What a bond costs the daemon beyond the kernel's own objects.</summary>
+public class BondCostTests
+{
+    private static string[] DataPlaneThreads(Process daemon) =>
+    [
+        .. Directory.GetDirectories($"/proc/{daemon.Id}/task")
+            .Select(d => File.ReadAllText(Path.Combine(d, "comm")).Trim())
+            .Where(c => c.StartsWith("netbond/", StringComparison.Ordinal)),
+    ];
+
+    private static string LinkFailureCounts(string status) =>
+        string.Join(",", Regex.Matches(status, "Link Failure Count: (\\d+)").Select(m => m.Groups[1].Value));
+
+    /// <summary>
+    /// Nine kernel-path bonds run on one "netbond/control" thread, not a thread each; eight of them deleted, the
+    /// ninth's control frames still cross it: its ARP monitor keeps both members up and the bond carries pings.
+    /// </summary>
+    [IntegrationFact]
+    public void Kernel_path_bonds_share_one_control_frame_thread_and_bonds_leaving_it_spare_the_others()
+    {
+        using Topology t = new(members: 2);
+        Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} datapath=kernel");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1)));
+        for (int i = 1; i <= 8; i++)
+        {
+            t.Sh($"ip -n {t.Host} link add xa{i} type veth peer name xb{i}");
+            t.NetBond($"add bond{i} mode=balance-rr miimon=100 datapath=kernel").ShouldSucceed();
+            t.NetBond($"enslave bond{i} xa{i}").ShouldSucceed();
+        }
+        Assert.Equal(["netbond/control"], DataPlaneThreads(daemon));
+
+        for (int i = 1; i <= 8; i++)
+        {
+            t.NetBond($"del bond{i}").ShouldSucceed();
+        }
+        string failures = LinkFailureCounts(t.Status());
+        Thread.Sleep(1500);
+        string status = t.Status();
+        Assert.DoesNotContain("MII Status: down", status);
+        Assert.Equal(failures, LinkFailureCounts(status));
+        Assert.True(t.Ping());
+    }
+}
