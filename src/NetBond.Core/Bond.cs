@@ -674,7 +674,8 @@ public sealed partial class Bond
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
             Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),
-            Traits.Lacp ? Lacp.Transmits : null, Options.BroadcastNeighbor, Mac, Alb.TlbForPlan);
+            Traits.Lacp ? Lacp.Transmits : null, Options.BroadcastNeighbor, Mac, Alb.TlbForPlan,
+            m => Options.ArpInterval > 0 && !Traits.ReceiveBalancing && _arp.ArpValidates(m), [.. Options.ArpIpTargets.Select(ArpMessage.Value)]);
         _host.DataPlanChanged(Plan);
     }
 

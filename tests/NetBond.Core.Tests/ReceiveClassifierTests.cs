@@ -34,6 +34,29 @@ public class ReceiveClassifierTests
         Assert.Equal(RxVerdict.Drop, ReceiveClassifier.Classify(plan, backup, Frame(0x0800)));
     }
 
+    /// <summary>
+    /// Under arp_validate an ARP that is no exchange with a target is of no use to the monitor (bond_validate_arp):
+    /// it stays off the control queue, so a flood of them cannot crowd out the replies; without validation, any ARP counts.
+    /// </summary>
+    [Theory]
+    [InlineData("all", false, false)]
+    [InlineData("active", false, true)]
+    [InlineData("none", true, true)]
+    public void Validated_members_pass_only_arp_with_a_target_to_the_control_plane(string validate, bool activeTakesAny, bool backupTakesAny)
+    {
+        (_, VirtualHost host) = TestBonds.Make($"mode=1 arp_interval=100 arp_ip_target=198.18.0.2 arp_validate={validate}", "eth0", "eth1");
+        DataPlan plan = host.Plan!;
+        int active = plan.ActiveIndex;
+        MacAddress mac = new(0x020000000099);
+        byte[] reply = ProbeFrames.ArpRequest(mac, System.Net.IPAddress.Parse("198.18.0.2"), System.Net.IPAddress.Parse("198.18.0.1"));
+        byte[] stranger = ProbeFrames.ArpRequest(mac, System.Net.IPAddress.Parse("198.18.7.7"), System.Net.IPAddress.Parse("198.18.0.1"));
+        byte[] ours = ProbeFrames.ArpRequest(mac, System.Net.IPAddress.Parse("198.18.0.1"), System.Net.IPAddress.Parse("198.18.0.2"));
+        Assert.Equal(RxVerdict.Deliver | RxVerdict.ToControl, ReceiveClassifier.Classify(plan, active, reply));
+        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, 1 - active, ours));
+        Assert.Equal(activeTakesAny ? RxVerdict.Deliver | RxVerdict.ToControl : RxVerdict.Deliver, ReceiveClassifier.Classify(plan, active, stranger));
+        Assert.Equal(backupTakesAny ? RxVerdict.ToControl : RxVerdict.Drop, ReceiveClassifier.Classify(plan, 1 - active, stranger));
+    }
+
     [Fact]
     public void Without_a_monitor_that_asks_nothing_goes_to_the_control_plane()
     {

@@ -295,7 +295,7 @@ public sealed class ArpMonitor
     }
 
     /// <summary>slave_do_arp_validate(): arp_validate bit 0 covers the active member, bit 1 the backups.</summary>
-    private bool ArpValidates(Member m) => ((int)Options.ArpValidate & (m.IsActive ? 1 : 2)) != 0;
+    internal bool ArpValidates(Member m) => ((int)Options.ArpValidate & (m.IsActive ? 1 : 2)) != 0;
 
     /// <summary>slave_last_rx(), the receive time the monitor judges a member by: with arp_all_targets=all the oldest reply over the targets, else <see cref="LastRx"/>.</summary>
     internal long ArpLastRx(Member m)

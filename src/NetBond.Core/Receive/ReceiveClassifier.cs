@@ -51,7 +51,8 @@ public static class ReceiveClassifier
             return RxVerdict.Drop;
         }
         ControlFrameKinds kind = KindOf(frame);
-        RxVerdict verdict = (kind & plan.Control) != 0 ? RxVerdict.ToControl : RxVerdict.Drop;
+        RxVerdict verdict = (kind & plan.Control) != 0 && (kind != ControlFrameKinds.Arp || !plan.ArpTargetsOnly[memberIndex] || WithTarget(plan, frame))
+            ? RxVerdict.ToControl : RxVerdict.Drop;
         // A slow-protocols frame the control plane takes is consumed (bond_3ad_lacpdu_recv returns RX_HANDLER_CONSUMED).
         if (kind == ControlFrameKinds.SlowProtocols && verdict == RxVerdict.ToControl)
         {
@@ -72,6 +73,10 @@ public static class ReceiveClassifier
         }
         return verdict | RxVerdict.Deliver;
     }
+
+    /// <summary>An ARP whose sender or target address is one of the bond's arp_ip_target.</summary>
+    private static bool WithTarget(DataPlan plan, ReadOnlySpan<byte> frame) =>
+        ArpMessage.TryRead(frame, out ArpMessage arp) && (Array.IndexOf(plan.ArpTargets, arp.SenderIp) >= 0 || Array.IndexOf(plan.ArpTargets, arp.TargetIp) >= 0);
 
     /// <summary>The control kind of a frame of at least an Ethernet header.</summary>
     internal static ControlFrameKinds KindOf(ReadOnlySpan<byte> frame)

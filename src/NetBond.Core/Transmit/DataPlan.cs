@@ -9,7 +9,8 @@ public sealed class DataPlan
 {
     public DataPlan(BondMode mode, Member[] members, int activeIndex, int packetsPerSlave, XmitHashPolicy xmitHashPolicy,
         bool allSlavesActive, ControlFrameKinds control = ControlFrameKinds.None, Predicate<Member>? transmits = null,
-        bool broadcastNeighbor = false, MacAddress bondMac = default, TlbTable? tlb = null)
+        bool broadcastNeighbor = false, MacAddress bondMac = default, TlbTable? tlb = null,
+        Predicate<Member>? arpTargetsOnly = null, uint[]? arpTargets = null)
     {
         Mode = mode;
         Members = members;
@@ -20,6 +21,8 @@ public sealed class DataPlan
         BroadcastNeighbor = broadcastNeighbor;
         BondMac = bondMac;
         Tlb = tlb;
+        ArpTargets = arpTargets ?? [];
+        ArpTargetsOnly = new bool[members.Length];
         MemberMacs = new MacAddress[members.Length];
         CanTransmit = new bool[members.Length];
         Delivers = new bool[members.Length];
@@ -33,6 +36,7 @@ public sealed class DataPlan
                 ? i == activeIndex || allSlavesActive
                 : members[i].IsActive || members[i].RxOnly || allSlavesActive;
             MemberMacs[i] = members[i].CurrentMac;
+            ArpTargetsOnly[i] = arpTargetsOnly?.Invoke(members[i]) == true;
             if (CanTransmit[i])
             {
                 usable.Add(i);
@@ -66,6 +70,16 @@ public sealed class DataPlan
 
     /// <summary>balance-tlb/alb with tlb_dynamic_lb=1: the load-placed transmit table, shared by the plans of one bond.</summary>
     public TlbTable? Tlb { get; }
+
+    /// <summary>
+    /// Per member: only an ARP to or from one of <see cref="ArpTargets"/> is of use to the control plane (a member
+    /// arp_validate covers, outside alb: bond_validate_arp ignores every other), so a flood of any other ARP never
+    /// reaches its queue and cannot crowd out the replies the monitor waits for.
+    /// </summary>
+    public bool[] ArpTargetsOnly { get; }
+
+    /// <summary>arp_ip_target, as <see cref="ArpMessage"/> reads addresses.</summary>
+    public uint[] ArpTargets { get; }
 
     public bool[] CanTransmit { get; }
     public bool[] Delivers { get; }
