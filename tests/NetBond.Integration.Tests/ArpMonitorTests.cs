@@ -23,29 +23,32 @@ public class ArpMonitorTests
         t.WaitForDaemon();
         t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress}");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
-        Assert.True(Topology.Eventually(() => t.Ping(1)));
-        Assert.Equal("eth0", ActiveOf(t));
+        // Both members validated first. Which one is active depends on which answered first: on a loaded machine
+        // the first reply can come after eth0's first interval has run out, and eth1 takes over, as in the kernel.
+        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth0") == "up" && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
+        string active = ActiveOf(t), backup = active == "eth0" ? "eth1" : "eth0", port = "sw" + active[3..];
         Assert.Contains($"ARP IP target/s (n.n.n.n form): {Topology.PeerAddress}\n", t.Status(), StringComparison.Ordinal);
 
-        // The switch port leaves the bridge: eth0 keeps its carrier, nothing crosses. (Without IPv6 on the port, whose
-        // own stack would otherwise greet eth0 with solicitations that, under arp_validate=none, count as life.)
-        t.Sh($"ip netns exec {t.Switch} sysctl -qw net.ipv6.conf.sw0.disable_ipv6=1");
-        int lost = t.LostDuring(t.Host, Topology.PeerAddress, 4, () => t.Sh($"ip -n {t.Switch} link set sw0 nomaster"));
+        // The active member's switch port leaves the bridge: it keeps its carrier, nothing crosses. (Without IPv6 on the port, whose
+        // own stack would otherwise greet the member with solicitations that, under arp_validate=none, count as life.)
+        t.Sh($"ip netns exec {t.Switch} sysctl -qw net.ipv6.conf.{port}.disable_ipv6=1");
+        int lost = t.LostDuring(t.Host, Topology.PeerAddress, 4, () => t.Sh($"ip -n {t.Switch} link set {port} nomaster"));
 
-        Assert.Equal("eth1", ActiveOf(t));
-        Assert.Equal("down", MiiStatusOf(t, "eth0"));
-        Assert.Equal("1", t.In(t.Host, "cat /sys/class/net/eth0/carrier").Out.Trim());
-        // status --json tells when the monitor last counted a receive on each member: eth0 not since the cut.
+        Assert.Equal(backup, ActiveOf(t));
+        Assert.Equal("down", MiiStatusOf(t, active));
+        Assert.Equal("1", t.In(t.Host, $"cat /sys/class/net/{active}/carrier").Out.Trim());
+        // status --json tells when the monitor last counted a receive on each member: the cut one not since the cut.
         using (System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(t.NetBond("status --json").ShouldSucceed().Out))
         {
             long Heard(int i) => doc.RootElement.GetProperty("bonds")[0].GetProperty("slaves")[i].GetProperty("arp_monitor")
                 .GetProperty("last_rx_ms_ago").GetInt64();
-            Assert.True(Heard(0) > 1000 && Heard(1) < 500, $"eth0 {Heard(0)} ms, eth1 {Heard(1)} ms");
+            int cut = active == "eth0" ? 0 : 1;
+            Assert.True(Heard(cut) > 1000 && Heard(1 - cut) < 500, $"{active} {Heard(cut)} ms, {backup} {Heard(1 - cut)} ms");
         }
         // (missed_max + 1) intervals of 100 ms and the time to validate the next member: well under a second.
         Assert.InRange(lost, 0, 25);
-        t.Sh($"ip -n {t.Switch} link set sw0 master br0");
-        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth0") == "up", 3000), t.Status());
+        t.Sh($"ip -n {t.Switch} link set {port} master br0");
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, active) == "up", 3000), t.Status());
         Assert.True(t.Ping());
     }
 
@@ -56,11 +59,12 @@ public class ArpMonitorTests
         t.Sh($"ip -n {t.Peer} addr add 2001:db8::2/64 dev eth0 nodad");
         t.StartDaemon();
         t.WaitForDaemon();
-        t.AddBond("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::2 arp_validate=active");
+        // primary=eth0: eth0 active once validated, whichever member answered first on a loaded machine.
+        t.AddBond("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::2 arp_validate=active primary=eth0");
         t.Sh($"ip -n {t.Host} addr add 2001:db8::1/64 dev bond0 nodad");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.In(t.Host, "ping -6 -c 1 -W 1 2001:db8::2").Exit == 0, 5000));
-        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth1") == "up", 3000), t.Status());
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth1") == "up" && ActiveOf(t) == "eth0", 3000), t.Status());
         Assert.Contains("NS IPv6 target/s (xx::xx form): 2001:db8::2\n", t.Status(), StringComparison.Ordinal);
 
         t.Sh($"ip netns exec {t.Switch} sysctl -qw net.ipv6.conf.sw0.disable_ipv6=1");
@@ -79,9 +83,9 @@ public class ArpMonitorTests
         using Topology t = new(members: 2);
         t.StartDaemon();
         t.WaitForDaemon();
-        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=backup");
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=backup primary=eth0");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
-        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
+        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up" && ActiveOf(t) == "eth0", 5000), t.Status());
 
         // The switch stops sending ARP to the backup's port; the peer's broadcasts still reach it.
         t.Sh($"ip netns exec {t.Switch} tc qdisc add dev sw1 clsact");
@@ -118,9 +122,9 @@ public class ArpMonitorTests
         using Topology t = new(members: 2);
         System.Diagnostics.Process daemon = t.StartDaemon();
         t.WaitForDaemon();
-        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=all");
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=all primary=eth0");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
-        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
+        Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up" && ActiveOf(t) == "eth0", 5000), t.Status());
         using ArpFlood injector = new();
 
         System.Diagnostics.Process flood = injector.Start(t, t.Peer, "eth0", 10000, 4);
