@@ -120,16 +120,8 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
-    /// <summary>
-    /// Moves the calling thread into the namespace at <paramref name="path"/> for good: `netbond -n NAME`, as `ip -n`,
-    /// before anything else happens.
-    /// </summary>
-    public static void EnterForGood(string path)
-    {
-        NetworkNamespace ns = Open(path);
-        Switch(ns);
-        ns.Dispose();
-    }
+    /// <summary>Moves the calling thread into this namespace for good: `netbond -n NAME`, as `ip -n`, before anything else happens.</summary>
+    public void EnterForGood() => Switch(this);
 
     public void Dispose() => _handle.Dispose();
 }

@@ -64,4 +64,52 @@ public class NamespaceTests
         Assert.True(t.Ping(3));
         Assert.Contains("Slave Interface: eth1", t.Status());
     }
+
+    /// <summary>
+    /// `netbond -batch FILE`: one process makes bonds in two namespaces (each line's -n); the first failing line ends
+    /// the batch and names itself, what followed it never ran; -force runs every line; a command that never ends is refused.
+    /// </summary>
+    [IntegrationFact]
+    public void A_batch_makes_bonds_in_several_namespaces_and_stops_at_its_first_failure_unless_forced()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.Sh($"ip -n {t.Peer} link add pa type veth peer name pb");
+        string file = Path.Combine(Path.GetTempPath(), $"netbond-batch-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllText(file, $"""
+                # bonds in two namespaces from one process
+                -n {t.Host} add bond0 mode=active-backup miimon=100
+
+                -n {t.Host} enslave bond0 eth0 eth1
+                -n {t.Peer} add bond7 "mode=balance-rr"
+                -n {t.Peer} enslave bond7 pa
+                -n {t.Peer} enslave bond7 nosuch
+                -n {t.Peer} add bond8
+                """);
+            Result r = t.NetBond($"-batch {file}");
+            Assert.Equal(1, r.Exit);
+            Assert.Contains($"command failed {file}:7", r.Err);
+            Assert.Contains("Slave Interface: eth1", t.Status());
+            Assert.Contains("Slave Interface: pa", t.NetBond($"-n {t.Peer} status bond7").ShouldSucceed().Out);
+            Assert.NotEqual(0, t.NetBond("status bond8", t.Peer).Exit);
+
+            File.WriteAllText(file, $"-n {t.Peer} add bond7\n-n {t.Peer} add bond8\n");
+            r = t.NetBond($"-batch {file} -force");
+            Assert.Equal(1, r.Exit);
+            Assert.Contains($"command failed {file}:1", r.Err);
+            t.NetBond("status bond8", t.Peer).ShouldSucceed();
+
+            File.WriteAllText(file, "events\n");
+            r = t.NetBond($"-batch {file}");
+            Assert.Equal(2, r.Exit);
+            Assert.Contains("'events' does not belong in a batch", r.Err);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

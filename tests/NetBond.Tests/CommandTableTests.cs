@@ -46,4 +46,13 @@ public class CommandTableTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("NETBOND_TIME_WARP=1", r.Err.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_batch_line_splits_at_white_space_and_quotes_keep_it_in_a_word()
+    {
+        Assert.Equal(["-n", "ns 1", "add", "bond0", "mode=active-backup"], BatchFile.Words("  -n 'ns 1'\tadd bond0   \"mode=\"active-backup "));
+        Assert.Equal(["set", "bond0", "arp_ip_target="], BatchFile.Words("set bond0 arp_ip_target=\"\""));
+        Assert.Null(BatchFile.Words("add 'bond0"));
+        Assert.All(CommandTable.All.Where(c => !c.InBatch), c => Assert.Contains(c.Name, new[] { "events", "top", "daemon", "demo" }));
+    }
 }

@@ -22,6 +22,9 @@ internal sealed record Command(string Name, string Arguments, string Description
     /// <summary>Refused to anyone but root before it runs in the CLI (what the daemon runs, the daemon admits root only).</summary>
     public bool NeedsRoot { get; init; } = true;
 
+    /// <summary>May be a line of `netbond -batch`: not one that runs until stopped or takes over the terminal.</summary>
+    public bool InBatch { get; init; } = true;
+
     public bool Answers(string word) => word == Name || Aliases.Contains(word);
 }
 
@@ -52,10 +55,11 @@ internal static class CommandTable
             RunDaemon = (p, a, r) => p.Show(a, r),
         },
         // The daemon answers it and keeps the connection for the event lines (Daemon.ServeEvents).
-        new("events", "[BOND] [--json]", "follow link changes, failovers, LACP states and option changes as they happen"),
+        new("events", "[BOND] [--json]", "follow link changes, failovers, LACP states and option changes as they happen") { InBatch = false },
         new("top", "[BOND...] [--count N]", "live per-member state and rates, refreshed every second (--interval S)")
         {
             RunCli = TopCommand.Run,
+            InBatch = false,
         },
         new("up", "BOND|--all [--root DIR]",
             "bring bonds up from the distribution's files (modprobe, ifcfg, interfaces, netplan, systemd-networkd, NetworkManager)")
@@ -74,8 +78,9 @@ internal static class CommandTable
         new("daemon", "[--metrics ADDR:PORT]", "run the daemon in the foreground (serving Prometheus metrics)")
         {
             RunCli = Daemon.RunCommand,
+            InBatch = false,
         },
-        new("demo", "[--keep]", "NetBond's main job in private network namespaces") { RunCli = a => Demo.Run(keep: a.Contains("--keep")) },
+        new("demo", "[--keep]", "NetBond's main job in private network namespaces") { RunCli = a => Demo.Run(keep: a.Contains("--keep")), InBatch = false },
         new("help", "", "this text")
         {
             Aliases = ["-h", "--help"],
@@ -123,7 +128,7 @@ internal static class CommandTable
     {
         const int Column = 32;
         const int Width = 112;
-        StringBuilder u = new("usage: netbond COMMAND [ARGS]\n");
+        StringBuilder u = new("usage: netbond [-n NETNS] COMMAND [ARGS]\n       netbond -batch FILE|- [-force]\n");
         foreach (Command c in All.Where(c => !c.Hidden))
         {
             StringBuilder line = new($"  {c.Name} {c.Arguments}".TrimEnd().PadRight(Column - 1));

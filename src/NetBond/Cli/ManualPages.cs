@@ -18,10 +18,16 @@ internal static class ManualPages
         StringBuilder m = new();
         m.Append($".TH NETBOND 8 \"\" \"netbond {ProcStatus.Version}\" \"System Administration\"\n");
         m.Append(".SH NAME\nnetbond \\- Ethernet bonding in userspace, with the Linux bonding driver's modes, options and status\n");
-        m.Append(".SH SYNOPSIS\n.B netbond\n.I COMMAND\n[\n.I ARGS\n]\n.br\n.B ifenslave\n[\n.I OPTIONS\n]\n.I MASTER SLAVE ...\n");
+        m.Append(".SH SYNOPSIS\n.B netbond\n[\n.B \\-n\n.I NETNS\n]\n.I COMMAND\n[\n.I ARGS\n]\n.br\n.B netbond \\-batch\n.I FILE\n[\n.B \\-force\n]\n");
+        m.Append(".br\n.B ifenslave\n[\n.I OPTIONS\n]\n.I MASTER SLAVE ...\n");
         m.Append(".SH DESCRIPTION\nNetBond turns several network interfaces into one bond device with one MAC and one address, ");
-        m.Append("as the kernel's bonding module does, with its modes, options and /proc/net/bonding status text. A daemon per ");
-        m.Append("network namespace runs the bonds; the commands below talk to it, starting it when none runs.\n");
+        m.Append("as the kernel's bonding module does, with its modes, options and /proc/net/bonding status text. One daemon ");
+        m.Append("runs the bonds of every network namespace of the host; the commands below talk to it, starting it when none ");
+        m.Append("runs, and act in the caller's network namespace.\n");
+        m.Append(".SH GLOBAL OPTIONS\n.TP\n\\fB\\-n\\fR \\fINETNS\\fR\nAct in the network namespace NETNS (a name under /run/netns, or a path ");
+        m.Append("such as /proc/PID/ns/net), as \\fBip \\-n\\fR does.\n.TP\n\\fB\\-batch\\fR \\fIFILE\\fR [\\fB\\-force\\fR]\n");
+        m.Append("Run the commands of FILE (standard input for \\-), one per line, each of which may start with \\fB\\-n\\fR; ");
+        m.Append("# starts a comment line. The first failing line ends the batch unless \\fB\\-force\\fR is given.\n");
         m.Append(".SH COMMANDS\n");
         foreach ((string command, string arguments, string description) in Commands())
         {

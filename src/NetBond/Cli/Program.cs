@@ -1,4 +1,5 @@
 using NetBond;
+using NetBond.Linux;
 
 // Invoked through a link named ifenslave, speak the classic syntax (the ./netbond script passes the name it was called by).
 string invokedAs = Path.GetFileName(Environment.GetEnvironmentVariable("NETBOND_ARGV0") ?? Environment.GetCommandLineArgs()[0]);
@@ -7,42 +8,79 @@ if (invokedAs == "ifenslave")
 {
     argv.Insert(0, "ifenslave");
 }
-// `-n NAME` (as `ip -n`): everything that follows happens in that network namespace, the daemon's work included.
-if (argv.Count > 0 && argv[0] is "-n" or "-netns" or "--netns")
+// `-batch FILE [-force]` (as `ip -batch`): one command per line, each with its own `-n` if it likes.
+if (argv.Count > 0 && argv[0] is "-b" or "-batch" or "--batch")
 {
-    if (argv.Count < 2)
+    if (argv.Count < 2 || argv.Count > 3 || (argv.Count == 3 && argv[2] is not ("-force" or "--force")))
     {
-        Console.Error.Write($"netbond: {argv[0]} needs a network namespace (a name under /run/netns, or a path)\n");
+        Console.Error.Write($"netbond: usage: netbond {argv[0]} FILE|- [-force]\n");
         return 2;
     }
-    string path = argv[1].Contains('/') ? argv[1] : $"/run/netns/{argv[1]}";
-    try
-    {
-        NetBond.Linux.NetworkNamespace.EnterForGood(path);
-    }
-    catch (NetBond.Linux.Interop.NativeException e)
-    {
-        Console.Error.Write($"netbond: cannot enter the network namespace {argv[1]}: {e.Message}\n");
-        return 1;
-    }
-    argv.RemoveRange(0, 2);
+    return BatchFile.Run(argv[1], force: argv.Count == 3, line => RunCommand(line, inBatch: true));
 }
-if (argv.Count == 0)
+return RunCommand(argv, inBatch: false);
+
+// One command line: `-n NAME` (as `ip -n`) first makes everything after it happen in that network namespace, the
+// daemon's work included — for good, or in a batch until the line is done.
+static int RunCommand(List<string> argv, bool inBatch)
 {
-    Console.Error.Write(CommandTable.Usage);
-    return 2;
-}
-if (CommandTable.Find(argv[0]) is not { } command)
-{
-    Console.Error.Write($"netbond: unknown command '{argv[0]}'\n{CommandTable.Usage}");
-    return 2;
-}
-if (command.RunCli == null || command.NeedsRoot)
-{
-    if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root" && !ControlClient.IsRoot())
+    NetworkNamespace? netns = null;
+    if (argv.Count > 0 && argv[0] is "-n" or "-netns" or "--netns")
     {
-        Console.Error.WriteLine("netbond: must be run as root");
-        return 1;
+        if (argv.Count < 2)
+        {
+            Console.Error.Write($"netbond: {argv[0]} needs a network namespace (a name under /run/netns, or a path)\n");
+            return 2;
+        }
+        string path = argv[1].Contains('/') ? argv[1] : $"/run/netns/{argv[1]}";
+        try
+        {
+            netns = NetworkNamespace.Open(path);
+        }
+        catch (NetBond.Linux.Interop.NativeException e)
+        {
+            Console.Error.Write($"netbond: cannot enter the network namespace {argv[1]}: {e.Message}\n");
+            return 1;
+        }
+        argv = argv[2..];
+    }
+    using (netns)
+    {
+        if (netns == null)
+        {
+            return Dispatch(argv, inBatch);
+        }
+        if (!inBatch)
+        {
+            netns.EnterForGood();
+            return Dispatch(argv, inBatch);
+        }
+        using NetworkNamespace.Scope inside = netns.Enter();
+        return Dispatch(argv, inBatch);
     }
 }
-return command.RunCli?.Invoke(argv) ?? ControlClient.Run(argv);
+
+static int Dispatch(List<string> argv, bool inBatch)
+{
+    if (argv.Count == 0)
+    {
+        Console.Error.Write(CommandTable.Usage);
+        return 2;
+    }
+    if (CommandTable.Find(argv[0]) is not { } command || (inBatch && !command.InBatch))
+    {
+        Console.Error.Write(inBatch && CommandTable.Find(argv[0]) != null
+            ? $"netbond: '{argv[0]}' does not belong in a batch\n"
+            : $"netbond: unknown command '{argv[0]}'\n{CommandTable.Usage}");
+        return 2;
+    }
+    if (command.RunCli == null || command.NeedsRoot)
+    {
+        if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root" && !ControlClient.IsRoot())
+        {
+            Console.Error.WriteLine("netbond: must be run as root");
+            return 1;
+        }
+    }
+    return command.RunCli?.Invoke(argv) ?? ControlClient.Run(argv);
+}
