@@ -33,7 +33,8 @@ topology_down() {
     if [[ -n $DAEMON_PID ]]; then kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""; fi
     ovs_stop
     lacp_switch_off
-    for f in "$STATE"/iperf*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
+    # iperf3 servers and the scale scenario's baseline daemons record their PIDs here.
+    for f in "$STATE"/*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
     for ns in $H $S $P $W $(ip netns list | awk -v c="${P}c" 'index($1, c) == 1 { print $1 }'); do ip netns del "$ns" 2>/dev/null; done
     set -e
 }

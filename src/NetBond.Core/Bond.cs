@@ -428,6 +428,9 @@ public sealed partial class Bond
     /// <summary>The bond device's addresses, as last pushed in.</summary>
     public IReadOnlyList<IPAddress> Addresses => _addresses;
 
+    /// <summary>Whether a link monitor judges members by <see cref="OnTraffic"/> (the ARP monitor's slave->last_rx).</summary>
+    public bool JudgesByTraffic => Options.ArpInterval > 0;
+
     /// <summary>When the data path last received and sent on a member (monotonic ms, 0 for never): what the link monitors judge by.</summary>
     public void OnTraffic(Member member, long lastRxMs, long lastTxMs)
     {
@@ -593,6 +596,10 @@ public sealed partial class Bond
     public void Tick(long nowMs)
     {
         _now = nowMs;
+        if (nowMs >= _nextCarrierReadMs)
+        {
+            _nextCarrierReadMs = nowMs + CarrierReadMs;
+        }
         if (_timers.Fire(BondTimer.LinkMonitor, nowMs))
         {
             _timers.Arm(BondTimer.LinkMonitor, nowMs + (Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));

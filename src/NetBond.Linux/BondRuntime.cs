@@ -16,6 +16,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
 {
     private readonly RtNetlink _rt;
     private readonly Ethtool _ethtool;
+    private readonly NetworkNamespace _namespace;
     private readonly IMemberJournal _journal;
     private readonly Action<string> _log;
     private readonly Dictionary<Member, MemberOriginalState> _originals = [];
@@ -33,6 +34,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         IEnumerable<int>? adoptMembers = null)
     {
         Tap = tap;
+        _namespace = NetworkNamespace.Current;
         IfIndex = link.Index;
         _mtu = link.Mtu;
         _rt = rt;
@@ -302,9 +304,12 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     /// <summary>
     /// Runs the bond's due timers. Before that it hands the bond what it must know at that moment: the control
-    /// frames the data path queued and every member's carrier, read with ETHTOOL_GLINK, which also flushes
-    /// linkwatch so a lost carrier is seen at once rather than up to a second late.
+    /// frames the data path queued and the members' carriers the bond wants read from the driver (ETHTOOL_GLINK,
+    /// which also flushes linkwatch so a lost carrier is seen at once rather than up to a second late).
     /// </summary>
+    /// <summary>Whether <see cref="Tick"/> has anything to do: a timer due or control frames waiting.</summary>
+    public bool HasWork(long nowMs) => nowMs >= Bond.NextDueMs || !DataPath.ControlFrames.IsEmpty;
+
     public void Tick(long nowMs)
     {
         DrainControlFrames(nowMs);
@@ -314,9 +319,16 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
         foreach (Member m in Bond.Members)
         {
-            PortCounters c = DataPath.MemberCounters(m);
-            Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs);
-            Bond.OnCarrier(m, ReadCarrierAndSpeed(m));
+            // The counters are a map lookup each on the kernel path: read only for a monitor that judges by them.
+            if (Bond.JudgesByTraffic)
+            {
+                PortCounters c = DataPath.MemberCounters(m);
+                Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs);
+            }
+            if (Bond.CarrierReadDue(m, nowMs))
+            {
+                Bond.OnCarrier(m, ReadCarrierAndSpeed(m));
+            }
         }
         Bond.Tick(nowMs);
         DataPath.Tick();
@@ -421,7 +433,14 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
         try
         {
-            (List<IPAddress> groups, bool version3) = MulticastGroups.Read(Bond.Name);
+            // The only work of a tick that goes by the thread's namespace, which ticks do not enter (a setns pair per
+            // namespace and tick adds up on a host of hundreds of namespaces).
+            List<IPAddress> groups;
+            bool version3;
+            using (NetworkNamespace.Scope inside = _namespace.Enter())
+            {
+                (groups, version3) = MulticastGroups.Read(Bond.Name);
+            }
             IPAddress? source = Bond.Addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
             foreach (byte[] report in IgmpReport.For(Bond.Mac, source, groups, version3))
             {

@@ -25,6 +25,9 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>The nsfs inode: what `ip netns identify`, `lsns` and /proc/PID/ns/net ("net:[INODE]") name it by.</summary>
     public ulong Inode { get; }
 
+    /// <summary>The namespace the calling thread is in (the last one it entered, else <see cref="Home"/>).</summary>
+    public static NetworkNamespace Current => t_current ?? Home;
+
     /// <summary>The process's own namespace (its first thread's): where a thread that entered no other one is.</summary>
     public static NetworkNamespace Home => s_home.Value;
 

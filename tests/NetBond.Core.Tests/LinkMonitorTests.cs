@@ -20,6 +20,26 @@ public class LinkMonitorTests
         Assert.Equal("eth1", bond.Active!.Name);
     }
 
+    /// <summary>
+    /// The driver is asked for a member's carrier once a second, where link events tell of changes at once; while
+    /// downdelay runs, at every tick. A loss no event told of is still found, within a second.
+    /// </summary>
+    [Fact]
+    public void The_driver_is_read_once_a_second_and_at_every_tick_while_a_delay_runs()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=300", "eth0", "eth1");
+        List<(long At, string Member)> reads = [];
+        host.RunReadingWhenDue(bond, 2050, reads);
+        Assert.Equal([0L, 1000, 2000], reads.Where(r => r.Member == "eth0").Select(r => r.At));
+
+        reads.Clear();
+        host.SetCarrier("eth0", false);
+        host.RunReadingWhenDue(bond, 1500, reads);
+        Assert.Equal([3000L, 3100, 3200, 3300], reads.Where(r => r.Member == "eth0").Select(r => r.At));
+        Assert.Equal(LinkState.Down, bond.Find("eth0")!.Link);
+        Assert.Equal("eth1", bond.Active!.Name);
+    }
+
     [Fact]
     public void A_carrier_event_fails_over_at_once_whatever_miimon_is()
     {

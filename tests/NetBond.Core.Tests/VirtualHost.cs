@@ -68,6 +68,28 @@ internal sealed class VirtualHost : IBondHost
         Run(bond, 100);
     }
 
+    /// <summary>
+    /// As <see cref="Run"/>, but as the Linux host reads carriers: only those the bond says are due
+    /// (<see cref="Bond.CarrierReadDue"/>), each read recorded in <paramref name="reads"/>.
+    /// </summary>
+    public void RunReadingWhenDue(Bond bond, long ms, List<(long At, string Member)> reads)
+    {
+        long end = Now + ms;
+        while (Now < end)
+        {
+            if (Now >= bond.NextDueMs)
+            {
+                foreach (Member m in bond.Members.Where(m => bond.CarrierReadDue(m, Now)))
+                {
+                    reads.Add((Now, m.Name));
+                    bond.OnCarrier(m, ReadCarrier(m));
+                }
+                bond.Tick(Now);
+            }
+            Now++;
+        }
+    }
+
     /// <summary>Advances the virtual clock 1 ms at a time, ticking the bond whenever it is due.</summary>
     public void Run(Bond bond, long ms)
     {

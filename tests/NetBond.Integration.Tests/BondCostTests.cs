@@ -18,7 +18,8 @@ public class BondCostTests
 
     /// <summary>
     /// Nine kernel-path bonds run on one "netbond/control" thread, not a thread each; eight of them deleted, the
-    /// ninth's control frames still cross it: its ARP monitor keeps both members up and the bond carries pings.
+    /// ninth's control frames still cross it: its ARP monitor keeps both members up and the bond carries pings; the
+    /// last one deleted, the thread ends.
     /// </summary>
     [IntegrationFact]
     public void Kernel_path_bonds_share_one_control_frame_thread_and_bonds_leaving_it_spare_the_others()
@@ -47,5 +48,9 @@ public class BondCostTests
         Assert.DoesNotContain("MII Status: down", status);
         Assert.Equal(failures, LinkFailureCounts(status));
         Assert.True(t.Ping());
+
+        // The last kernel-path bond gone, the thread goes too.
+        t.NetBond("del bond0").ShouldSucceed();
+        Assert.Empty(DataPlaneThreads(daemon));
     }
 }

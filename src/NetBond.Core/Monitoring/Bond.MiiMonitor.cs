@@ -4,6 +4,21 @@ namespace NetBond.Core;
 // host pushed in (OnCarrier) before the tick.
 public sealed partial class Bond
 {
+    /// <summary>How often the driver is asked for every member's carrier when link events say all is as it was.</summary>
+    public const int CarrierReadMs = 1000;
+
+    private long _nextCarrierReadMs;
+
+    /// <summary>
+    /// Whether the host should ask the driver for <paramref name="m"/>'s carrier before this tick (ETHTOOL_GLINK, one
+    /// system call per member), or may go by the carrier the last link event reported (<see cref="OnLinkEvent"/>),
+    /// which comes at once. A host of a thousand bonds at miimon=100 would otherwise make twenty thousand such calls a
+    /// second where the kernel reads a flag. The driver is asked at every tick while updelay or downdelay runs, so
+    /// the delays count fresh reads, and of every member once a second: the fallback for an event that never came or
+    /// came late (linkwatch holds back a carrier loss that follows another device's within a second).
+    /// </summary>
+    public bool CarrierReadDue(Member m, long nowMs) => nowMs >= _nextCarrierReadMs || m.Link is LinkState.Fail or LinkState.Back;
+
     private void MiiTick()
     {
         // bond_mii_monitor: decide on this tick's notification before anything changes, then count down.

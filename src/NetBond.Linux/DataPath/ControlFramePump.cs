@@ -8,11 +8,10 @@ namespace NetBond.Linux;
 /// (the <see cref="UserDataPath"/>s in control-frames-only mode): LACPDUs, ARP and neighbour discovery off the
 /// members, and what the egress programs leave to userspace from the TAPs. Their descriptors sit in one epoll set,
 /// each tagged with its path; a readable one runs that path's pass. A bond costs descriptors here, not a thread:
-/// the thread count stays the same whatever the number of bonds. Data frames never come this way. It lives as long
-/// as the process, so its descriptors close with it.
+/// the thread count stays the same whatever the number of bonds. Data frames never come this way. It runs while
+/// some path uses it: the last one gone, its thread ends and its descriptors close, and the next path starts another.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "one per process, for the process's life")]
-internal sealed unsafe class ControlFramePump
+internal sealed unsafe class ControlFramePump : IDisposable
 {
     private const int Batch = 16;
     private const int MaxEvents = 64;
@@ -21,7 +20,8 @@ internal sealed unsafe class ControlFramePump
     private const int PassesPerRound = 8;
     private const long WakeTag = 0;
 
-    private static readonly Lazy<ControlFramePump> s_shared = new(() => new ControlFramePump());
+    private static readonly object s_lock = new();
+    private static ControlFramePump? s_running;
 
     private readonly EpollHandle _epoll = new();
     private readonly EventFdHandle _wake = EventFdHandle.Create();
@@ -29,6 +29,8 @@ internal sealed unsafe class ControlFramePump
     private long _nextTag = WakeTag;
     private long _rounds;
     private long _allocatedBytes;
+    private int _users;
+    private volatile bool _stopping;
     private readonly Thread _thread;
 
     private ControlFramePump()
@@ -44,8 +46,34 @@ internal sealed unsafe class ControlFramePump
         _thread.Start();
     }
 
-    /// <summary>The daemon's pump, started with the first kernel-path bond.</summary>
-    public static ControlFramePump Shared => s_shared.Value;
+    /// <summary>The running pump, started for the first user; each <see cref="Acquire"/> is paired with a <see cref="Dispose"/>.</summary>
+    public static ControlFramePump Acquire()
+    {
+        lock (s_lock)
+        {
+            s_running ??= new ControlFramePump();
+            s_running._users++;
+            return s_running;
+        }
+    }
+
+    /// <summary>A user is done with the pump (its descriptors forgotten first); the last one stops it.</summary>
+    public void Dispose()
+    {
+        lock (s_lock)
+        {
+            if (--_users > 0)
+            {
+                return;
+            }
+            s_running = null;
+        }
+        _stopping = true;
+        _wake.Signal();
+        _thread.Join();
+        _epoll.Dispose();
+        _wake.Dispose();
+    }
 
     /// <summary>Managed bytes the pump's thread has allocated since it started, as of its last idle moment.</summary>
     public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
@@ -92,7 +120,7 @@ internal sealed unsafe class ControlFramePump
         }
         long seen = Interlocked.Read(ref _rounds);
         _wake.Signal();
-        while (Interlocked.Read(ref _rounds) == seen)
+        while (Interlocked.Read(ref _rounds) == seen && _thread.IsAlive)
         {
             Thread.Sleep(1);
         }
@@ -107,7 +135,7 @@ internal sealed unsafe class ControlFramePump
         using TransmitBuffers tx = new(Batch, UserDataPath.BufferSize);
         byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * LibC.EpollEventSize));
         HashSet<UserDataPath> ready = [];
-        while (true)
+        while (!_stopping)
         {
             Interlocked.Increment(ref _rounds);
             int n = LibC.EpollWait(_epoll.Fd, events, MaxEvents, -1);
@@ -135,5 +163,6 @@ internal sealed unsafe class ControlFramePump
             }
             Interlocked.Exchange(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
         }
+        NativeMemory.Free(events);
     }
 }

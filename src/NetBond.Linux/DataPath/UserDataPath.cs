@@ -54,9 +54,18 @@ public sealed unsafe class UserDataPath : IDataPath
         _controlFramesOnly = controlFramesOnly;
         if (controlFramesOnly)
         {
-            _pump = ControlFramePump.Shared;
+            _pump = ControlFramePump.Acquire();
             _pumpTag = _pump.Add(this);
-            _pump.Watch(tap.Handle.Fd, _pumpTag);
+            try
+            {
+                _pump.Watch(tap.Handle.Fd, _pumpTag);
+            }
+            catch
+            {
+                _pump.Forget([], _pumpTag);
+                _pump.Dispose();
+                throw;
+            }
             return;
         }
         _wake = EventFdHandle.Create();
@@ -458,6 +467,7 @@ public sealed unsafe class UserDataPath : IDataPath
         if (_pump != null)
         {
             _pump.Forget([_tap.Handle.Fd, .. _ports.Values.Select(p => p.Socket.Handle.Fd)], _pumpTag);
+            _pump.Dispose();
         }
         else
         {

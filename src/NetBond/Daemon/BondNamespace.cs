@@ -100,13 +100,21 @@ internal sealed class BondNamespace : IDisposable
         return action();
     }
 
-    /// <summary>The link monitors, the link events waiting, and what changed, told to listeners and saved.</summary>
+    /// <summary>
+    /// The link monitors, the link events waiting, and what changed, told to listeners and saved. A namespace with
+    /// nothing due costs nothing (commands publish for themselves), and timers run without entering it: what they
+    /// do goes through sockets made inside it (the one exception enters it itself: BondRuntime.RejoinMulticastGroups).
+    /// </summary>
     public void Tick(long nowMs, bool events)
     {
-        using NetworkNamespace.Scope inside = Namespace.Enter();
         if (events)
         {
+            using NetworkNamespace.Scope inside = Namespace.Enter();
             DrainLinkEvents();
+        }
+        else if (!Registry.HasWork(nowMs))
+        {
+            return;
         }
         Registry.Tick(nowMs);
         Publish();

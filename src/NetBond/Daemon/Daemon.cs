@@ -487,7 +487,7 @@ internal sealed class Daemon : IDisposable
                 long now = _clock.NowMs;
                 for (int i = 0; i < all.Length; i++)
                 {
-                    if (!_namespaces.ContainsValue(all[i]))
+                    if (_namespaces.GetValueOrDefault(all[i].Namespace.Inode) != all[i])
                     {
                         continue; // let go of while this thread waited: its socket is closed
                     }

@@ -59,17 +59,38 @@ internal sealed class BondStateFile
     /// <summary>Writes the file when a recorded bond, member list, active member or option request changed; cheap otherwise.</summary>
     public void Save(IEnumerable<BondRuntime> bonds)
     {
-        List<(BondRuntime, int, Member?, int)> now = [.. bonds.Where(b => b.DataPath.OutlivesDaemon)
-            .Select(b => (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count))];
-        if (_saved != null && now.SequenceEqual(_saved))
+        if (_saved != null && Unchanged(bonds, _saved))
         {
             return;
         }
-        _saved = now;
+        _saved = [.. bonds.Where(b => b.DataPath.OutlivesDaemon).Select(Key)];
+        List<(BondRuntime, int, Member?, int)> now = _saved;
         List<BondRecord> records = [.. now.Select(e => Record(e.Item1))];
         string temp = _path + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(new BondStateContents(_namespace, records), s_json));
         File.Move(temp, _path, overwrite: true);
+    }
+
+    /// <summary>What a change of makes the file out of date.</summary>
+    private static (BondRuntime, int, Member?, int) Key(BondRuntime b) => (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count);
+
+    /// <summary>Compared in place: the daemon asks at every tick of every namespace, and almost always nothing changed.</summary>
+    private static bool Unchanged(IEnumerable<BondRuntime> bonds, List<(BondRuntime, int, Member?, int)> saved)
+    {
+        int i = 0;
+        foreach (BondRuntime b in bonds)
+        {
+            if (!b.DataPath.OutlivesDaemon)
+            {
+                continue;
+            }
+            if (i >= saved.Count || saved[i] != Key(b))
+            {
+                return false;
+            }
+            i++;
+        }
+        return i == saved.Count;
     }
 
     private static BondRecord Record(BondRuntime b) => new(
