@@ -23,6 +23,7 @@ internal static class StatusJson
             w.WriteNumber("gc_gen1", GC.CollectionCount(1));
             w.WriteNumber("gc_gen2", GC.CollectionCount(2));
             w.WriteNumber("peak_rss_bytes", System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64);
+            w.WriteNumber("gc_heap_bytes", GC.GetGCMemoryInfo().HeapSizeBytes);
             w.WriteEndObject();
             w.WriteStartArray("bonds");
             foreach (BondRuntime b in bonds)
