@@ -9,9 +9,11 @@
  *   hash_probe     returns the transmit hash of a frame, so tests compare it with Core's XmitHash
  *                  (BPF_PROG_TEST_RUN).
  *
- * The daemon (src/NetBond.Linux/Bpf/) loads this object itself: no libbpf. Maps are declared in
- * the "maps" section as struct map_def, the layout its loader reads; everything the programs decide comes from
- * the config map the control plane writes on every change of plan. The maps' values, the mode and hash
+ * The daemon (src/NetBond.Linux/Bpf/) loads this object itself: no libbpf. It loads the programs once and every
+ * bond's filters run them: a bond's maps (the "bond_maps" section, one set per bond) sit in the outer maps of the
+ * "maps" section at the bond's id, which its filters carry as their classid (skb->tc_classid). Maps are declared
+ * as struct map_def, the layout the loader reads; everything the programs decide comes from the bond's config
+ * map, which the control plane writes on every change of plan. The maps' values, the mode and hash
  * numbering and the flags are netbond_contract.h, rendered from src/NetBond.Linux/Bpf/BpfContract.cs.
  * Regenerate the checked-in object (and the header) with bpf/build.
  */
@@ -31,18 +33,28 @@ struct map_def {
 	__u32 flags;
 };
 
-struct map_def config SEC("maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct config), 1, 0 };
-struct map_def members SEC("maps") = { BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct member), MAX_MEMBERS, 0 };
-struct map_def counters SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct counters), MAX_MEMBERS + 1, 0 };
+/* One bond's maps, made for each bond from these definitions. */
+struct map_def config_def SEC("bond_maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct config), 1, 0 };
+struct map_def members_def SEC("bond_maps") = { BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(struct member), MAX_MEMBERS, 0 };
+struct map_def counters_def SEC("bond_maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct counters), MAX_MEMBERS + 1, 0 };
 /* The round-robin counter, per CPU as the kernel's rr_tx_counter. */
-struct map_def rr_counter SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u32), 1, 0 };
-
+struct map_def rr_counter_def SEC("bond_maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u32), 1, 0 };
 /* balance-tlb/alb: the member position of each bucket, written by the daemon's TlbTable; bytes per bucket (and,
  * at index TLB_BUCKETS, bytes sent unbalanced through the active member) it places by. */
-struct map_def tlb SEC("maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tlb_table), 1, 0 };
-struct map_def tlb_load SEC("maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tlb_bytes), 1, 0 };
+struct map_def tlb_def SEC("bond_maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct tlb_table), 1, 0 };
+struct map_def tlb_load_def SEC("bond_maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tlb_bytes), 1, 0 };
 /* balance-alb: the members' MACs (in the low 48 bits), to readdress received frames to the bond. */
-struct map_def member_macs SEC("maps") = { BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u32), MAX_MEMBERS * 2, 0 };
+struct map_def member_macs_def SEC("bond_maps") = { BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u32), MAX_MEMBERS * 2, 0 };
+
+/* Every bond's maps of each kind, at the bond's id: what the programs reference. */
+#define OUTER(name) struct map_def name SEC("maps") = { BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32), MAX_BONDS, 0 }
+OUTER(config);
+OUTER(members);
+OUTER(counters);
+OUTER(rr_counter);
+OUTER(tlb);
+OUTER(tlb_load);
+OUTER(member_macs);
 
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_lookup_elem;
 static __u64 (*bpf_ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
@@ -55,15 +67,28 @@ static long (*bpf_skb_store_bytes)(struct __sk_buff *skb, __u32 offset, const vo
 
 char _license[] SEC("license") = "Dual MIT/GPL";
 
-INLINE struct config *plan(void)
+/* The bond a program runs for: the classid its filter carries (cls_bpf sets it before running the program). */
+INLINE __u32 bond_of(struct __sk_buff *skb)
 {
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&config, &zero);
+	return skb->tc_classid;
 }
 
-INLINE void count_tx(__u32 slot, __u32 bytes, __u64 now)
+/* An entry of the bond's map of one kind. */
+INLINE void *lookup(void *outer, __u32 bond, const void *key)
 {
-	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	void *inner = bpf_map_lookup_elem(outer, &bond);
+	return inner ? bpf_map_lookup_elem(inner, key) : 0;
+}
+
+INLINE struct config *plan(__u32 bond)
+{
+	__u32 zero = 0;
+	return lookup(&config, bond, &zero);
+}
+
+INLINE void count_tx(__u32 bond, __u32 slot, __u32 bytes, __u64 now)
+{
+	struct counters *c = lookup(&counters, bond, &slot);
 	if (c) {
 		c->tx_packets++;
 		c->tx_bytes += bytes;
@@ -71,9 +96,9 @@ INLINE void count_tx(__u32 slot, __u32 bytes, __u64 now)
 	}
 }
 
-INLINE void count_rx(__u32 slot, __u32 bytes, __u64 now)
+INLINE void count_rx(__u32 bond, __u32 slot, __u32 bytes, __u64 now)
 {
-	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	struct counters *c = lookup(&counters, bond, &slot);
 	if (c) {
 		c->rx_packets++;
 		c->rx_bytes += bytes;
@@ -81,17 +106,17 @@ INLINE void count_rx(__u32 slot, __u32 bytes, __u64 now)
 	}
 }
 
-INLINE void count_tx_drop(__u32 slot)
+INLINE void count_tx_drop(__u32 bond, __u32 slot)
 {
-	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	struct counters *c = lookup(&counters, bond, &slot);
 	if (c)
 		c->tx_dropped++;
 }
 
 /* A frame a member received and the bond does not take still counts as heard on it (slave->last_rx). */
-INLINE void count_rx_drop(__u32 slot, __u64 now, int dropped)
+INLINE void count_rx_drop(__u32 bond, __u32 slot, __u64 now, int dropped)
 {
-	struct counters *c = bpf_map_lookup_elem(&counters, &slot);
+	struct counters *c = lookup(&counters, bond, &slot);
 	if (c) {
 		c->rx_dropped += dropped;
 		c->last_rx_ns = now;
@@ -256,16 +281,16 @@ INLINE int is_igmp(struct __sk_buff *skb, __u32 type)
 	return type == 0x0800 && skb->len >= 34 && bpf_skb_load_bytes(skb, 23, &p, 1) == 0 && p == 2;
 }
 
-INLINE int send_on(struct config *c, __u32 pos, __u32 bytes, __u64 now)
+INLINE int send_on(__u32 bond, struct config *c, __u32 pos, __u32 bytes, __u64 now)
 {
 	if (pos >= MAX_MEMBERS)
 		return TC_ACT_SHOT;
-	count_tx(c->slot[pos], bytes, now);
+	count_tx(bond, c->slot[pos], bytes, now);
 	return bpf_redirect(c->ifindex[pos], 0);
 }
 
 /* Every member that can transmit (the usable list) gets a copy; the last one the frame itself. */
-INLINE int send_all(struct __sk_buff *skb, struct config *c, __u32 bytes, __u64 now)
+INLINE int send_all(struct __sk_buff *skb, __u32 bond, struct config *c, __u32 bytes, __u64 now)
 {
 	__u32 n = c->usable_count;
 	if (n == 0 || n > MAX_MEMBERS)
@@ -275,9 +300,9 @@ INLINE int send_all(struct __sk_buff *skb, struct config *c, __u32 bytes, __u64 
 			break;
 		__u32 pos = c->usable[i];
 		if (pos < MAX_MEMBERS && bpf_clone_redirect(skb, c->ifindex[pos], 0) == 0)
-			count_tx(c->slot[pos], bytes, now);
+			count_tx(bond, c->slot[pos], bytes, now);
 	}
-	return send_on(c, c->usable[(n - 1) & (MAX_MEMBERS - 1)], bytes, now);
+	return send_on(bond, c, c->usable[(n - 1) & (MAX_MEMBERS - 1)], bytes, now);
 }
 
 /* bond_get_slave_by_id(): from start to the first member that can transmit, wrapping. */
@@ -286,14 +311,14 @@ INLINE int first_can_transmit(struct config *c, __u32 start)
 	return start < MAX_MEMBERS ? c->next_can[start] : -1;
 }
 
-INLINE int round_robin(struct __sk_buff *skb, struct config *c, __u32 type)
+INLINE int round_robin(struct __sk_buff *skb, __u32 bond, struct config *c, __u32 type)
 {
 	if (c->member_count == 0 || c->member_count > MAX_MEMBERS)
 		return -1;
 	if (is_igmp(skb, type))
 		return c->active >= 0 ? c->active : first_can_transmit(c, 0);
 	__u32 zero = 0, id;
-	__u32 *counter = bpf_map_lookup_elem(&rr_counter, &zero);
+	__u32 *counter = lookup(&rr_counter, bond, &zero);
 	if (!counter)
 		return -1;
 	if (c->packets_per_slave == 0)
@@ -390,17 +415,17 @@ INLINE int lb_bucket(struct __sk_buff *skb, struct config *c, __u32 type, int *p
 	return *pos < 0 ? LB_ACTIVE : 0;
 }
 
-INLINE void count_bucket(__u32 index, __u32 bytes)
+INLINE void count_bucket(__u32 bond, __u32 index, __u32 bytes)
 {
 	__u32 zero = 0;
-	struct tlb_bytes *load = bpf_map_lookup_elem(&tlb_load, &zero);
+	struct tlb_bytes *load = lookup(&tlb_load, bond, &zero);
 	if (load && index <= TLB_BUCKETS)
 		load->bytes[index] += bytes;
 }
 
 /* bond_tlb_xmit / bond_alb_xmit: the member the table or the hash names, else the active one; a member other
  * than the active one sends from its own MAC. */
-INLINE int load_balance(struct __sk_buff *skb, struct config *c, __u32 type, __u32 bytes, __u64 now)
+INLINE int load_balance(struct __sk_buff *skb, __u32 bond, struct config *c, __u32 type, __u32 bytes, __u64 now)
 {
 	int pos = -1;
 	int bucket = lb_bucket(skb, c, type, &pos);
@@ -410,30 +435,31 @@ INLINE int load_balance(struct __sk_buff *skb, struct config *c, __u32 type, __u
 		__u32 zero = 0, b = bucket;
 		/* The mask the compiler would drop as redundant, kept for the verifier, which cannot see bucket < 256. */
 		asm volatile("%0 &= 0xff" : "+r"(b));
-		struct tlb_table *t = bpf_map_lookup_elem(&tlb, &zero);
+		struct tlb_table *t = lookup(&tlb, bond, &zero);
 		pos = t ? t->pos[b] : -1;
 		/* A bucket the daemon has not placed yet goes out the active member until its next tick places it. */
-		count_bucket(b, bytes);
+		count_bucket(bond, b, bytes);
 	} else if (bucket == LB_ACTIVE) {
-		count_bucket(TLB_BUCKETS, bytes);
+		count_bucket(bond, TLB_BUCKETS, bytes);
 	}
 	if (pos < 0 || pos >= MAX_MEMBERS || !(c->can_transmit & (1u << pos)))
 		pos = c->active;
 	if (pos < 0 || pos >= MAX_MEMBERS || !(c->can_transmit & (1u << pos))) {
-		count_tx_drop(0);
+		count_tx_drop(bond, 0);
 		return TC_ACT_SHOT;
 	}
 	__u32 p = (__u32)pos & (MAX_MEMBERS - 1); /* the same value, in a form the verifier can bound */
 	if ((int)p != c->active && bpf_skb_store_bytes(skb, 6, c->mac[p], 6, 0))
 		return TC_ACT_SHOT;
-	count_tx(0, bytes, now);
-	return send_on(c, p, bytes, now);
+	count_tx(bond, 0, bytes, now);
+	return send_on(bond, c, p, bytes, now);
 }
 
 SEC("tc/egress")
 int bond_egress(struct __sk_buff *skb)
 {
-	struct config *c = plan();
+	__u32 bond = bond_of(skb);
+	struct config *c = plan(bond);
 	if (!c)
 		return TC_ACT_SHOT;
 	__u64 now = bpf_ktime_get_ns();
@@ -445,11 +471,11 @@ int bond_egress(struct __sk_buff *skb)
 		pos = c->active;
 		break;
 	case MODE_BALANCE_RR:
-		pos = round_robin(skb, c, type);
+		pos = round_robin(skb, bond, c, type);
 		break;
 	case MODE_BROADCAST:
-		count_tx(0, bytes, now);
-		return send_all(skb, c, bytes, now);
+		count_tx(bond, 0, bytes, now);
+		return send_all(skb, bond, c, bytes, now);
 	case MODE_BALANCE_XOR:
 	case MODE_IEEE8023AD:
 		if ((c->flags & F_BROADCAST_NEIGHBOR) && is_neighbor(skb, type)) {
@@ -457,8 +483,8 @@ int bond_egress(struct __sk_buff *skb)
 				pos = -1;
 				break;
 			}
-			count_tx(0, bytes, now);
-			return send_all(skb, c, bytes, now);
+			count_tx(bond, 0, bytes, now);
+			return send_all(skb, bond, c, bytes, now);
 		}
 		/* encap2+3/encap3+4 need the whole flow dissector: Core's, in the daemon's transmit. */
 		if (c->hash_policy == HASH_ENCAP23 || c->hash_policy == HASH_ENCAP34)
@@ -472,17 +498,17 @@ int bond_egress(struct __sk_buff *skb)
 		break;
 	case MODE_BALANCE_TLB:
 	case MODE_BALANCE_ALB:
-		return load_balance(skb, c, type, bytes, now);
+		return load_balance(skb, bond, c, type, bytes, now);
 	default:
 		return TC_ACT_SHOT;
 	}
 	if (pos < 0 || pos >= MAX_MEMBERS) {
 		/* No member to send on: the kernel bond drops and counts it as the bond's tx_dropped. */
-		count_tx_drop(0);
+		count_tx_drop(bond, 0);
 		return TC_ACT_SHOT;
 	}
-	count_tx(0, bytes, now);
-	return send_on(c, pos, bytes, now);
+	count_tx(bond, 0, bytes, now);
+	return send_on(bond, c, pos, bytes, now);
 }
 
 /* ---- receive ---- */
@@ -490,16 +516,17 @@ int bond_egress(struct __sk_buff *skb)
 SEC("tc/ingress")
 int member_ingress(struct __sk_buff *skb)
 {
+	__u32 bond = bond_of(skb);
 	__u32 ifindex = skb->ifindex;
-	struct member *m = bpf_map_lookup_elem(&members, &ifindex);
-	struct config *c = plan();
+	struct member *m = lookup(&members, bond, &ifindex);
+	struct config *c = plan(bond);
 	if (!m || !c)
 		return TC_ACT_UNSPEC; /* not (or no longer) a member: NetBond's drop filter behind this one decides */
 	__u32 bytes = skb->len;
 	/* A slow-protocols frame the daemon takes is consumed (bond_3ad_lacpdu_recv): its socket saw it already. */
 	__u64 now = bpf_ktime_get_ns();
 	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809) {
-		count_rx_drop(m->slot, now, 0);
+		count_rx_drop(bond, m->slot, now, 0);
 		return TC_ACT_SHOT;
 	}
 	if (c->mode == MODE_BALANCE_ALB) {
@@ -507,31 +534,31 @@ int member_ingress(struct __sk_buff *skb)
 		 * placed on it; a frame for a member's MAC is readdressed to the bond's, which the bond device accepts. */
 		__u8 dst[8] = {};
 		if (bpf_skb_load_bytes(skb, 0, dst, 6)) {
-			count_rx_drop(m->slot, now, 1);
+			count_rx_drop(bond, m->slot, now, 1);
 			return TC_ACT_SHOT;
 		}
 		int unicast = !(dst[0] & 1);
 		if (!m->delivers && !unicast) {
-			count_rx_drop(m->slot, now, 1);
+			count_rx_drop(bond, m->slot, now, 1);
 			return TC_ACT_SHOT;
 		}
 		__u64 key = *(__u64 *)dst;
-		if (unicast && bpf_map_lookup_elem(&member_macs, &key) && bpf_skb_store_bytes(skb, 0, c->bond_mac, 6, 0)) {
-			count_rx_drop(m->slot, now, 1);
+		if (unicast && lookup(&member_macs, bond, &key) && bpf_skb_store_bytes(skb, 0, c->bond_mac, 6, 0)) {
+			count_rx_drop(bond, m->slot, now, 1);
 			return TC_ACT_SHOT;
 		}
 	} else if (!m->delivers) {
-		count_rx_drop(m->slot, now, 1);
+		count_rx_drop(bond, m->slot, now, 1);
 		return TC_ACT_SHOT;
 	}
-	count_rx(m->slot, bytes, now);
-	count_rx(0, bytes, now);
+	count_rx(bond, m->slot, bytes, now);
+	count_rx(bond, 0, bytes, now);
 	return bpf_redirect(c->bond_ifindex, BPF_F_INGRESS);
 }
 
 SEC("tc/hash")
 int hash_probe(struct __sk_buff *skb)
 {
-	struct config *c = plan();
+	struct config *c = plan(bond_of(skb));
 	return c ? xmit_hash(skb, c->hash_policy) : 0;
 }

@@ -6,6 +6,7 @@
 
 #define MAX_MEMBERS 32
 #define TLB_BUCKETS 256
+#define MAX_BONDS 4096
 
 enum {
 	MODE_BALANCE_RR = 0,

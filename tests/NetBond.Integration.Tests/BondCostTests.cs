@@ -17,7 +17,7 @@ public class BondCostTests
         string.Join(",", Regex.Matches(status, "Link Failure Count: (\\d+)").Select(m => m.Groups[1].Value));
 
     /// <summary>
-    /// Nine kernel-path bonds run on one "netbond/control" thread, not a thread each; eight of them deleted, the
+    /// Nine kernel-path bonds run on one "netbond/control" thread, not a thread each, and one set of programs; eight of them deleted, the
     /// ninth's control frames still cross it: its ARP monitor keeps both members up and the bond carries pings; the
     /// last one deleted, the thread ends.
     /// </summary>
@@ -37,6 +37,11 @@ public class BondCostTests
             t.NetBond($"enslave bond{i} xa{i}").ShouldSucceed();
         }
         Assert.Equal(["netbond/control"], DataPlaneThreads(daemon));
+        // One set of programs, loaded and verified once: every bond's egress filter runs the same program, each
+        // filter with the bond's own classid (the id its maps sit at).
+        string[] filters = [.. Enumerable.Range(0, 9).Select(i => t.In(t.Host, $"tc filter show dev bond{i} egress").Out)];
+        Assert.Single(filters.Select(f => Regex.Match(f, @" id (\d+) ").Groups[1].Value).Distinct());
+        Assert.Equal(9, filters.Select(f => Regex.Match(f, @"flowid (\S+)").Groups[1].Value).Where(c => c.Length > 0).Distinct().Count());
 
         for (int i = 1; i <= 8; i++)
         {

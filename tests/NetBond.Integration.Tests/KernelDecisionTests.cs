@@ -53,13 +53,15 @@ public class KernelDecisionTests
                     System.Globalization.CultureInfo.InvariantCulture);
             }
             using BpfLoader bpf = KernelDataPath.LoadDetached();
+            // A test run carries no classid: the programs serve bond 0.
+            using BondMapSet bond = bpf.CreateBond(0);
             List<string> wrong = [];
             int compared = 0;
             NetworkNamespace.Run($"/run/netns/{ns}", () =>
             {
                 foreach ((string state, DataPlan plan) in PlansOf(options, indexes))
                 {
-                    compared += Compare(bpf, plan, state, wrong);
+                    compared += Compare(bpf, bond, plan, state, wrong);
                 }
             });
             Assert.True(wrong.Count == 0, $"{wrong.Count} decisions differ, of {compared}:\n" + string.Join("\n", wrong.Take(40)));
@@ -99,9 +101,9 @@ public class KernelDecisionTests
         yield return ("m0 down", host.Plan!);
     }
 
-    private static int Compare(BpfLoader bpf, DataPlan plan, string state, List<string> wrong)
+    private static int Compare(BpfLoader bpf, BondMapSet bond, DataPlan plan, string state, List<string> wrong)
     {
-        PlanMaps maps = new(bpf, bondIndex: 1);
+        PlanMaps maps = new(bond, bondIndex: 1);
         uint SlotOf(Member m) => (uint)Array.IndexOf(plan.Members, m) + 1;
         maps.Write(plan, SlotOf, tlbReset: true);
         List<(string Name, byte[] Frame)> frames = [.. Frames(plan)];

@@ -21,7 +21,7 @@ public class BpfContractTests
     [Fact]
     public void The_objects_maps_hold_values_of_the_contracts_sizes()
     {
-        Dictionary<string, uint> sizes = Linux.KernelDataPath.EmbeddedObject.Maps.ToDictionary(m => m.Name, m => m.ValueSize);
+        Dictionary<string, uint> sizes = Linux.KernelDataPath.EmbeddedObject.BondMaps.ToDictionary(m => m.Name, m => m.ValueSize);
         unsafe
         {
             Assert.Equal((uint)sizeof(PlanConfig), sizes["config"]);

@@ -17,6 +17,12 @@ public static class BpfContract
     public const int MaxMembers = 32;
     public const int TlbBuckets = 256;
 
+    /// <summary>
+    /// Bonds the programs serve at once: a bond's id indexes the outer maps and rides in its filters' classid, of
+    /// which cls_bpf hands the program 16 bits (skb->tc_classid). Id 0 is never a bond's: a test run sees 0.
+    /// </summary>
+    public const int MaxBonds = 4096;
+
     /// <summary>The C header the programs include, rendered from the types of this file.</summary>
     public static string Header()
     {
@@ -29,7 +35,7 @@ public static class BpfContract
             #define NETBOND_CONTRACT_H
 
             """).Append('\n');
-        h.Append($"#define MAX_MEMBERS {MaxMembers}\n#define TLB_BUCKETS {TlbBuckets}\n\n");
+        h.Append($"#define MAX_MEMBERS {MaxMembers}\n#define TLB_BUCKETS {TlbBuckets}\n#define MAX_BONDS {MaxBonds}\n\n");
         Enum<BondMode>(h, "MODE_");
         Enum<XmitHashPolicy>(h, "HASH_");
         Enum<PlanFlags>(h, "F_");

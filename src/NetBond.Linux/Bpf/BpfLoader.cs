@@ -5,9 +5,11 @@ namespace NetBond.Linux.Bpf;
 
 /// <summary>
 /// An object's maps created and its programs loaded, as libbpf would do it but for the little an object of
-/// <see cref="BpfObject"/>'s shape needs: one map per definition, then each program with every map reference's
-/// ld_imm64 patched to carry the map's descriptor (src_reg BPF_PSEUDO_MAP_FD), then BPF_PROG_LOAD.
-/// Disposing closes every descriptor: what a tc filter still holds lives on in the kernel until it goes.
+/// <see cref="BpfObject"/>'s shape needs: the maps of maps the programs reference (each made with a map of its
+/// entries' shape), then each program with every map reference's ld_imm64 patched to carry the map's descriptor
+/// (src_reg BPF_PSEUDO_MAP_FD), then BPF_PROG_LOAD — once, for every bond: a bond's own maps come from
+/// <see cref="CreateBond"/>. Disposing closes every descriptor: what a tc filter still holds lives on in the kernel
+/// until it goes.
 /// </summary>
 public sealed class BpfLoader : IDisposable
 {
@@ -17,14 +19,19 @@ public sealed class BpfLoader : IDisposable
     private readonly Dictionary<string, BpfHandle> _maps = [];
     private readonly Dictionary<string, BpfHandle> _programs = [];
 
-    public BpfLoader(BpfObject obj, string prefix)
+    /// <param name="prefix">Names the maps the programs reference: prefix + the definition's name.</param>
+    /// <param name="bondPrefix">Names a bond's maps: bondPrefix + the definition's name.</param>
+    public BpfLoader(BpfObject obj, string prefix, string bondPrefix)
     {
         Object = obj;
+        Prefix = prefix;
+        BondPrefix = bondPrefix;
         try
         {
             foreach (BpfMapDefinition d in obj.Maps)
             {
-                _maps.Add(d.Name, Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, prefix + d.Name));
+                using BpfHandle? inner = BondDefinition(d.Name) is { } b ? Create(b) : null;
+                _maps.Add(d.Name, Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, prefix + d.Name, inner));
             }
         }
         catch
@@ -34,19 +41,21 @@ public sealed class BpfLoader : IDisposable
         }
     }
 
-    private BpfLoader(BpfObject obj, Dictionary<string, BpfHandle> maps)
+    private BpfLoader(BpfObject obj, string prefix, string bondPrefix, Dictionary<string, BpfHandle> maps)
     {
         Object = obj;
+        Prefix = prefix;
+        BondPrefix = bondPrefix;
         _maps = maps;
     }
 
     /// <summary>
     /// Takes over the maps of the programs a previous daemon attached (found by their ids, from the tc filters that
-    /// run them; the egress program does not use every map): the maps named <paramref name="prefix"/> + a definition's name, each of the definition's shape, so the
-    /// programs loaded next carry on with the same plan and counters. A map of another shape (an object whose
-    /// layout changed) refuses the adoption.
+    /// run them): the maps named <paramref name="prefix"/> + a definition's name, each of the definition's shape, so
+    /// the programs loaded next carry on with every bond's plan and counters. A map of another shape (an object
+    /// whose layout changed) refuses the adoption.
     /// </summary>
-    public static BpfLoader Adopt(BpfObject obj, string prefix, IEnumerable<uint> programIds)
+    public static BpfLoader Adopt(BpfObject obj, string prefix, string bondPrefix, IEnumerable<uint> programIds)
     {
         Dictionary<string, BpfHandle> found = [];
         try
@@ -57,18 +66,14 @@ public sealed class BpfLoader : IDisposable
                 foreach (uint id in Interop.Bpf.ProgramMapIds(program))
                 {
                     BpfHandle map = Interop.Bpf.MapById(id);
-                    (string Name, uint Type, uint KeySize, uint ValueSize, uint MaxEntries) info = Interop.Bpf.MapInfo(map);
-                    BpfMapDefinition? d = obj.Maps.FirstOrDefault(m => prefix + m.Name == info.Name);
+                    string name = Interop.Bpf.MapInfo(map).Name;
+                    BpfMapDefinition? d = obj.Maps.FirstOrDefault(m => prefix + m.Name == name);
                     if (d == null || found.ContainsKey(d.Name))
                     {
                         map.Dispose();
                         continue;
                     }
-                    if ((d.Type, d.KeySize, d.ValueSize, d.MaxEntries) != (info.Type, info.KeySize, info.ValueSize, info.MaxEntries))
-                    {
-                        map.Dispose();
-                        throw new InvalidDataException($"map {info.Name} has another shape than this NetBond's");
-                    }
+                    CheckShape(map, d);
                     found.Add(d.Name, map);
                 }
             }
@@ -76,7 +81,7 @@ public sealed class BpfLoader : IDisposable
             {
                 throw new InvalidDataException($"the attached programs do not use map {prefix}{missing.Name}");
             }
-            return new BpfLoader(obj, found);
+            return new BpfLoader(obj, prefix, bondPrefix, found);
         }
         catch
         {
@@ -90,7 +95,134 @@ public sealed class BpfLoader : IDisposable
 
     public BpfObject Object { get; }
 
+    public string Prefix { get; }
+
+    public string BondPrefix { get; }
+
     public BpfHandle Map(string name) => _maps[name];
+
+    /// <summary>The ids of the maps the programs reference: two bonds adopted from one daemon share them.</summary>
+    public IEnumerable<uint> MapIds => _maps.Values.Select(Interop.Bpf.MapId);
+
+    /// <summary>
+    /// A new bond's maps, made from the object's bond map definitions and put into the maps of maps at
+    /// <paramref name="bond"/>: from then on the programs, run by a filter whose classid is <paramref name="bond"/>, use them.
+    /// </summary>
+    public BondMapSet CreateBond(uint bond)
+    {
+        Dictionary<string, BpfHandle> maps = [];
+        try
+        {
+            foreach (BpfMapDefinition d in Object.BondMaps)
+            {
+                maps.Add(d.Name, Create(d));
+            }
+            foreach ((string name, BpfHandle map) in maps)
+            {
+                SetEntry(name, bond, map);
+            }
+            return new BondMapSet(this, bond, maps);
+        }
+        catch
+        {
+            new BondMapSet(this, bond, maps).Remove();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A bond a NetBond that loaded its programs per bond left running (its filters carry no classid): the maps those
+    /// programs use, of a bond's maps' names (with <see cref="Prefix"/>) and shapes, become bond <paramref name="bond"/>'s,
+    /// plan and counters as they are.
+    /// </summary>
+    public BondMapSet AdoptPerBondMaps(uint bond, IEnumerable<uint> programIds)
+    {
+        Dictionary<string, BpfHandle> maps = [];
+        try
+        {
+            foreach (uint programId in programIds.Distinct())
+            {
+                using BpfHandle program = Interop.Bpf.ProgramById(programId);
+                foreach (uint id in Interop.Bpf.ProgramMapIds(program))
+                {
+                    BpfHandle map = Interop.Bpf.MapById(id);
+                    string name = Interop.Bpf.MapInfo(map).Name;
+                    if (Object.BondMaps.FirstOrDefault(m => Prefix + m.Name == name) is not { } d || maps.ContainsKey(d.Name))
+                    {
+                        map.Dispose();
+                        continue;
+                    }
+                    maps.Add(d.Name, map);
+                    CheckShape(map, d);
+                }
+            }
+            if (Object.BondMaps.FirstOrDefault(m => !maps.ContainsKey(m.Name)) is { } missing)
+            {
+                throw new InvalidDataException($"the attached programs do not use map {Prefix}{missing.Name}");
+            }
+            foreach ((string name, BpfHandle map) in maps)
+            {
+                SetEntry(name, bond, map);
+            }
+            return new BondMapSet(this, bond, maps);
+        }
+        catch
+        {
+            new BondMapSet(this, bond, maps).Remove();
+            throw;
+        }
+    }
+
+    /// <summary>The maps a previous daemon made for the bond of id <paramref name="bond"/>, from the maps of maps.</summary>
+    /// <exception cref="InvalidDataException">No maps at that id, or of another shape.</exception>
+    public unsafe BondMapSet AdoptBond(uint bond)
+    {
+        Dictionary<string, BpfHandle> maps = [];
+        try
+        {
+            foreach (BpfMapDefinition d in Object.BondMaps)
+            {
+                uint key = bond, id = 0;
+                if (!Interop.Bpf.Lookup(_maps[d.Name], &key, &id))
+                {
+                    throw new InvalidDataException($"no {d.Name} map for bond {bond}");
+                }
+                BpfHandle map = Interop.Bpf.MapById(id);
+                maps.Add(d.Name, map);
+                CheckShape(map, d);
+            }
+            return new BondMapSet(this, bond, maps);
+        }
+        catch
+        {
+            foreach (BpfHandle h in maps.Values)
+            {
+                h.Dispose();
+            }
+            throw;
+        }
+    }
+
+    internal unsafe void SetEntry(string name, uint bond, BpfHandle map)
+    {
+        int fd = map.Fd;
+        Interop.Bpf.Update(_maps[name], &bond, &fd, $"put bond {bond}'s {name} map in place");
+    }
+
+    internal unsafe void RemoveEntry(string name, uint bond) => Interop.Bpf.Delete(_maps[name], &bond);
+
+    private BpfMapDefinition? BondDefinition(string name) => Object.BondMaps.FirstOrDefault(b => b.Name == name);
+
+    private BpfHandle Create(BpfMapDefinition d) => Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, BondPrefix + d.Name);
+
+    private static void CheckShape(BpfHandle map, BpfMapDefinition d)
+    {
+        (string name, uint type, uint keySize, uint valueSize, uint maxEntries) = Interop.Bpf.MapInfo(map);
+        if ((d.Type, d.KeySize, d.ValueSize, d.MaxEntries) != (type, keySize, valueSize, maxEntries))
+        {
+            throw new InvalidDataException($"map {name} has another shape than this NetBond's");
+        }
+    }
 
     /// <summary>The program named <paramref name="name"/>, loaded on first use as a cls_bpf (SCHED_CLS) program.</summary>
     public BpfHandle Program(string name)
@@ -118,6 +250,7 @@ public sealed class BpfLoader : IDisposable
     /// <summary>
     /// Runs a program once over a frame in the kernel (BPF_PROG_TEST_RUN) and returns what it returned;
     /// <paramref name="output"/> gets the frame as it left it, <paramref name="ifIndex"/> is the device it came in on.
+    /// A test run has no filter: the program serves bond 0.
     /// </summary>
     public uint TestRun(string program, ReadOnlySpan<byte> frame, Span<byte> output = default, int ifIndex = 0) =>
         Interop.Bpf.TestRun(Program(program), frame, output, ifIndex);
@@ -129,6 +262,44 @@ public sealed class BpfLoader : IDisposable
             h.Dispose();
         }
         _programs.Clear();
+        _maps.Clear();
+    }
+}
+
+/// <summary>One bond's maps, in the loader's maps of maps at the bond's id.</summary>
+public sealed class BondMapSet : IDisposable
+{
+    private readonly BpfLoader _loader;
+    private readonly Dictionary<string, BpfHandle> _maps;
+
+    internal BondMapSet(BpfLoader loader, uint bond, Dictionary<string, BpfHandle> maps)
+    {
+        _loader = loader;
+        Bond = bond;
+        _maps = maps;
+    }
+
+    public uint Bond { get; }
+
+    public BpfHandle Map(string name) => _maps[name];
+
+    /// <summary>Takes the maps out of the maps of maps (the kernel frees them once no program runs on them) and closes them.</summary>
+    public void Remove()
+    {
+        foreach (string name in _maps.Keys)
+        {
+            _loader.RemoveEntry(name, Bond);
+        }
+        Dispose();
+    }
+
+    /// <summary>Closes this process's descriptors; the maps stay in place for whoever runs the programs next.</summary>
+    public void Dispose()
+    {
+        foreach (BpfHandle h in _maps.Values)
+        {
+            h.Dispose();
+        }
         _maps.Clear();
     }
 }

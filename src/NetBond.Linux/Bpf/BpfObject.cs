@@ -25,15 +25,23 @@ public sealed class BpfObject
     private const uint R_BPF_64_64 = 1;
     private const int MapDefSize = 20;
 
-    private BpfObject(string license, List<BpfMapDefinition> maps, List<BpfProgramText> programs)
+    private BpfObject(string license, List<BpfMapDefinition> maps, List<BpfMapDefinition> bondMaps, List<BpfProgramText> programs)
     {
         License = license;
         Maps = maps;
+        BondMaps = bondMaps;
         Programs = programs;
     }
 
     public string License { get; }
+    /// <summary>The maps the programs reference (the "maps" section): one of each per loaded object.</summary>
     public IReadOnlyList<BpfMapDefinition> Maps { get; }
+
+    /// <summary>
+    /// One bond's maps (the "bond_maps" section, NAME_def): one set per bond, each in the map of maps of the same NAME
+    /// at the bond's id.
+    /// </summary>
+    public IReadOnlyList<BpfMapDefinition> BondMaps { get; }
     public IReadOnlyList<BpfProgramText> Programs { get; }
 
     public BpfProgramText Program(string name) =>
@@ -98,19 +106,9 @@ public sealed class BpfObject
         }
 
         int mapsIndex = Array.FindIndex(sections, s => s.Name == "maps");
-        List<BpfMapDefinition> maps = [];
-        Dictionary<ulong, string> mapAt = [];
-        if (mapsIndex >= 0)
-        {
-            Section ms = sections[mapsIndex];
-            foreach (Symbol sym in symbols.Where(s => s.SectionIndex == mapsIndex && s.Name.Length > 0 && (s.Info & 0xF) == 1).OrderBy(s => s.Value))
-            {
-                ReadOnlySpan<byte> d = b.Slice(ms.Offset + checked((int)sym.Value), MapDefSize);
-                maps.Add(new BpfMapDefinition(sym.Name, BinaryPrimitives.ReadUInt32LittleEndian(d), BinaryPrimitives.ReadUInt32LittleEndian(d[4..]),
-                    BinaryPrimitives.ReadUInt32LittleEndian(d[8..]), BinaryPrimitives.ReadUInt32LittleEndian(d[12..])));
-                mapAt[sym.Value] = sym.Name;
-            }
-        }
+        List<BpfMapDefinition> maps = Definitions(elf, sections, symbols, mapsIndex, "");
+        Dictionary<ulong, string> mapAt = symbols.Where(s => s.SectionIndex == mapsIndex && maps.Any(m => m.Name == s.Name)).ToDictionary(s => s.Value, s => s.Name);
+        List<BpfMapDefinition> bondMaps = Definitions(elf, sections, symbols, Array.FindIndex(sections, s => s.Name == "bond_maps"), "_def");
 
         int licenseIndex = Array.FindIndex(sections, s => s.Name == "license");
         string license = licenseIndex >= 0 ? CString(b, sections[licenseIndex].Offset) : "";
@@ -145,7 +143,25 @@ public sealed class BpfObject
             }
             programs.Add(new BpfProgramText(function.Name, s.Name, b.Slice(s.Offset, s.Size).ToArray(), references));
         }
-        return new BpfObject(license, maps, programs);
+        return new BpfObject(license, maps, bondMaps, programs);
+    }
+
+    /// <summary>The struct map_def of every object symbol in section <paramref name="index"/> (none when -1), named without <paramref name="suffix"/>.</summary>
+    private static List<BpfMapDefinition> Definitions(byte[] elf, Section[] sections, List<Symbol> symbols, int index, string suffix)
+    {
+        List<BpfMapDefinition> maps = [];
+        if (index < 0)
+        {
+            return maps;
+        }
+        foreach (Symbol sym in symbols.Where(s => s.SectionIndex == index && s.Name.Length > 0 && (s.Info & 0xF) == 1).OrderBy(s => s.Value))
+        {
+            ReadOnlySpan<byte> d = elf.AsSpan(sections[index].Offset + checked((int)sym.Value), MapDefSize);
+            string name = sym.Name.EndsWith(suffix, StringComparison.Ordinal) ? sym.Name[..^suffix.Length] : sym.Name;
+            maps.Add(new BpfMapDefinition(name, BinaryPrimitives.ReadUInt32LittleEndian(d), BinaryPrimitives.ReadUInt32LittleEndian(d[4..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(d[8..]), BinaryPrimitives.ReadUInt32LittleEndian(d[12..])));
+        }
+        return maps;
     }
 
     private static string CString(ReadOnlySpan<byte> b, int offset)

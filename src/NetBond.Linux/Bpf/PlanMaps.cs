@@ -10,14 +10,14 @@ namespace NetBond.Linux.Bpf;
 /// </summary>
 public sealed unsafe class PlanMaps
 {
-    private readonly BpfLoader _bpf;
+    private readonly BondMapSet _bpf;
     private readonly int _bondIndex;
     private readonly int _cpus = PossibleCpus();
     private readonly HashSet<ulong> _memberMacKeys = [];
     private readonly long[] _bucketBytes = new long[BpfContract.TlbBuckets + 1];
     private TlbLoad[]? _bucketLoad;
 
-    public PlanMaps(BpfLoader bpf, int bondIndex)
+    public PlanMaps(BondMapSet bpf, int bondIndex)
     {
         _bpf = bpf;
         _bondIndex = bondIndex;

@@ -13,7 +13,8 @@ namespace NetBond.Linux;
 /// their counters. A <see cref="UserDataPath"/> in control-frames-only mode beside it takes LACPDUs, ARP and
 /// neighbour discovery off the members (a socket filter keeps everything else out), sends the control plane's
 /// frames and transmits whatever the egress program leaves to userspace (TC_ACT_OK: a mode or hash policy it
-/// does not carry itself).
+/// does not carry itself). The programs are the daemon's, loaded once (<see cref="SharedPrograms"/>); the bond has
+/// its own maps and an id, which its filters carry as their classid so that the programs find its maps.
 /// </summary>
 public sealed class KernelDataPath : IDataPath
 {
@@ -21,6 +22,7 @@ public sealed class KernelDataPath : IDataPath
     private const string EgressProgram = "bond_egress";
     private const string IngressProgram = "member_ingress";
     private const string MapPrefix = "nb_";
+    private const string BondMapPrefix = "nbb_";
 
     private static readonly Lazy<BpfObject> s_object = new(() =>
     {
@@ -34,7 +36,8 @@ public sealed class KernelDataPath : IDataPath
     private readonly TapDevice _tap;
     private readonly RtNetlink _rt;
     private readonly int _bondIndex;
-    private readonly BpfLoader _bpf;
+    private readonly SharedPrograms _programs;
+    private readonly BondMapSet _bondMaps;
     private readonly PlanMaps _maps;
     private readonly UserDataPath _control;
     private readonly Dictionary<Member, uint> _slots = [];
@@ -43,13 +46,14 @@ public sealed class KernelDataPath : IDataPath
     private DataPlan _plan = DataPlan.Empty;
     private bool _disposed;
 
-    private KernelDataPath(TapDevice tap, int bondIndex, RtNetlink rt, BpfLoader bpf, bool adopting)
+    private KernelDataPath(TapDevice tap, int bondIndex, RtNetlink rt, SharedPrograms programs, BondMapSet bondMaps, bool adopting)
     {
         _tap = tap;
         _rt = rt;
         _bondIndex = bondIndex;
-        _bpf = bpf;
-        _maps = new PlanMaps(bpf, bondIndex);
+        _programs = programs;
+        _bondMaps = bondMaps;
+        _maps = new PlanMaps(bondMaps, bondIndex);
         _adopting = adopting;
         try
         {
@@ -57,10 +61,10 @@ public sealed class KernelDataPath : IDataPath
             {
                 _maps.WriteEmpty();
             }
-            _bpf.Program(IngressProgram);
+            _programs.Loader.Program(IngressProgram);
             rt.AddClsact(bondIndex);
             // On adoption this replaces the previous daemon's program in one step: frames never miss a program.
-            rt.AddBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref, _bpf.Program(EgressProgram).Fd, EgressProgram);
+            rt.AddBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref, _programs.Loader.Program(EgressProgram).Fd, EgressProgram, bondMaps.Bond);
             _control = new UserDataPath(tap, controlFramesOnly: true);
         }
         catch
@@ -69,15 +73,33 @@ public sealed class KernelDataPath : IDataPath
             {
                 // Under auto the bond goes on with the userspace path: no program of ours may stay in its way.
                 rt.DeleteBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref);
+                bondMaps.Remove();
             }
-            _bpf.Dispose();
-            throw;
+            else
+            {
+                bondMaps.Dispose();
+            }
+            throw; // the caller lets go of the programs and the id
         }
     }
 
-    /// <summary>Loads the programs and attaches the egress one to the bond's TAP, which should still be down.</summary>
-    public static KernelDataPath Create(TapDevice tap, int bondIndex, RtNetlink rt) =>
-        new(tap, bondIndex, rt, new BpfLoader(s_object.Value, MapPrefix), adopting: false);
+    /// <summary>The bond's maps made (the programs loaded, for the daemon's first bond) and the egress program attached to its TAP, which should still be down.</summary>
+    public static KernelDataPath Create(TapDevice tap, int bondIndex, RtNetlink rt)
+    {
+        SharedPrograms programs = SharedPrograms.Acquire(() => new BpfLoader(s_object.Value, MapPrefix, BondMapPrefix));
+        uint id = 0;
+        try
+        {
+            id = programs.NewId();
+            return new(tap, bondIndex, rt, programs, programs.Loader.CreateBond(id), adopting: false);
+        }
+        catch
+        {
+            programs.Free(id);
+            programs.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Takes over the data path a previous daemon left running on the bond (found through the program on its TAP's
@@ -87,12 +109,41 @@ public sealed class KernelDataPath : IDataPath
     /// </summary>
     /// <param name="memberIndexes">The members the previous daemon had: their ingress programs use the maps the egress one does not.</param>
     /// <exception cref="InvalidDataException">No NetBond data path is attached to the bond.</exception>
+    /// <remarks>
+    /// A bond left by a NetBond that loaded programs per bond (its filter carries no classid) is taken over too: its
+    /// maps become the bond's maps under a new id, and this daemon's programs take over from its own.
+    /// </remarks>
     public static KernelDataPath Adopt(TapDevice tap, int bondIndex, RtNetlink rt, IEnumerable<int> memberIndexes)
     {
-        uint egress = rt.GetBpfFilterProgramId(bondIndex, egress: true, RtNetlink.KernelPathPref)
+        (uint egress, uint classId) = rt.GetBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref)
             ?? throw new InvalidDataException($"{tap.Name} runs no NetBond program on its egress");
-        List<uint> ids = [egress, .. memberIndexes.Select(i => rt.GetBpfFilterProgramId(i, egress: false, RtNetlink.KernelPathPref)).OfType<uint>()];
-        return new(tap, bondIndex, rt, BpfLoader.Adopt(s_object.Value, MapPrefix, ids), adopting: true);
+        List<uint> ids = [egress, .. memberIndexes.Select(i => rt.GetBpfFilter(i, egress: false, RtNetlink.KernelPathPref)?.Program).OfType<uint>()];
+        SharedPrograms programs = classId == 0
+            ? SharedPrograms.Acquire(() => new BpfLoader(s_object.Value, MapPrefix, BondMapPrefix))
+            : SharedPrograms.AcquireAdopted(() => BpfLoader.Adopt(s_object.Value, MapPrefix, BondMapPrefix, ids), MapIdsOf(egress));
+        uint id = classId;
+        try
+        {
+            if (classId == 0)
+            {
+                id = programs.NewId();
+                return new(tap, bondIndex, rt, programs, programs.Loader.AdoptPerBondMaps(id, ids), adopting: true);
+            }
+            programs.Claim(classId);
+            return new(tap, bondIndex, rt, programs, programs.Loader.AdoptBond(classId), adopting: true);
+        }
+        catch
+        {
+            programs.Free(id);
+            programs.Dispose();
+            throw;
+        }
+    }
+
+    private static uint[] MapIdsOf(uint programId)
+    {
+        using BpfHandle program = Interop.Bpf.ProgramById(programId);
+        return Interop.Bpf.ProgramMapIds(program);
     }
 
     /// <summary>The bond is whole again: the latest plan goes into the maps, and members no longer there leave them.</summary>
@@ -116,8 +167,8 @@ public sealed class KernelDataPath : IDataPath
     /// <summary>The embedded object, read: its programs and map definitions.</summary>
     public static BpfObject EmbeddedObject => s_object.Value;
 
-    /// <summary>Loads the programs of the embedded object without attaching anything: for tests that run them.</summary>
-    public static BpfLoader LoadDetached() => new(s_object.Value, MapPrefix);
+    /// <summary>Loads the programs of the embedded object without attaching anything: for tests that run them (on bond 0).</summary>
+    public static BpfLoader LoadDetached() => new(s_object.Value, MapPrefix, BondMapPrefix);
 
     public string Name => "kernel";
 
@@ -163,7 +214,7 @@ public sealed class KernelDataPath : IDataPath
         try
         {
             _control.Attach(member);
-            _rt.AddBpfFilter(member.IfIndex, egress: false, RtNetlink.KernelPathPref, _bpf.Program(IngressProgram).Fd, IngressProgram);
+            _rt.AddBpfFilter(member.IfIndex, egress: false, RtNetlink.KernelPathPref, _programs.Loader.Program(IngressProgram).Fd, IngressProgram, _bondMaps.Bond);
         }
         catch
         {
@@ -227,7 +278,22 @@ public sealed class KernelDataPath : IDataPath
     {
         _disposed = true;
         _control.Dispose();
-        _bpf.Dispose();
+        Release(remove: false);
+    }
+
+    /// <summary>Lets go of the bond's maps (taken out of the programs' reach when <paramref name="remove"/>) and its share of the programs.</summary>
+    private void Release(bool remove)
+    {
+        if (remove)
+        {
+            _bondMaps.Remove();
+        }
+        else
+        {
+            _bondMaps.Dispose();
+        }
+        _programs.Free(_bondMaps.Bond);
+        _programs.Dispose();
     }
 
     public void Dispose()
@@ -243,6 +309,6 @@ public sealed class KernelDataPath : IDataPath
         }
         _rt.DeleteBpfFilter(_bondIndex, egress: true, RtNetlink.KernelPathPref);
         _control.Dispose();
-        _bpf.Dispose();
+        Release(remove: true);
     }
 }

@@ -52,7 +52,8 @@ internal static unsafe partial class Bpf
         }
     }
 
-    public static BpfHandle CreateMap(uint type, uint keySize, uint valueSize, uint maxEntries, string name)
+    /// <param name="innerMap">For a map of maps: a map of the shape its entries will have.</param>
+    public static BpfHandle CreateMap(uint type, uint keySize, uint valueSize, uint maxEntries, string name, BpfHandle? innerMap = null)
     {
         byte* attr = stackalloc byte[AttrSize];
         new Span<byte>(attr, AttrSize).Clear();
@@ -60,6 +61,7 @@ internal static unsafe partial class Bpf
         *(uint*)(attr + 4) = keySize;
         *(uint*)(attr + 8) = valueSize;
         *(uint*)(attr + 12) = maxEntries;
+        *(int*)(attr + 20) = innerMap?.Fd ?? 0;
         Name(attr, 28, name);
         return Adopt(Call(BPF_MAP_CREATE, attr), $"create BPF map {name}");
     }
@@ -185,6 +187,15 @@ internal static unsafe partial class Bpf
         new Span<byte>(info, 128).Clear();
         GetInfo(map, info, 128, "read BPF map info");
         return (Marshal.PtrToStringUTF8((nint)(info + 24)) ?? "", *(uint*)info, *(uint*)(info + 8), *(uint*)(info + 12), *(uint*)(info + 16));
+    }
+
+    /// <summary>A map's id (struct bpf_map_info's second field).</summary>
+    public static uint MapId(BpfHandle map)
+    {
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        GetInfo(map, info, 128, "read BPF map info");
+        return *(uint*)(info + 4);
     }
 
     private static void GetInfo(BpfHandle handle, byte* info, uint length, string what)

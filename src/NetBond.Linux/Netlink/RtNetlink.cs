@@ -48,6 +48,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort TCA_OPTIONS = 2;
     private const ushort TCA_BPF_OPS_LEN = 4;
     private const ushort TCA_BPF_OPS = 5;
+    private const ushort TCA_BPF_CLASSID = 3;
     private const ushort TCA_BPF_FD = 6;
     private const ushort TCA_BPF_NAME = 7;
     private const ushort TCA_BPF_FLAGS = 8;
@@ -254,13 +255,18 @@ public sealed class RtNetlink : IDisposable
     /// Attaches a loaded eBPF program as a direct-action cls_bpf filter on the clsact ingress or egress hook
     /// (what `tc filter add dev X ingress|egress pref P bpf da fd F` does); replaces one at that preference.
     /// </summary>
-    public void AddBpfFilter(int index, bool egress, ushort pref, int programFd, string name)
+    /// <param name="classId">Handed to the program as skb->tc_classid (its low 16 bits): which bond it runs for.</param>
+    public void AddBpfFilter(int index, bool egress, ushort pref, int programFd, string name, uint classId = 0)
     {
         NetlinkMessageWriter w = TcRequest(RTM_NEWTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_REPLACE,
             index, handle: 1, parent: egress ? TC_H_EGRESS_PARENT : TC_H_INGRESS_PARENT, info: ((uint)pref << 16) | Htons(ETH_P_ALL));
         w.String(TCA_KIND, "bpf");
         w.BeginNest(TCA_OPTIONS);
         w.U32(TCA_BPF_FD, (uint)programFd);
+        if (classId != 0)
+        {
+            w.U32(TCA_BPF_CLASSID, classId);
+        }
         w.String(TCA_BPF_NAME, name);
         w.U32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
         w.EndNest();
@@ -288,12 +294,15 @@ public sealed class RtNetlink : IDisposable
         return kind;
     }
 
-    /// <summary>The id of the eBPF program a cls_bpf filter at <paramref name="pref"/> on a clsact hook runs, or null.</summary>
-    public uint? GetBpfFilterProgramId(int index, bool egress, ushort pref)
+    /// <summary>
+    /// The id of the eBPF program a cls_bpf filter at <paramref name="pref"/> on a clsact hook runs and the filter's
+    /// classid (0 when it has none), or null when there is no such filter.
+    /// </summary>
+    public (uint Program, uint ClassId)? GetBpfFilter(int index, bool egress, ushort pref)
     {
         NetlinkMessageWriter w = TcRequest(RTM_GETTFILTER, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP,
             index, 0, egress ? TC_H_EGRESS_PARENT : TC_H_INGRESS_PARENT, 0);
-        uint? id = null;
+        (uint, uint)? found = null;
         _socket.Query(w, (type, payload) =>
         {
             if (type != RTM_NEWTFILTER || payload.Length < 20 || BinaryPrimitives.ReadUInt32LittleEndian(payload[16..]) >> 16 != pref)
@@ -303,10 +312,12 @@ public sealed class RtNetlink : IDisposable
             NetlinkAttributes a = new(payload[20..]);
             if (a.TryGet(TCA_OPTIONS, out ReadOnlySpan<byte> options) && new NetlinkAttributes(options).TryGet(TCA_BPF_ID, out ReadOnlySpan<byte> value) && value.Length == 4)
             {
-                id = BinaryPrimitives.ReadUInt32LittleEndian(value);
+                uint classId = new NetlinkAttributes(options).TryGet(TCA_BPF_CLASSID, out ReadOnlySpan<byte> c) && c.Length == 4
+                    ? BinaryPrimitives.ReadUInt32LittleEndian(c) : 0;
+                found = (BinaryPrimitives.ReadUInt32LittleEndian(value), classId);
             }
         });
-        return id;
+        return found;
     }
 
     /// <summary>Removes the filters at <paramref name="pref"/> from a clsact hook; nothing there, or no link, is not an error.</summary>
