@@ -13,6 +13,10 @@ public class BondCostTests
             .Where(c => c.StartsWith("netbond/", StringComparison.Ordinal)),
     ];
 
+    /// <summary>The daemon's open descriptors, the runtime's assembly mappings aside.</summary>
+    private static int Descriptors(Process daemon) =>
+        Directory.GetFiles($"/proc/{daemon.Id}/fd").Count(f => new FileInfo(f).LinkTarget?.EndsWith(".dll", StringComparison.Ordinal) != true);
+
     private static string LinkFailureCounts(string status) =>
         string.Join(",", Regex.Matches(status, "Link Failure Count: (\\d+)").Select(m => m.Groups[1].Value));
 
@@ -30,6 +34,7 @@ public class BondCostTests
         t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} datapath=kernel");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1)));
+        int fdsBefore = Descriptors(daemon);
         for (int i = 1; i <= 8; i++)
         {
             t.Sh($"ip -n {t.Host} link add xa{i} type veth peer name xb{i}");
@@ -37,6 +42,10 @@ public class BondCostTests
             t.NetBond($"enslave bond{i} xa{i}").ShouldSucceed();
         }
         Assert.Equal(["netbond/control"], DataPlaneThreads(daemon));
+        // Descriptors only where the kernel needs one: the TAP and the member's packet socket (a client's connection
+        // may linger a moment). Maps and programs loaded per bond would be nine more each.
+        int perBond = (Descriptors(daemon) - fdsBefore) / 8;
+        Assert.True(perBond <= 3, $"{perBond} descriptors per bond");
         // One set of programs, loaded and verified once: every bond's egress filter runs the same program, each
         // filter with the bond's own classid (the id its maps sit at).
         string[] filters = [.. Enumerable.Range(0, 9).Select(i => t.In(t.Host, $"tc filter show dev bond{i} egress").Out)];

@@ -54,7 +54,7 @@ public class KernelDecisionTests
             }
             using BpfLoader bpf = KernelDataPath.LoadDetached();
             // A test run carries no classid: the programs serve bond 0.
-            using BondMapSet bond = bpf.CreateBond(0);
+            BondMapSet bond = bpf.CreateBond(0);
             List<string> wrong = [];
             int compared = 0;
             NetworkNamespace.Run($"/run/netns/{ns}", () =>

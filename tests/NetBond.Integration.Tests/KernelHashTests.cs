@@ -20,7 +20,7 @@ public class KernelHashTests
     public void The_bpf_hash_is_cores_xmit_hash_on_every_frame_of_the_table(XmitHashPolicy policy)
     {
         using BpfLoader bpf = KernelDataPath.LoadDetached();
-        using BondMapSet bond = bpf.CreateBond(0);
+        BondMapSet bond = bpf.CreateBond(0);
         new PlanMaps(bond, bondIndex: 1).Write(new DataPlan(BondMode.BalanceXor, [], -1, 1, policy, false), _ => 0, tlbReset: false);
         List<string> wrong = [];
         int compared = 0, refused = 0;

@@ -125,7 +125,14 @@ public sealed class BpfLoader : IDisposable
         }
         catch
         {
-            new BondMapSet(this, bond, maps).Remove();
+            foreach (string name in maps.Keys)
+            {
+                RemoveEntry(name, bond);
+            }
+            foreach (BpfHandle h in maps.Values)
+            {
+                h.Dispose();
+            }
             throw;
         }
     }
@@ -168,7 +175,14 @@ public sealed class BpfLoader : IDisposable
         }
         catch
         {
-            new BondMapSet(this, bond, maps).Remove();
+            foreach (string name in maps.Keys)
+            {
+                RemoveEntry(name, bond);
+            }
+            foreach (BpfHandle h in maps.Values)
+            {
+                h.Dispose();
+            }
             throw;
         }
     }
@@ -266,40 +280,38 @@ public sealed class BpfLoader : IDisposable
     }
 }
 
-/// <summary>One bond's maps, in the loader's maps of maps at the bond's id.</summary>
-public sealed class BondMapSet : IDisposable
+/// <summary>
+/// One bond's maps, in the loader's maps of maps at the bond's id, which hold them: known by their ids and opened for
+/// each use (<see cref="Open"/>), so that a bond costs the daemon no descriptor.
+/// </summary>
+public sealed class BondMapSet
 {
     private readonly BpfLoader _loader;
-    private readonly Dictionary<string, BpfHandle> _maps;
+    private readonly Dictionary<string, uint> _ids;
 
+    /// <summary>Takes the ids of <paramref name="maps"/>, then closes them.</summary>
     internal BondMapSet(BpfLoader loader, uint bond, Dictionary<string, BpfHandle> maps)
     {
         _loader = loader;
         Bond = bond;
-        _maps = maps;
+        _ids = maps.ToDictionary(m => m.Key, m => Interop.Bpf.MapId(m.Value));
+        foreach (BpfHandle h in maps.Values)
+        {
+            h.Dispose();
+        }
     }
 
     public uint Bond { get; }
 
-    public BpfHandle Map(string name) => _maps[name];
+    /// <summary>A descriptor of the bond's map <paramref name="name"/>, for the caller to close.</summary>
+    public BpfHandle Open(string name) => Interop.Bpf.MapById(_ids[name]);
 
-    /// <summary>Takes the maps out of the maps of maps (the kernel frees them once no program runs on them) and closes them.</summary>
+    /// <summary>Takes the maps out of the maps of maps: the kernel frees them once no program runs on them.</summary>
     public void Remove()
     {
-        foreach (string name in _maps.Keys)
+        foreach (string name in _ids.Keys)
         {
             _loader.RemoveEntry(name, Bond);
         }
-        Dispose();
-    }
-
-    /// <summary>Closes this process's descriptors; the maps stay in place for whoever runs the programs next.</summary>
-    public void Dispose()
-    {
-        foreach (BpfHandle h in _maps.Values)
-        {
-            h.Dispose();
-        }
-        _maps.Clear();
     }
 }

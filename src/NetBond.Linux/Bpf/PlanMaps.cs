@@ -1,4 +1,5 @@
 using NetBond.Core;
+using NetBond.Linux.Interop;
 
 namespace NetBond.Linux.Bpf;
 
@@ -87,14 +88,14 @@ public sealed unsafe class PlanMaps
     public void SetMember(int ifIndex, MemberEntry entry)
     {
         uint key = (uint)ifIndex;
-        Interop.Bpf.Update(_bpf.Map("members"), &key, &entry, $"update member {ifIndex} in the members map");
+        Update("members", &key, &entry, $"update member {ifIndex} in the members map");
     }
 
     public bool TryGetMember(int ifIndex, out MemberEntry entry)
     {
         uint key = (uint)ifIndex;
         MemberEntry found;
-        bool ok = Interop.Bpf.Lookup(_bpf.Map("members"), &key, &found);
+        bool ok = Lookup("members", &key, &found);
         entry = found;
         return ok;
     }
@@ -102,11 +103,11 @@ public sealed unsafe class PlanMaps
     public void RemoveMember(int ifIndex)
     {
         uint key = (uint)ifIndex;
-        Interop.Bpf.Delete(_bpf.Map("members"), &key);
+        Delete("members", &key);
     }
 
     /// <summary>The ifindexes in the members map, which may hold a previous daemon's members.</summary>
-    public List<uint> MemberIndexes() => Interop.Bpf.Keys(_bpf.Map("members"));
+    public List<uint> MemberIndexes() => Keys("members");
 
     /// <summary>
     /// balance-tlb/alb with tlb_dynamic_lb=1: the bytes each bucket sent since the last call go through Core's
@@ -121,7 +122,7 @@ public sealed unsafe class PlanMaps
         uint zero = 0;
         fixed (TlbLoad* perCpu = _bucketLoad)
         {
-            if (!Interop.Bpf.Lookup(_bpf.Map("tlb_load"), &zero, perCpu))
+            if (!Lookup("tlb_load", &zero, perCpu))
             {
                 return;
             }
@@ -159,7 +160,7 @@ public sealed unsafe class PlanMaps
             positions.Pos[b] = table?.Assigned(b) ?? -1;
         }
         uint zero = 0;
-        Interop.Bpf.Update(_bpf.Map("tlb"), &zero, &positions, "write the tlb map");
+        Update("tlb", &zero, &positions, "write the tlb map");
     }
 
     /// <summary>The members' MACs as the ingress program looks them up: the six bytes in the low end of a little-endian u64.</summary>
@@ -169,14 +170,14 @@ public sealed unsafe class PlanMaps
         foreach (ulong stale in _memberMacKeys.Where(k => !keys.Contains(k)).ToArray())
         {
             ulong key = stale;
-            Interop.Bpf.Delete(_bpf.Map("member_macs"), &key);
+            Delete("member_macs", &key);
             _memberMacKeys.Remove(stale);
         }
         foreach (ulong k in keys)
         {
             ulong key = k;
             uint one = 1;
-            Interop.Bpf.Update(_bpf.Map("member_macs"), &key, &one, "write the member_macs map");
+            Update("member_macs", &key, &one, "write the member_macs map");
             _memberMacKeys.Add(k);
         }
     }
@@ -192,14 +193,14 @@ public sealed unsafe class PlanMaps
     private void WriteConfig(PlanConfig config)
     {
         uint zero = 0;
-        Interop.Bpf.Update(_bpf.Map("config"), &zero, &config, "write the data plan into the config map");
+        Update("config", &zero, &config, "write the data plan into the config map");
     }
 
     /// <summary>A slot's counters summed over the CPUs (a per-CPU map's value is one copy per possible CPU).</summary>
     public PortCounters ReadCounters(uint slot)
     {
         BpfCounters* perCpu = stackalloc BpfCounters[_cpus];
-        if (!Interop.Bpf.Lookup(_bpf.Map("counters"), &slot, perCpu))
+        if (!Lookup("counters", &slot, perCpu))
         {
             return default;
         }
@@ -223,7 +224,7 @@ public sealed unsafe class PlanMaps
     {
         BpfCounters* zeros = stackalloc BpfCounters[_cpus];
         new Span<byte>(zeros, sizeof(BpfCounters) * _cpus).Clear();
-        Interop.Bpf.Update(_bpf.Map("counters"), &slot, zeros, "clear a member's counters");
+        Update("counters", &slot, zeros, "clear a member's counters");
     }
 
     /// <summary>Sets the round-robin counter of every CPU, so a test knows which value the next frame's CPU starts from.</summary>
@@ -236,7 +237,7 @@ public sealed unsafe class PlanMaps
             perCpu[(i * 2) + 1] = 0;
         }
         uint zero = 0;
-        Interop.Bpf.Update(_bpf.Map("rr_counter"), &zero, perCpu, "write the round-robin counter");
+        Update("rr_counter", &zero, perCpu, "write the round-robin counter");
     }
 
     /// <summary>The CPUs a per-CPU map holds a value for: /sys/devices/system/cpu/possible, e.g. "0-1".</summary>
@@ -250,5 +251,30 @@ public sealed unsafe class PlanMaps
             max = Math.Max(max, int.Parse(last, System.Globalization.CultureInfo.InvariantCulture));
         }
         return max + 1;
+    }
+
+    // A bond's maps are opened by id for each use: the daemon holds no descriptor per bond that the kernel does not need.
+    private void Update(string map, void* key, void* value, string what)
+    {
+        using BpfHandle m = _bpf.Open(map);
+        Interop.Bpf.Update(m, key, value, what);
+    }
+
+    private bool Lookup(string map, void* key, void* value)
+    {
+        using BpfHandle m = _bpf.Open(map);
+        return Interop.Bpf.Lookup(m, key, value);
+    }
+
+    private void Delete(string map, void* key)
+    {
+        using BpfHandle m = _bpf.Open(map);
+        Interop.Bpf.Delete(m, key);
+    }
+
+    private List<uint> Keys(string map)
+    {
+        using BpfHandle m = _bpf.Open(map);
+        return Interop.Bpf.Keys(m);
     }
 }

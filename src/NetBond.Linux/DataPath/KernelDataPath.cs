@@ -75,10 +75,6 @@ public sealed class KernelDataPath : IDataPath
                 rt.DeleteBpfFilter(bondIndex, egress: true, RtNetlink.KernelPathPref);
                 bondMaps.Remove();
             }
-            else
-            {
-                bondMaps.Dispose();
-            }
             throw; // the caller lets go of the programs and the id
         }
     }
@@ -281,16 +277,12 @@ public sealed class KernelDataPath : IDataPath
         Release(remove: false);
     }
 
-    /// <summary>Lets go of the bond's maps (taken out of the programs' reach when <paramref name="remove"/>) and its share of the programs.</summary>
+    /// <summary>Lets go of the bond's share of the programs, and of its maps (taken out of the programs' reach) when <paramref name="remove"/>.</summary>
     private void Release(bool remove)
     {
         if (remove)
         {
             _bondMaps.Remove();
-        }
-        else
-        {
-            _bondMaps.Dispose();
         }
         _programs.Free(_bondMaps.Bond);
         _programs.Dispose();
