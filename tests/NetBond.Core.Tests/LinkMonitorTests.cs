@@ -40,6 +40,23 @@ public class LinkMonitorTests
         Assert.Equal("eth1", bond.Active!.Name);
     }
 
+    /// <summary>
+    /// Periodic timers land on a grid of a tenth of their interval: bonds ticking at any moment share the daemon's
+    /// wake-ups (at most ten phases at miimon=100), each never sooner than miimon and at most a tenth later.
+    /// </summary>
+    [Fact]
+    public void The_link_monitor_ticks_on_a_grid_of_a_tenth_of_miimon()
+    {
+        (Bond bond, VirtualHost _) = TestBonds.Make("mode=1 miimon=100", "eth0");
+        bond.Tick(3);
+        Assert.Equal(110, bond.NextDueMs);
+        bond.Tick(117);
+        Assert.Equal(220, bond.NextDueMs);
+        bond.Tick(220);
+        Assert.Equal(320, bond.NextDueMs);
+        Assert.Equal(17, Bond.Next(7, 10));
+    }
+
     [Fact]
     public void A_carrier_event_fails_over_at_once_whatever_miimon_is()
     {

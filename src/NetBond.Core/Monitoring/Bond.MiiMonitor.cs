@@ -50,7 +50,7 @@ public sealed partial class Bond
         if (Options.Miimon > 0)
         {
             MiiInspectAndCommit();
-            _timers.Arm(BondTimer.LinkMonitor, nowMs + Options.Miimon);
+            _timers.Arm(BondTimer.LinkMonitor, Next(nowMs, Options.Miimon));
         }
     }
 
