@@ -14,7 +14,7 @@ public class BondCostTests
     ];
 
     /// <summary>The daemon's open descriptors, the runtime's assembly mappings aside.</summary>
-    private static int Descriptors(Process daemon) =>
+    internal static int Descriptors(Process daemon) =>
         Directory.GetFiles($"/proc/{daemon.Id}/fd").Count(f => new FileInfo(f).LinkTarget?.EndsWith(".dll", StringComparison.Ordinal) != true);
 
     private static bool HeardWithin(Topology t, long ms)

@@ -112,4 +112,55 @@ public class NamespaceTests
             File.Delete(file);
         }
     }
+
+    /// <summary>
+    /// A container host's life: namespaces made with a bond each and deleted, round after round. Each deleted
+    /// namespace's bond goes with it, and the daemon ends where it began: its descriptors, and no state folder but
+    /// its own namespace's.
+    /// </summary>
+    [IntegrationFact]
+    public void Namespaces_made_and_deleted_in_a_loop_with_bonds_in_them_leave_nothing_behind()
+    {
+        const int Rounds = 3, PerRound = 10;
+        using Topology t = new();
+        Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("status").ShouldSucceed();
+        int fds = BondCostTests.Descriptors(daemon);
+        string[] names = [.. Enumerable.Range(0, PerRound).Select(i => $"{t.Host}c{i}")];
+        string file = Path.Combine(Path.GetTempPath(), $"netbond-churn-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllLines(file, names.SelectMany(ns => new[] { $"-n {ns} add bond0 mode=active-backup miimon=100", $"-n {ns} enslave bond0 a0" }));
+            for (int round = 0; round < Rounds; round++)
+            {
+                foreach (string ns in names)
+                {
+                    t.Sh($"ip netns add {ns} && ip -n {ns} link add a0 type veth peer name b0 && ip -n {ns} link set b0 up");
+                }
+                t.NetBond($"-batch {file}").ShouldSucceed();
+                Assert.Contains("Slave Interface: a0", t.NetBond($"-n {names[^1]} status bond0").ShouldSucceed().Out);
+                foreach (string ns in names)
+                {
+                    t.Sh($"ip netns del {ns}");
+                }
+                int expected = (round + 1) * PerRound;
+                Assert.True(Topology.Eventually(() => CountOf(t.OutputOf(daemon), "the namespace was deleted: its bonds (bond0) go with it") == expected, 15_000),
+                    t.OutputOf(daemon));
+            }
+            Assert.True(Topology.Eventually(() => BondCostTests.Descriptors(daemon) == fds, 5000), $"{BondCostTests.Descriptors(daemon)} descriptors, {fds} before");
+            Assert.Equal([t.StateDirOf(t.Host)], Directory.GetDirectories(t.StateRoot, "netns-*"));
+            t.NetBond("status").ShouldSucceed();
+        }
+        finally
+        {
+            File.Delete(file);
+            foreach (string ns in names)
+            {
+                t.Sh($"ip netns del {ns} 2>/dev/null || true");
+            }
+        }
+    }
+
+    private static int CountOf(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 }
