@@ -594,9 +594,18 @@ public sealed partial class Bond
 
     /// <summary>Runs every timer due at <paramref name="nowMs"/> (a monotonic clock in ms).</summary>
     /// <summary>
-    /// When a periodic timer fires next: an <paramref name="interval"/> on, rounded up to a tenth of it, so that the
-    /// bonds of a host tick together whenever they were made (as round_jiffies gathers the kernel's timers): a
-    /// thousand bonds at miimon=100 wake the daemon at most a hundred times a second, not ten thousand.
+    /// When a periodic timer that was due at <paramref name="dueMs"/> fires next: whole intervals on from then, the
+    /// first such time past <paramref name="nowMs"/> (a late tick is not made up for). A timer first armed at 0
+    /// ticks at multiples of its interval on the daemon's clock, so a host's bonds tick together whenever they were
+    /// made and share the daemon's wake-ups: a thousand bonds at miimon=100 wake it ten times a second, not ten
+    /// thousand. Intervals stay exact on average, as the kernel's delayed work keeps them to the jiffy.
+    /// </summary>
+    internal static long NextAfter(long dueMs, long nowMs, int interval) => dueMs + (interval * (((nowMs - dueMs) / interval) + 1));
+
+    /// <summary>
+    /// A periodic timer armed anew from <paramref name="nowMs"/> (after a link event): an interval on, rounded up to a
+    /// tenth of it, so that it keeps sharing wake-ups with others (at most ten phases) at the cost of a tick up to a
+    /// tenth late, once.
     /// </summary>
     internal static long Next(long nowMs, int interval)
     {
@@ -611,9 +620,11 @@ public sealed partial class Bond
         {
             _nextCarrierReadMs = nowMs + CarrierReadMs;
         }
+        long linkDue = _timers.DueOf(BondTimer.LinkMonitor), lacpDue = _timers.DueOf(BondTimer.Lacp);
+        long arpDue = _timers.DueOf(BondTimer.ArpMonitor), albDue = _timers.DueOf(BondTimer.Alb);
         if (_timers.Fire(BondTimer.LinkMonitor, nowMs))
         {
-            _timers.Arm(BondTimer.LinkMonitor, Next(nowMs, Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));
+            _timers.Arm(BondTimer.LinkMonitor, NextAfter(linkDue, nowMs, Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));
             if (Options.Miimon > 0)
             {
                 MiiTick();
@@ -621,7 +632,7 @@ public sealed partial class Bond
         }
         if (_timers.Fire(BondTimer.Lacp, nowMs) && Traits.Lacp && IsUp)
         {
-            _timers.Arm(BondTimer.Lacp, Next(nowMs, LacpEngine.TickMs));
+            _timers.Arm(BondTimer.Lacp, NextAfter(lacpDue, nowMs, LacpEngine.TickMs));
             Lacp.Tick();
             if (Lacp.PeerNotifyRequested)
             {
@@ -635,12 +646,12 @@ public sealed partial class Bond
         }
         if (_timers.Fire(BondTimer.ArpMonitor, nowMs) && Options.ArpInterval > 0 && IsUp)
         {
-            _timers.Arm(BondTimer.ArpMonitor, Next(nowMs, Options.ArpInterval));
+            _timers.Arm(BondTimer.ArpMonitor, NextAfter(arpDue, nowMs, Options.ArpInterval));
             ArpTick();
         }
         if (_timers.Fire(BondTimer.Alb, nowMs) && Alb.Runs)
         {
-            _timers.Arm(BondTimer.Alb, Next(nowMs, AlbEngine.TickMs));
+            _timers.Arm(BondTimer.Alb, NextAfter(albDue, nowMs, AlbEngine.TickMs));
             Alb.Tick();
         }
         if (_timers.Fire(BondTimer.ResendIgmp, nowMs))

@@ -41,20 +41,23 @@ public class LinkMonitorTests
     }
 
     /// <summary>
-    /// Periodic timers land on a grid of a tenth of their interval: bonds ticking at any moment share the daemon's
-    /// wake-ups (at most ten phases at miimon=100), each never sooner than miimon and at most a tenth later.
+    /// The link monitor ticks at whole multiples of miimon on the daemon's clock, however late a tick ran: bonds made
+    /// at any moment share the daemon's wake-ups, and intervals stay exact on average. After a link event, a full
+    /// miimon on, rounded up to a tenth of it.
     /// </summary>
     [Fact]
-    public void The_link_monitor_ticks_on_a_grid_of_a_tenth_of_miimon()
+    public void The_link_monitor_ticks_at_multiples_of_miimon()
     {
-        (Bond bond, VirtualHost _) = TestBonds.Make("mode=1 miimon=100", "eth0");
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100", "eth0", "eth1");
         bond.Tick(3);
-        Assert.Equal(110, bond.NextDueMs);
+        Assert.Equal(100, bond.NextDueMs);
         bond.Tick(117);
-        Assert.Equal(220, bond.NextDueMs);
-        bond.Tick(220);
-        Assert.Equal(320, bond.NextDueMs);
-        Assert.Equal(17, Bond.Next(7, 10));
+        Assert.Equal(200, bond.NextDueMs);
+        bond.Tick(420);
+        Assert.Equal(500, bond.NextDueMs);
+        host.SetCarrier("eth1", false);
+        bond.OnLinkEvent(bond.Find("eth1")!, false, 433);
+        Assert.Equal(540, bond.NextDueMs);
     }
 
     [Fact]

@@ -39,6 +39,9 @@ public sealed class TimerTable
 
     public bool IsArmed(BondTimer timer) => _due[(int)timer] != long.MaxValue;
 
+    /// <summary>When <paramref name="timer"/> is due, <see cref="long.MaxValue"/> when not armed.</summary>
+    public long DueOf(BondTimer timer) => _due[(int)timer];
+
     /// <summary>Whether <paramref name="timer"/> is due at <paramref name="nowMs"/>; a due timer is disarmed until armed again.</summary>
     public bool Fire(BondTimer timer, long nowMs)
     {
