@@ -55,7 +55,12 @@ public sealed class BpfLoader : IDisposable
     /// the programs loaded next carry on with every bond's plan and counters. A map of another shape (an object
     /// whose layout changed) refuses the adoption.
     /// </summary>
-    public static BpfLoader Adopt(BpfObject obj, string prefix, string bondPrefix, IEnumerable<uint> programIds)
+    public static BpfLoader Adopt(BpfObject obj, string prefix, string bondPrefix, IEnumerable<uint> programIds) =>
+        new(obj, prefix, bondPrefix, FindMaps(programIds, obj.Maps, prefix));
+
+    /// <summary>The maps named <paramref name="prefix"/> + each of <paramref name="definitions"/>' names that the programs use, each checked for its definition's shape.</summary>
+    /// <exception cref="InvalidDataException">One of another shape, or one the programs do not use.</exception>
+    private static Dictionary<string, BpfHandle> FindMaps(IEnumerable<uint> programIds, IReadOnlyList<BpfMapDefinition> definitions, string prefix)
     {
         Dictionary<string, BpfHandle> found = [];
         try
@@ -67,21 +72,20 @@ public sealed class BpfLoader : IDisposable
                 {
                     BpfHandle map = Interop.Bpf.MapById(id);
                     string name = Interop.Bpf.MapInfo(map).Name;
-                    BpfMapDefinition? d = obj.Maps.FirstOrDefault(m => prefix + m.Name == name);
-                    if (d == null || found.ContainsKey(d.Name))
+                    if (definitions.FirstOrDefault(m => prefix + m.Name == name) is not { } d || found.ContainsKey(d.Name))
                     {
                         map.Dispose();
                         continue;
                     }
-                    CheckShape(map, d);
                     found.Add(d.Name, map);
+                    CheckShape(map, d);
                 }
             }
-            if (obj.Maps.FirstOrDefault(m => !found.ContainsKey(m.Name)) is { } missing)
+            if (definitions.FirstOrDefault(m => !found.ContainsKey(m.Name)) is { } missing)
             {
                 throw new InvalidDataException($"the attached programs do not use map {prefix}{missing.Name}");
             }
-            return new BpfLoader(obj, prefix, bondPrefix, found);
+            return found;
         }
         catch
         {
@@ -108,65 +112,42 @@ public sealed class BpfLoader : IDisposable
     /// A new bond's maps, made from the object's bond map definitions and put into the maps of maps at
     /// <paramref name="bond"/>: from then on the programs, run by a filter whose classid is <paramref name="bond"/>, use them.
     /// </summary>
-    public BondMapSet CreateBond(uint bond)
-    {
-        Dictionary<string, BpfHandle> maps = [];
-        try
+    public BondMapSet CreateBond(uint bond) =>
+        Install(bond, () =>
         {
-            foreach (BpfMapDefinition d in Object.BondMaps)
+            Dictionary<string, BpfHandle> maps = [];
+            try
             {
-                maps.Add(d.Name, Create(d));
+                foreach (BpfMapDefinition d in Object.BondMaps)
+                {
+                    maps.Add(d.Name, Create(d));
+                }
+                return maps;
             }
-            foreach ((string name, BpfHandle map) in maps)
+            catch
             {
-                SetEntry(name, bond, map);
+                foreach (BpfHandle h in maps.Values)
+                {
+                    h.Dispose();
+                }
+                throw;
             }
-            return new BondMapSet(this, bond, maps);
-        }
-        catch
-        {
-            foreach (string name in maps.Keys)
-            {
-                RemoveEntry(name, bond);
-            }
-            foreach (BpfHandle h in maps.Values)
-            {
-                h.Dispose();
-            }
-            throw;
-        }
-    }
+        });
 
     /// <summary>
     /// A bond a NetBond that loaded its programs per bond left running (its filters carry no classid): the maps those
     /// programs use, of a bond's maps' names (with <see cref="Prefix"/>) and shapes, become bond <paramref name="bond"/>'s,
     /// plan and counters as they are.
     /// </summary>
-    public BondMapSet AdoptPerBondMaps(uint bond, IEnumerable<uint> programIds)
+    public BondMapSet AdoptPerBondMaps(uint bond, IEnumerable<uint> programIds) =>
+        Install(bond, () => FindMaps(programIds, Object.BondMaps, Prefix));
+
+    /// <summary>Puts a bond's maps into the maps of maps at <paramref name="bond"/>; takes them out again if that fails.</summary>
+    private BondMapSet Install(uint bond, Func<Dictionary<string, BpfHandle>> make)
     {
-        Dictionary<string, BpfHandle> maps = [];
+        Dictionary<string, BpfHandle> maps = make();
         try
         {
-            foreach (uint programId in programIds.Distinct())
-            {
-                using BpfHandle program = Interop.Bpf.ProgramById(programId);
-                foreach (uint id in Interop.Bpf.ProgramMapIds(program))
-                {
-                    BpfHandle map = Interop.Bpf.MapById(id);
-                    string name = Interop.Bpf.MapInfo(map).Name;
-                    if (Object.BondMaps.FirstOrDefault(m => Prefix + m.Name == name) is not { } d || maps.ContainsKey(d.Name))
-                    {
-                        map.Dispose();
-                        continue;
-                    }
-                    maps.Add(d.Name, map);
-                    CheckShape(map, d);
-                }
-            }
-            if (Object.BondMaps.FirstOrDefault(m => !maps.ContainsKey(m.Name)) is { } missing)
-            {
-                throw new InvalidDataException($"the attached programs do not use map {Prefix}{missing.Name}");
-            }
             foreach ((string name, BpfHandle map) in maps)
             {
                 SetEntry(name, bond, map);
@@ -175,13 +156,10 @@ public sealed class BpfLoader : IDisposable
         }
         catch
         {
-            foreach (string name in maps.Keys)
+            foreach ((string name, BpfHandle map) in maps)
             {
                 RemoveEntry(name, bond);
-            }
-            foreach (BpfHandle h in maps.Values)
-            {
-                h.Dispose();
+                map.Dispose();
             }
             throw;
         }
