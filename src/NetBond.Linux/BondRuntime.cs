@@ -307,9 +307,6 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// frames the data path queued and the members' carriers the bond wants read from the driver (ETHTOOL_GLINK,
     /// which also flushes linkwatch so a lost carrier is seen at once rather than up to a second late).
     /// </summary>
-    /// <summary>Whether <see cref="Tick"/> has anything to do: a timer due or control frames waiting.</summary>
-    public bool HasWork(long nowMs) => nowMs >= Bond.NextDueMs || !DataPath.ControlFrames.IsEmpty;
-
     public void Tick(long nowMs)
     {
         DrainControlFrames(nowMs);

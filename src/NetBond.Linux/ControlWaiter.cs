@@ -1,52 +1,78 @@
+using System.Runtime.InteropServices;
 using NetBond.Linux.Interop;
 
 namespace NetBond.Linux;
 
 /// <summary>
-/// Where the daemon's control thread sleeps: on every namespace's link-event socket at once, and on an eventfd any
-/// thread may signal (a data path queued control frames, a command changed what is due).
+/// Where the daemon's control thread sleeps: on every namespace's link-event socket at once (an epoll set, so a
+/// wake-up costs the same with five hundred namespaces as with one), and on an eventfd any thread may signal (a
+/// data path queued control frames, a command changed what is due).
 /// </summary>
-public sealed class ControlWaiter : IDisposable
+public sealed unsafe class ControlWaiter : IDisposable
 {
+    private const int MaxEvents = 64;
+    private const ulong WakeTag = ulong.MaxValue;
+
     private readonly EventFdHandle _wake = EventFdHandle.Create();
-    private LibC.PollFd[] _fds = new LibC.PollFd[1];
+    private readonly EpollHandle _epoll = new();
+    private readonly byte* _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * LibC.EpollEventSize));
+
+    public ControlWaiter()
+    {
+        int fd = LibC.EpollCreate1(LibC.EPOLL_CLOEXEC);
+        if (fd < 0)
+        {
+            NativeException.Throw("epoll_create1");
+        }
+        _epoll.Adopt(fd);
+        Watch(_wake.Fd, WakeTag);
+    }
 
     /// <summary>Ends a <see cref="Wait"/> early, from any thread.</summary>
     public void Wake() => _wake.Signal();
 
-    /// <summary>
-    /// Blocks until one of <paramref name="fds"/> is readable, <see cref="Wake"/> is called, or <paramref name="timeoutMs"/>
-    /// passes; returns for each of <paramref name="fds"/> whether it is readable.
-    /// </summary>
-    public unsafe bool[] Wait(IReadOnlyList<int> fds, int timeoutMs)
+    /// <summary>Makes <paramref name="fd"/> readable end a <see cref="Wait"/>, which then names <paramref name="tag"/>.</summary>
+    public void Watch(int fd, ulong tag)
     {
-        if (_fds.Length < fds.Count + 1)
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = LibC.EPOLLIN;
+        *(ulong*)(ev + LibC.EpollDataOffset) = tag;
+        if (LibC.EpollCtl(_epoll.Fd, LibC.EPOLL_CTL_ADD, fd, ev) != 0)
         {
-            _fds = new LibC.PollFd[fds.Count + 1];
+            NativeException.Throw("epoll_ctl add");
         }
-        _fds[0] = new() { Fd = _wake.Fd, Events = LibC.POLLIN };
-        for (int i = 0; i < fds.Count; i++)
+    }
+
+    /// <summary>Stops watching <paramref name="fd"/>, before it is closed.</summary>
+    public void Forget(int fd) => LibC.EpollCtl(_epoll.Fd, LibC.EPOLL_CTL_DEL, fd, null);
+
+    /// <summary>
+    /// Blocks until a watched descriptor is readable, <see cref="Wake"/> is called, or <paramref name="timeoutMs"/>
+    /// passes; returns the tags of the readable ones.
+    /// </summary>
+    public HashSet<ulong> Wait(int timeoutMs)
+    {
+        HashSet<ulong> readable = [];
+        int n = LibC.EpollWait(_epoll.Fd, _events, MaxEvents, timeoutMs);
+        for (int i = 0; i < n; i++)
         {
-            _fds[i + 1] = new() { Fd = fds[i], Events = LibC.POLLIN };
-        }
-        bool[] readable = new bool[fds.Count];
-        fixed (LibC.PollFd* p = _fds)
-        {
-            if (LibC.Poll(p, (nuint)(fds.Count + 1), timeoutMs) <= 0)
+            ulong tag = *(ulong*)(_events + (i * LibC.EpollEventSize) + LibC.EpollDataOffset);
+            if (tag == WakeTag)
             {
-                return readable;
+                _wake.Clear();
             }
-        }
-        if (_fds[0].REvents != 0)
-        {
-            _wake.Clear();
-        }
-        for (int i = 0; i < fds.Count; i++)
-        {
-            readable[i] = _fds[i + 1].REvents != 0;
+            else
+            {
+                readable.Add(tag);
+            }
         }
         return readable;
     }
 
-    public void Dispose() => _wake.Dispose();
+    public void Dispose()
+    {
+        _epoll.Dispose();
+        _wake.Dispose();
+        NativeMemory.Free(_events);
+    }
 }

@@ -54,9 +54,6 @@ public sealed class ControlFrameQueue
         return true;
     }
 
-    /// <summary>Consumer side: nothing waiting (a frame being queued right now may not show yet).</summary>
-    public bool IsEmpty => _head == Volatile.Read(ref _tail);
-
     /// <summary>Consumer side: copies the oldest frame into <paramref name="destination"/> and returns its length (and sender), or -1 when empty.</summary>
     public int TryDequeue(Span<byte> destination, out Member? sender)
     {

@@ -34,7 +34,11 @@ internal sealed class BondNamespace : IDisposable
         _events = new LinkEventListener();
         _journal = new StateJournal(Directory, identity);
         _bondState = new BondStateFile(Directory, identity);
-        Registry = new BondRegistry(_rt, _ethtool, _journal, _log, () => clock.NowMs, wake);
+        Registry = new BondRegistry(_rt, _ethtool, _journal, _log, () => clock.NowMs, () =>
+        {
+            _framesWaiting = true;
+            wake();
+        });
         Processor = new CommandProcessor(Registry, clock);
     }
 
@@ -87,6 +91,7 @@ internal sealed class BondNamespace : IDisposable
     /// <summary>Runs a command line in this namespace.</summary>
     public CommandResult Execute(IReadOnlyList<string> args)
     {
+        _dueMs = long.MinValue; // what is due may have changed: the next loop ticks it and asks again
         using NetworkNamespace.Scope inside = Namespace.Enter();
         CommandResult result = Processor.Execute(args);
         Publish();
@@ -107,18 +112,22 @@ internal sealed class BondNamespace : IDisposable
     /// </summary>
     public void Tick(long nowMs, bool events)
     {
+        _framesWaiting = false;
         if (events)
         {
             using NetworkNamespace.Scope inside = Namespace.Enter();
             DrainLinkEvents();
         }
-        else if (!Registry.HasWork(nowMs))
-        {
-            return;
-        }
         Registry.Tick(nowMs);
         Publish();
+        _dueMs = Registry.NextDueMs;
     }
+
+    private volatile bool _framesWaiting;
+    private long _dueMs = long.MinValue;
+
+    /// <summary>When <see cref="Tick"/> should run next, as of the last one (or at once after a command).</summary>
+    public long DueMs => _framesWaiting ? long.MinValue : _dueMs;
 
     private void Publish()
     {

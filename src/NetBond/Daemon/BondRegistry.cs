@@ -264,8 +264,6 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
-    public bool HasWork(long nowMs) => _bonds.Values.Any(b => b.HasWork(nowMs));
-
     public long NextDueMs => _bonds.Count == 0 ? long.MaxValue : _bonds.Values.Min(b => b.Bond.NextDueMs);
 
     public void OnAddressesChanged(int ifIndex)

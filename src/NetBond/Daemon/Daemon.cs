@@ -38,6 +38,7 @@ internal sealed class Daemon : IDisposable
         _lock = lockFile;
         _home = BondNamespace.Open(NetworkNamespace.Open("/proc/self/ns/net"), home: true, _clock, Log, _waiter.Wake);
         _namespaces[_home.Namespace.Inode] = _home;
+        _waiter.Watch(_home.EventFd, _home.Namespace.Inode);
     }
 
     /// <param name="upRoot">With `--up-all [--root DIR]`: the files below this root are brought up before READY=1.</param>
@@ -275,7 +276,17 @@ internal sealed class Daemon : IDisposable
     {
         BondNamespace ns = BondNamespace.Open(handle, home: false, _clock, Log, _waiter.Wake);
         _namespaces[handle.Inode] = ns;
+        _waiter.Watch(ns.EventFd, handle.Inode);
         return ns;
+    }
+
+    /// <summary>Stops serving a namespace: its bonds released, its sockets closed.</summary>
+    private void Drop(BondNamespace ns)
+    {
+        _namespaces.Remove(ns.Namespace.Inode);
+        _waiter.Forget(ns.EventFd);
+        ns.Release();
+        ns.Dispose();
     }
 
     /// <summary>A namespace with no bonds and no listeners is let go at once: the daemon holds nothing of a namespace it has no work in.</summary>
@@ -283,9 +294,7 @@ internal sealed class Daemon : IDisposable
     {
         if (!ns.IsHome && ns.IsIdle)
         {
-            _namespaces.Remove(ns.Namespace.Inode);
-            ns.Release();
-            ns.Dispose();
+            Drop(ns);
         }
     }
 
@@ -469,15 +478,16 @@ internal sealed class Daemon : IDisposable
         HashSet<ulong> unheld = [];
         while (!_stopping)
         {
-            BondNamespace[] all;
-            long due;
+            long due = long.MaxValue;
             lock (_gate)
             {
-                all = [.. _namespaces.Values];
-                due = all.Min(ns => ns.Registry.NextDueMs);
+                foreach (BondNamespace ns in _namespaces.Values)
+                {
+                    due = Math.Min(due, ns.DueMs);
+                }
             }
-            int timeout = (int)Math.Clamp(due - _clock.NowMs, 0, 1000);
-            bool[] events = _waiter.Wait([.. all.Select(ns => ns.EventFd)], timeout);
+            long wait = due - _clock.NowMs;
+            HashSet<ulong> events = _waiter.Wait(due == long.MinValue || wait <= 0 ? 0 : (int)Math.Min(wait, 1000));
             lock (_gate)
             {
                 if (_stopping)
@@ -485,19 +495,21 @@ internal sealed class Daemon : IDisposable
                     return;
                 }
                 long now = _clock.NowMs;
-                for (int i = 0; i < all.Length; i++)
+                // Only the namespaces with events waiting or something due: a host of idle ones costs a comparison each.
+                foreach (BondNamespace ns in _namespaces.Values)
                 {
-                    if (_namespaces.GetValueOrDefault(all[i].Namespace.Inode) != all[i])
+                    bool waiting = events.Contains(ns.Namespace.Inode);
+                    if (!waiting && ns.DueMs > now)
                     {
-                        continue; // let go of while this thread waited: its socket is closed
+                        continue;
                     }
                     try
                     {
-                        all[i].Tick(now, events[i]);
+                        ns.Tick(now, waiting);
                     }
                     catch (Exception e)
                     {
-                        Log($"control loop ({all[i].Name}): {e}");
+                        Log($"control loop ({ns.Name}): {e}");
                     }
                 }
                 if (now >= nextScan)
@@ -533,9 +545,7 @@ internal sealed class Daemon : IDisposable
             {
                 unheldBefore.Remove(ns.Namespace.Inode);
                 Log($"{ns.Name}: the namespace was deleted: its bonds ({string.Join(", ", ns.Registry.Bonds.Select(b => b.Bond.Name))}) go with it");
-                _namespaces.Remove(ns.Namespace.Inode);
-                ns.Release();
-                ns.Dispose();
+                Drop(ns);
             }
         }
     }
