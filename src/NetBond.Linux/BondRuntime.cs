@@ -17,6 +17,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     private readonly RtNetlink _rt;
     private readonly Ethtool _ethtool;
     private readonly NetworkNamespace _namespace;
+    private long _nextDrainMs;
     private readonly IMemberJournal _journal;
     private readonly Action<string> _log;
     private readonly Dictionary<Member, MemberOriginalState> _originals = [];
@@ -307,9 +308,18 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// frames the data path queued and the members' carriers the bond wants read from the driver (ETHTOOL_GLINK,
     /// which also flushes linkwatch so a lost carrier is seen at once rather than up to a second late).
     /// </summary>
-    public void Tick(long nowMs)
+    /// <param name="controlFrames">
+    /// Whether to look for control frames: the queue says when it stops being empty (<see cref="ControlFrameQueue.Ready"/>),
+    /// so a tick that heard nothing need not touch a thousand bonds' queues.
+    /// </param>
+    public void Tick(long nowMs, bool controlFrames = true)
     {
-        DrainControlFrames(nowMs);
+        // Also once a second whatever was said: a frame is never stranded by a signal that went astray.
+        if (controlFrames || nowMs >= _nextDrainMs)
+        {
+            _nextDrainMs = nowMs + 1000;
+            DrainControlFrames(nowMs);
+        }
         if (nowMs < Bond.NextDueMs)
         {
             return;

@@ -112,13 +112,15 @@ internal sealed class BondNamespace : IDisposable
     /// </summary>
     public void Tick(long nowMs, bool events)
     {
+        // Cleared before the queues are drained: a frame queued after that signals again.
+        bool frames = _framesWaiting;
         _framesWaiting = false;
         if (events)
         {
             using NetworkNamespace.Scope inside = Namespace.Enter();
             DrainLinkEvents();
         }
-        Registry.Tick(nowMs);
+        Registry.Tick(nowMs, frames);
         Publish();
         _dueMs = Registry.NextDueMs;
     }

@@ -64,7 +64,7 @@ internal sealed class BondRegistry : IDisposable
         }
         warnings.ForEach(w => r.Warn($"{name}: {w}"));
         BondRuntime runtime = BondRuntime.Create(name, parsed, _rt, _ethtool, _journal, _log);
-        runtime.DataPath.ControlFrames.Ready = _controlFramesReady;
+        WatchControlFrames(runtime);
         runtime.OptionHistory.Add(Recorded(options, oneRequest));
         _bonds.Add(name, runtime);
         runtime.ApplyModeDefaults();
@@ -218,7 +218,7 @@ internal sealed class BondRegistry : IDisposable
             history.Add(new OptionRequest(assignments, request.OneRequest));
         }
         BondRuntime runtime = BondRuntime.Adopt(record.Name, options, originals.Values.Select(o => o.IfIndex), _rt, _ethtool, _journal, _log);
-        runtime.DataPath.ControlFrames.Ready = _controlFramesReady;
+        WatchControlFrames(runtime);
         runtime.OptionHistory.AddRange(history);
         _bonds.Add(record.Name, runtime);
         try
@@ -256,11 +256,22 @@ internal sealed class BondRegistry : IDisposable
     }
 
     /// <summary>The link monitor of every bond, due or not; each decides for itself.</summary>
-    public void Tick(long nowMs)
+    /// <summary>
+    /// The bond's control-frame queue says when it stops being empty; anything queued before it could say so is looked
+    /// for at the next tick.
+    /// </summary>
+    private void WatchControlFrames(BondRuntime runtime)
+    {
+        runtime.DataPath.ControlFrames.Ready = _controlFramesReady;
+        _controlFramesReady?.Invoke();
+    }
+
+    /// <param name="controlFrames">Whether a bond's data path said it queued control frames since the last tick.</param>
+    public void Tick(long nowMs, bool controlFrames = true)
     {
         foreach (BondRuntime b in _bonds.Values)
         {
-            b.Tick(nowMs);
+            b.Tick(nowMs, controlFrames);
         }
     }
 
