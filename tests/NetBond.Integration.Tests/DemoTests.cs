@@ -14,9 +14,27 @@ public class DemoTests
 
     private static string Namespaces() => Process.Start(new ProcessStartInfo("ip", "netns list") { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd();
 
+    /// <summary>The NetBond daemons running now, by PID.</summary>
+    private static HashSet<int> Daemons() =>
+    [
+        .. Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Where(d =>
+        {
+            try
+            {
+                string cmdline = File.ReadAllText($"/proc/{d}/cmdline");
+                return cmdline.Contains("netbond", StringComparison.Ordinal) && cmdline.Contains("\0daemon", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }).Select(d => int.Parse(d!, System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+
     [IntegrationFact]
     public void The_demo_succeeds_within_a_minute_and_leaves_nothing_behind()
     {
+        HashSet<int> before = Daemons();
         using Process demo = StartDemo();
         Task<string> err = demo.StandardError.ReadToEndAsync();
         string output = demo.StandardOutput.ReadToEnd();
@@ -27,6 +45,8 @@ public class DemoTests
         Assert.Matches(@"Traffic stopped for about \d+ ms", output);
         Assert.Matches(@"eth0 [1-9]\d*, eth1 [1-9]\d*", output);
         Assert.DoesNotContain($"nbdemo-host-{demo.Id % 100000}", Namespaces());
+        // Its commands went to its own daemon, which it stopped: none was started for them.
+        Assert.True(Topology.Eventually(() => Daemons().IsSubsetOf(before), 5000), $"daemons left: {string.Join(", ", Daemons().Except(before))}");
     }
 
     [IntegrationFact]

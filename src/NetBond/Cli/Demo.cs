@@ -169,7 +169,7 @@ internal sealed partial class Demo : IDisposable
     {
         Directory.CreateDirectory(_stateDir);
         _daemon = Start($"ip netns exec {_host} {Self} daemon 2>>{_stateDir}/daemon.log");
-        WaitFor(() => Run($"ip netns exec {_host} {Self} status").Exit == 0, 15000);
+        WaitFor(() => Run(Cli("status")).Exit == 0, 15000);
     }
 
     private Process StartProbe(int count) => Start($"ip netns exec {_host} ping -n -q -i 0.002 -W 1 -c {count} {PeerAddress}", capture: true);
@@ -201,7 +201,7 @@ internal sealed partial class Demo : IDisposable
         {
             Console.WriteLine($"  # netbond {args}");
         }
-        (int exit, string output, string error) = Run($"ip netns exec {_host} {Self} {args}");
+        (int exit, string output, string error) = Run(Cli(args));
         if (!quiet)
         {
             Indent(output + error);
@@ -240,6 +240,9 @@ internal sealed partial class Demo : IDisposable
     }
 
     private static string Self => string.Join(' ', SelfCommand.Arguments);
+
+    /// <summary>A netbond command in the demo's host, to the demo's own daemon: never the host's, nor one started for it.</summary>
+    private string Cli(string args) => $"ip netns exec {_host} env NETBOND_STATE_DIR={_stateDir} NETBOND_NO_AUTOSTART=1 {Self} {args}";
 
     private static bool Exists(string tool) => Run($"command -v {tool}").Exit == 0;
 
