@@ -14,7 +14,7 @@ public class DemoTests
 
     private static string Namespaces() => Process.Start(new ProcessStartInfo("ip", "netns list") { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd();
 
-    /// <summary>The NetBond daemons running now, by PID.</summary>
+    /// <summary>The NetBond daemons of the host's own state folder running now, by PID (the tests' daemons each have their own folder).</summary>
     private static HashSet<int> Daemons() =>
     [
         .. Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(d => d!.All(char.IsAsciiDigit)).Where(d =>
@@ -22,7 +22,8 @@ public class DemoTests
             try
             {
                 string cmdline = File.ReadAllText($"/proc/{d}/cmdline");
-                return cmdline.Contains("netbond", StringComparison.Ordinal) && cmdline.Contains("\0daemon", StringComparison.Ordinal);
+                return cmdline.Contains("netbond", StringComparison.Ordinal) && cmdline.Contains("\0daemon", StringComparison.Ordinal)
+                    && !File.ReadAllText($"/proc/{d}/environ").Contains("NETBOND_STATE_DIR=", StringComparison.Ordinal);
             }
             catch (IOException)
             {
