@@ -35,6 +35,8 @@ fi
 # The kernel data path's checked-in eBPF object must be what its C source compiles to.
 bpf/build --check
 dotnet build NetBond.slnx -c Release --nologo -v quiet "-clp:NoSummary;ErrorsOnly"
+# The integration tests drive the native executable ./netbond builds (ahead of time), as users run it.
+./netbond --version >/dev/null
 results=.build/test-results
 rm -rf "$results"
 status=0

@@ -96,7 +96,7 @@ public class ActiveBackupTests
         t.NetBond("active bond0 eth1").ShouldSucceed();
         Assert.Contains("Currently Active Slave: eth1", t.Status());
         Assert.True(t.Ping());
-        t.Sh($"ip netns exec {t.Host} dotnet {Path.Combine(AppContext.BaseDirectory, "netbond.dll")} ifenslave -c bond0 eth0");
+        t.Sh($"ip netns exec {t.Host} {Topology.NetBondExe} ifenslave -c bond0 eth0");
         Assert.Contains("Currently Active Slave: eth0", t.Status());
         Assert.True(t.Ping());
         string show = t.NetBond("show eth1").ShouldSucceed().Out;

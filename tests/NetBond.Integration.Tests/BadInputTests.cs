@@ -99,7 +99,7 @@ public class BadInputTests
     public void Ifenslave_as_the_first_command_starts_the_daemon_and_says_how_to_make_the_bond()
     {
         using Topology t = new();
-        string ifenslave = $"NETBOND_ARGV0=ifenslave dotnet {Topology.NetBondDll}";
+        string ifenslave = $"NETBOND_ARGV0=ifenslave {Topology.NetBondExe}";
         try
         {
             Result first = t.In(t.Host, $"{ifenslave} bond0 eth0 eth1");

@@ -161,7 +161,7 @@ public class DaemonTests
         string dir = t.StateRoot;
         try
         {
-            t.In(t.Host, $"NETBOND_LOG_MAX=1000 dotnet {Topology.NetBondDll} status").ShouldSucceed();
+            t.In(t.Host, $"NETBOND_LOG_MAX=1000 {Topology.NetBondExe} status").ShouldSucceed();
             for (int i = 0; i < 15; i++)
             {
                 t.NetBond("add bond0 mode=1").ShouldSucceed();

@@ -6,8 +6,7 @@ public class DemoTests
 {
     private static Process StartDemo()
     {
-        ProcessStartInfo info = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "netbond.dll"));
+        ProcessStartInfo info = new(Topology.NetBondExe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("demo");
         return Process.Start(info)!;
     }

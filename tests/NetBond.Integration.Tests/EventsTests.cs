@@ -14,8 +14,8 @@ public class EventsTests
         t.AddBond("mode=active-backup miimon=100");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1), 5000), t.Status());
-        System.Diagnostics.Process text = t.Start($"ip netns exec {t.Host} dotnet {Topology.NetBondDll} events bond0");
-        System.Diagnostics.Process json = t.Start($"ip netns exec {t.Host} dotnet {Topology.NetBondDll} events --json");
+        System.Diagnostics.Process text = t.Start($"ip netns exec {t.Host} {Topology.NetBondExe} events bond0");
+        System.Diagnostics.Process json = t.Start($"ip netns exec {t.Host} {Topology.NetBondExe} events --json");
         // Both listeners have subscribed once they see an option change made after they started.
         Assert.True(Topology.Eventually(() =>
         {

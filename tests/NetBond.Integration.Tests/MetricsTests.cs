@@ -85,7 +85,7 @@ public class MetricsTests
         using Cleanup remove = new(() => File.Delete(script));
         string[] answers = t.In(t.Host, $"python3 {script} {Endpoint}").ShouldSucceed().Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["HTTP/1.1 400 Bad Request", "HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"], answers);
-        Result refused = t.In(t.Peer, $"dotnet {Topology.NetBondDll} daemon --metrics nowhere");
+        Result refused = t.In(t.Peer, $"{Topology.NetBondExe} daemon --metrics nowhere");
         Assert.Equal(1, refused.Exit);
         Assert.Contains("--metrics nowhere: expected ADDRESS:PORT", refused.Err, StringComparison.Ordinal);
     }

@@ -31,7 +31,7 @@ public class NamespaceTests
             t.Sh($"ip -n {t.Switch} link set swu{i} master br0 && ip -n {t.Switch} link set swu{i} up");
         }
         // A command run inside the namespace acts there; `-n PATH` from elsewhere reaches the same bond.
-        t.Sh($"nsenter --net={ns} dotnet {Topology.NetBondDll} add bond0 mode=active-backup miimon=50 datapath=kernel");
+        t.Sh($"nsenter --net={ns} {Topology.NetBondExe} add bond0 mode=active-backup miimon=50 datapath=kernel");
         t.NetBond($"-n {ns} enslave bond0 ueth0 ueth1").ShouldSucceed();
         t.Sh($"nsenter --net={ns} sh -c 'ip link set lo up && ip addr add {OtherAddress}/24 dev bond0 && ip link set bond0 up'");
         Assert.Contains("Slave Interface: ueth1", t.NetBond($"-n {ns} status bond0").ShouldSucceed().Out);

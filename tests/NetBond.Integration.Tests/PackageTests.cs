@@ -4,25 +4,13 @@ namespace NetBond.Integration.Tests;
 [Collection(Alone.Name)]
 public class PackageTests
 {
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "packaging", "build-deb")))
-            {
-                return d.FullName;
-            }
-        }
-        throw new InvalidOperationException("packaging/build-deb not found above " + AppContext.BaseDirectory);
-    }
-
     [IntegrationFact]
     public void The_package_installs_into_a_clean_root_and_its_netbond_runs_a_bond()
     {
         using Topology t = new(members: 2);
         string work = Directory.CreateTempSubdirectory("netbond-deb-").FullName;
         using Cleanup remove = new(() => Directory.Delete(work, true));
-        string deb = t.Sh($"{RepositoryRoot()}/packaging/build-deb {work}/out").Trim().Split('\n')[^1];
+        string deb = t.Sh($"{Topology.RepositoryRoot}/packaging/build-deb {work}/out").Trim().Split('\n')[^1];
         string root = Path.Combine(work, "root");
         Directory.CreateDirectory(Path.Combine(root, "var/lib/dpkg/info"));
         Directory.CreateDirectory(Path.Combine(root, "var/lib/dpkg/updates"));

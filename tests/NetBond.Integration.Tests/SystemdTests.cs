@@ -27,7 +27,7 @@ public class SystemdTests
         notify.Bind(new UnixDomainSocketEndPoint(path));
         using Cleanup remove = new(() => File.Delete(path));
         notify.ReceiveTimeout = 20_000;
-        System.Diagnostics.Process daemon = t.Start($"env NOTIFY_SOCKET={path} WATCHDOG_USEC=200000 JOURNAL_STREAM=8:1 ip netns exec {t.Host} dotnet {Topology.NetBondDll} daemon --up-all --root {Fixture("networkd")}");
+        System.Diagnostics.Process daemon = t.Start($"env NOTIFY_SOCKET={path} WATCHDOG_USEC=200000 JOURNAL_STREAM=8:1 ip netns exec {t.Host} {Topology.NetBondExe} daemon --up-all --root {Fixture("networkd")}");
 
         List<string> messages = [];
         byte[] buffer = new byte[4096];

@@ -26,7 +26,7 @@ public class TopTests
         Assert.Matches(@"  eth1\s+up\s+backup\s+\d+", blocks[2]);
 
         // On a terminal (script gives it one): the live table.
-        string table = t.In(t.Host, $"TERM=xterm-256color script -qfec \"stty cols 160; dotnet {Topology.NetBondDll} top --count 1\" /dev/null").ShouldSucceed().Out;
+        string table = t.In(t.Host, $"TERM=xterm-256color script -qfec \"stty cols 160; {Topology.NetBondExe} top --count 1\" /dev/null").ShouldSucceed().Out;
         Assert.Contains("bond0", table, StringComparison.Ordinal);
         Assert.Contains("rx Mbit/s", table, StringComparison.Ordinal);
         Assert.Contains("╭", table, StringComparison.Ordinal);

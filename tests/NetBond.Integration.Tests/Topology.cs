@@ -61,10 +61,44 @@ internal sealed class Topology : IDisposable
     public static bool IsRoot => File.ReadAllLines("/proc/self/status")
         .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
-    public static string NetBondDll => Path.Combine(AppContext.BaseDirectory, "netbond.dll");
+    /// <summary>The repository this test runs from (where ./netbond is).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "NetBond.slnx")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new InvalidOperationException("NetBond.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>
+    /// The netbond users run: the native executable ./netbond builds (ahead of time), brought up to date with the
+    /// sources once per test run, so the tests drive the very binary the README's commands do.
+    /// </summary>
+    public static string NetBondExe => s_netbondExe.Value;
+
+    private static readonly Lazy<string> s_netbondExe = new(() =>
+    {
+        using Process build = Process.Start(new ProcessStartInfo(Path.Combine(RepositoryRoot, "netbond"), "--version")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        Task<string> err = build.StandardError.ReadToEndAsync();
+        build.StandardOutput.ReadToEnd();
+        build.WaitForExit();
+        return build.ExitCode == 0
+            ? Path.Combine(RepositoryRoot, ".build", "bin", "netbond")
+            : throw new InvalidOperationException($"./netbond could not be built: {err.Result}");
+    });
 
     /// <summary>Runs the netbond CLI in the host namespace (or <paramref name="ns"/>).</summary>
-    public Result NetBond(string args, string? ns = null) => Run($"ip netns exec {ns ?? Host} dotnet {NetBondDll} {args}");
+    public Result NetBond(string args, string? ns = null) => Run($"ip netns exec {ns ?? Host} {NetBondExe} {args}");
 
     public Result In(string ns, string command) => Run($"ip netns exec {ns} sh -c '{command}'");
 
@@ -83,7 +117,7 @@ internal sealed class Topology : IDisposable
     public Process StartDaemon(string? ns = null, string options = "", string environment = "")
     {
         _daemonStarted = true;
-        return Start($"ip netns exec {ns ?? Host} env {environment} dotnet {NetBondDll} daemon {options}");
+        return Start($"ip netns exec {ns ?? Host} env {environment} {NetBondExe} daemon {options}");
     }
 
     private bool _daemonStarted;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -58,7 +59,7 @@ public static class BpfContract
         h.Append("};\n\n");
     }
 
-    private static void Struct<T>(StringBuilder h, string name) where T : unmanaged
+    private static void Struct<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] T>(StringBuilder h, string name) where T : unmanaged
     {
         h.Append($"struct {name} {{\n");
         int size = 0;

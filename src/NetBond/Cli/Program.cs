@@ -76,7 +76,7 @@ static int Dispatch(List<string> argv, bool inBatch)
     }
     if (command.RunCli == null || command.NeedsRoot)
     {
-        if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root" && !ControlClient.IsRoot())
+        if (!ControlClient.IsRoot())
         {
             Console.Error.WriteLine("netbond: must be run as root");
             return 1;

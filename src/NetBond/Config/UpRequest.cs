@@ -10,13 +10,13 @@ internal sealed class UpRequest
 {
     public List<UpBond> Bonds { get; set; } = [];
 
-    public string ToJson() => JsonSerializer.Serialize(this);
+    public string ToJson() => JsonSerializer.Serialize(this, NetBondJson.Default.UpRequest);
 
     public static UpRequest? FromJson(string json)
     {
         try
         {
-            return JsonSerializer.Deserialize<UpRequest>(json);
+            return JsonSerializer.Deserialize(json, NetBondJson.Default.UpRequest);
         }
         catch (JsonException)
         {

@@ -43,13 +43,13 @@ internal static class ControlProtocol
         return ReadExactly(socket, payload) ? payload : null;
     }
 
-    public static byte[] EncodeRequest(IReadOnlyList<string> args) => JsonSerializer.SerializeToUtf8Bytes(args);
+    public static byte[] EncodeRequest(IReadOnlyList<string> args) => JsonSerializer.SerializeToUtf8Bytes([.. args], NetBondJson.Default.StringArray);
 
     public static string[]? DecodeRequest(byte[] payload)
     {
         try
         {
-            return JsonSerializer.Deserialize<string[]>(payload);
+            return JsonSerializer.Deserialize(payload, NetBondJson.Default.StringArray);
         }
         catch (JsonException)
         {

@@ -20,7 +20,6 @@ internal sealed record BondStateContents(string? Namespace, List<BondRecord> Bon
 /// </summary>
 internal sealed class BondStateFile
 {
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
     private readonly string _path;
     private readonly string? _namespace;
     /// <summary>What the file holds now; null until the first save, which always writes (a previous daemon's file goes).</summary>
@@ -41,7 +40,7 @@ internal sealed class BondStateFile
         }
         try
         {
-            BondStateContents? file = JsonSerializer.Deserialize<BondStateContents>(File.ReadAllText(_path));
+            BondStateContents? file = JsonSerializer.Deserialize(File.ReadAllText(_path), NetBondJson.Default.BondStateContents);
             if (file?.Namespace != _namespace)
             {
                 log($"{_path} was written in another network namespace: not applied");
@@ -67,7 +66,7 @@ internal sealed class BondStateFile
         List<(BondRuntime, int, Member?, int)> now = _saved;
         List<BondRecord> records = [.. now.Select(e => Record(e.Item1))];
         string temp = _path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new BondStateContents(_namespace, records), s_json));
+        File.WriteAllText(temp, JsonSerializer.Serialize(new BondStateContents(_namespace, records), NetBondJson.Default.BondStateContents));
         File.Move(temp, _path, overwrite: true);
     }
 

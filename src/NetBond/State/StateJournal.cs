@@ -14,7 +14,6 @@ internal sealed record JournalFile(string? Namespace, List<MemberOriginalState> 
 /// </summary>
 internal sealed class StateJournal : IMemberJournal
 {
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
     private readonly string _path;
     private readonly string? _namespace;
     private readonly Dictionary<string, MemberOriginalState> _entries = [];
@@ -38,9 +37,9 @@ internal sealed class StateJournal : IMemberJournal
             if (text.TrimStart().StartsWith('['))
             {
                 // Written by NetBond 0.1 before files named their namespace: only the ifindex-and-name check guards it.
-                return JsonSerializer.Deserialize<List<MemberOriginalState>>(text) ?? [];
+                return JsonSerializer.Deserialize(text, NetBondJson.Default.ListMemberOriginalState) ?? [];
             }
-            JournalFile? file = JsonSerializer.Deserialize<JournalFile>(text);
+            JournalFile? file = JsonSerializer.Deserialize(text, NetBondJson.Default.JournalFile);
             if (file?.Namespace != null && file.Namespace != _namespace)
             {
                 log($"{_path} was written in another network namespace (a deleted one whose inode this one reuses): not applied");
@@ -82,7 +81,7 @@ internal sealed class StateJournal : IMemberJournal
     private void Save()
     {
         string temp = _path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new JournalFile(_namespace, [.. _entries.Values]), s_json));
+        File.WriteAllText(temp, JsonSerializer.Serialize(new JournalFile(_namespace, [.. _entries.Values]), NetBondJson.Default.JournalFile));
         File.Move(temp, _path, overwrite: true);
     }
 }
