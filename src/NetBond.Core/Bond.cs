@@ -624,10 +624,13 @@ public sealed partial class Bond
         long arpDue = _timers.DueOf(BondTimer.ArpMonitor), albDue = _timers.DueOf(BondTimer.Alb);
         if (_timers.Fire(BondTimer.LinkMonitor, nowMs))
         {
-            _timers.Arm(BondTimer.LinkMonitor, NextAfter(linkDue, nowMs, Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs));
+            int interval = Options.Miimon > 0 ? Options.Miimon : CarrierRefreshMs;
+            _miiResumeMs = -1;
+            _timers.Arm(BondTimer.LinkMonitor, NextAfter(linkDue, nowMs, interval));
             if (Options.Miimon > 0)
             {
                 MiiTick();
+                DeferMiiWhileQuiet(linkDue, nowMs);
             }
         }
         if (_timers.Fire(BondTimer.Lacp, nowMs) && Traits.Lacp && IsUp)
@@ -638,6 +641,7 @@ public sealed partial class Bond
             {
                 Lacp.PeerNotifyRequested = false;
                 _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
+                ResumeMii();
             }
             if (Lacp.TakePlanChanged())
             {
@@ -700,6 +704,7 @@ public sealed partial class Bond
 
     private void Publish()
     {
+        ResumeMii();
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
             Options.PacketsPerSlave, Options.XmitHashPolicy, Options.AllSlavesActive, ControlFramesWanted(),

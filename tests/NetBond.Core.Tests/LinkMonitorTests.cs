@@ -48,16 +48,45 @@ public class LinkMonitorTests
     [Fact]
     public void The_link_monitor_ticks_at_multiples_of_miimon()
     {
-        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100", "eth0", "eth1");
+        // A downdelay running all along: a bond with nothing moving waits for its next carrier read instead.
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=1000", "eth0", "eth1");
+        host.SetCarrier("eth1", false);
+        host.PushCarriers(bond);
         bond.Tick(3);
         Assert.Equal(100, bond.NextDueMs);
         bond.Tick(117);
         Assert.Equal(200, bond.NextDueMs);
         bond.Tick(420);
         Assert.Equal(500, bond.NextDueMs);
-        host.SetCarrier("eth1", false);
-        bond.OnLinkEvent(bond.Find("eth1")!, false, 433);
+        host.SetCarrier("eth0", false);
+        bond.OnLinkEvent(bond.Find("eth0")!, false, 433);
         Assert.Equal(540, bond.NextDueMs);
+    }
+
+    /// <summary>
+    /// A bond whose links are all as their carriers say, with no delay running, skips the miimon ticks that could
+    /// only find the same (a thousand idle bonds wake the daemon once a second): its next tick is at the next carrier
+    /// read. A carrier that changed brings the ticks back at once, on the same multiples of miimon.
+    /// </summary>
+    [Fact]
+    public void A_quiet_bond_ticks_at_its_carrier_reads_and_a_change_brings_its_miimon_ticks_back()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=1 miimon=100 downdelay=200", "eth0", "eth1");
+        Member eth1 = bond.Find("eth1")!;
+        host.Run(bond, 50);
+        Assert.Equal(1000, bond.NextDueMs);
+        host.SetCarrier("eth1", false);
+        host.Run(bond, 100);
+        Assert.Equal(LinkState.Fail, eth1.Link);
+        Assert.Equal(200, bond.NextDueMs);
+        host.Run(bond, 200);
+        Assert.Equal(LinkState.Down, eth1.Link);
+        Assert.Equal(1000, bond.NextDueMs);
+        // Back by an event between two reads: inspected at once, and the ticks count updelay from there.
+        host.SetCarrier("eth1", true);
+        bond.OnLinkEvent(eth1, true, 640);
+        Assert.Equal(LinkState.Up, eth1.Link);
+        Assert.Equal(740, bond.NextDueMs);
     }
 
     [Fact]

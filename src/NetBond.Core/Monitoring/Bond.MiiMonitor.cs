@@ -19,6 +19,40 @@ public sealed partial class Bond
     /// </summary>
     public bool CarrierReadDue(Member m, long nowMs) => nowMs >= _nextCarrierReadMs || m.Link is LinkState.Fail or LinkState.Back;
 
+    /// <summary>When the MII tick a quiet bond skips would have run (-1: none skipped): where <see cref="ResumeMii"/> puts it back.</summary>
+    private long _miiResumeMs = -1;
+
+    /// <summary>Ticks were skipped since the last inspection: they would have seen every up member's carrier.</summary>
+    private bool _miiSkipped;
+
+    /// <summary>
+    /// After a tick that found nothing moving — every link as its carrier says, no updelay or downdelay running, no
+    /// peer notification to count down — the ticks until the next carrier read could only repeat it: the next tick
+    /// is the one at the read (a thousand idle bonds at miimon=100 wake the daemon once a second, not ten times).
+    /// Whatever could change that ends the wait (<see cref="ResumeMii"/>): a carrier that changed, by an event or a
+    /// read, an enslave or release, a new active member, an option — each publishes a new plan or notifies peers.
+    /// </summary>
+    private void DeferMiiWhileQuiet(long linkDue, long nowMs)
+    {
+        if (_sendPeerNotif > 0 || !_members.TrueForAll(m => m.Link == LinkState.Up ? m.Carrier : m.Link == LinkState.Down && !m.Carrier))
+        {
+            return;
+        }
+        _miiResumeMs = _timers.DueOf(BondTimer.LinkMonitor);
+        _miiSkipped = true;
+        _timers.Arm(BondTimer.LinkMonitor, NextAfter(linkDue, Math.Max(nowMs, _nextCarrierReadMs - 1), Options.Miimon));
+    }
+
+    /// <summary>The MII ticks a quiet bond skipped start again where they would have been.</summary>
+    private void ResumeMii()
+    {
+        if (_miiResumeMs >= 0)
+        {
+            _timers.Arm(BondTimer.LinkMonitor, Math.Min(_miiResumeMs, _timers.DueOf(BondTimer.LinkMonitor)));
+            _miiResumeMs = -1;
+        }
+    }
+
     private void MiiTick()
     {
         // bond_mii_monitor: decide on this tick's notification before anything changes, then count down.
@@ -57,6 +91,15 @@ public sealed partial class Bond
     /// <summary>bond_miimon_inspect() then bond_miimon_commit() on the carriers pushed in.</summary>
     private void MiiInspectAndCommit()
     {
+        if (_miiSkipped)
+        {
+            // The last tick skipped, a miimon ago, saw the up members' carriers: a failover's outage counts from there.
+            _miiSkipped = false;
+            foreach (Member m in _members.Where(m => m.Link == LinkState.Up))
+            {
+                m.LastCarrierMs = Math.Max(m.LastCarrierMs, _now - Options.Miimon);
+            }
+        }
         // With no usable member the first link to come up is taken at once: in active-backup when there is
         // no active member, in the modes with a usable-slaves array (xor here) when it is empty. balance-rr
         // and broadcast keep no such array, so they always wait out updelay.

@@ -152,6 +152,7 @@ public sealed partial class Bond
         if (IsUp)
         {
             _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
+            ResumeMii();
             if (ShouldNotifyPeers())
             {
                 _sendPeerNotif--;

@@ -30,7 +30,7 @@ public sealed unsafe class UserDataPath : IDataPath
     private readonly EventFdHandle? _wake;
     private readonly Thread? _thread;
     private readonly ControlFramePump? _pump;
-    private readonly long _pumpTag;
+    private readonly ulong _pumpTag;
     private TxState _txState;
     private volatile Lanes _lanes = new(DataPlan.Empty, []);
     private volatile MemberPort[] _receivers = [];

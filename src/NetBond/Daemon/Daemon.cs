@@ -22,7 +22,7 @@ internal sealed class Daemon : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<ulong, BondNamespace> _namespaces = [];
     private readonly BondNamespace _home;
-    private readonly ControlWaiter _waiter = new();
+    private readonly EpollSet _waiter = new();
     private readonly DaemonClock _clock = new();
     private readonly Socket _listener;
     private readonly FileStream _lock;
@@ -476,6 +476,7 @@ internal sealed class Daemon : IDisposable
     {
         long nextScan = 0;
         HashSet<ulong> unheld = [];
+        HashSet<ulong> events = [];
         while (!_stopping)
         {
             long due = long.MaxValue;
@@ -487,7 +488,7 @@ internal sealed class Daemon : IDisposable
                 }
             }
             long wait = due - _clock.NowMs;
-            HashSet<ulong> events = _waiter.Wait(due == long.MinValue || wait <= 0 ? 0 : (int)Math.Min(wait, 1000));
+            _waiter.Wait(due == long.MinValue || wait <= 0 ? 0 : (int)Math.Min(wait, 1000), events);
             lock (_gate)
             {
                 if (_stopping)

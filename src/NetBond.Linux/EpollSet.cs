@@ -4,11 +4,12 @@ using NetBond.Linux.Interop;
 namespace NetBond.Linux;
 
 /// <summary>
-/// Where the daemon's control thread sleeps: on every namespace's link-event socket at once (an epoll set, so a
-/// wake-up costs the same with five hundred namespaces as with one), and on an eventfd any thread may signal (a
-/// data path queued control frames, a command changed what is due).
+/// Where one of the daemon's threads sleeps: on many descriptors at once (an epoll set, so a wake-up costs the
+/// same with five hundred of them as with one), each named by a tag, and on an eventfd any thread may signal.
+/// The control loop waits here on every namespace's link-event socket, the control-frame pump on every kernel-path
+/// bond's TAP and member sockets.
 /// </summary>
-public sealed unsafe class ControlWaiter : IDisposable
+public sealed unsafe class EpollSet : IDisposable
 {
     private const int MaxEvents = 64;
     private const ulong WakeTag = ulong.MaxValue;
@@ -17,7 +18,7 @@ public sealed unsafe class ControlWaiter : IDisposable
     private readonly EpollHandle _epoll = new();
     private readonly byte* _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * LibC.EpollEventSize));
 
-    public ControlWaiter()
+    public EpollSet()
     {
         int fd = LibC.EpollCreate1(LibC.EPOLL_CLOEXEC);
         if (fd < 0)
@@ -31,7 +32,7 @@ public sealed unsafe class ControlWaiter : IDisposable
     /// <summary>Ends a <see cref="Wait"/> early, from any thread.</summary>
     public void Wake() => _wake.Signal();
 
-    /// <summary>Makes <paramref name="fd"/> readable end a <see cref="Wait"/>, which then names <paramref name="tag"/>.</summary>
+    /// <summary>Makes <paramref name="fd"/> readable end a <see cref="Wait"/>, which then names <paramref name="tag"/> (any but ulong.MaxValue).</summary>
     public void Watch(int fd, ulong tag)
     {
         byte* ev = stackalloc byte[16];
@@ -48,11 +49,12 @@ public sealed unsafe class ControlWaiter : IDisposable
 
     /// <summary>
     /// Blocks until a watched descriptor is readable, <see cref="Wake"/> is called, or <paramref name="timeoutMs"/>
-    /// passes; returns the tags of the readable ones.
+    /// passes (-1: no limit); <paramref name="readable"/> then holds the tags of the readable ones (level-triggered:
+    /// one left unread is named again next time).
     /// </summary>
-    public HashSet<ulong> Wait(int timeoutMs)
+    public void Wait(int timeoutMs, HashSet<ulong> readable)
     {
-        HashSet<ulong> readable = [];
+        readable.Clear();
         int n = LibC.EpollWait(_epoll.Fd, _events, MaxEvents, timeoutMs);
         for (int i = 0; i < n; i++)
         {
@@ -66,7 +68,6 @@ public sealed unsafe class ControlWaiter : IDisposable
                 readable.Add(tag);
             }
         }
-        return readable;
     }
 
     public void Dispose()
