@@ -640,8 +640,7 @@ public sealed partial class Bond
             if (Lacp.PeerNotifyRequested)
             {
                 Lacp.PeerNotifyRequested = false;
-                _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
-                ResumeMii();
+                StartPeerNotifications();
             }
             if (Lacp.TakePlanChanged())
             {

@@ -53,6 +53,13 @@ public sealed partial class Bond
         }
     }
 
+    /// <summary>num_peer_notif rounds, peer_notif_delay ticks apart, counted down by the monitor's ticks: a quiet bond's come back.</summary>
+    private void StartPeerNotifications()
+    {
+        _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
+        ResumeMii();
+    }
+
     private void MiiTick()
     {
         // bond_mii_monitor: decide on this tick's notification before anything changes, then count down.

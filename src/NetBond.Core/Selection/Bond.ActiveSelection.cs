@@ -151,8 +151,7 @@ public sealed partial class Bond
         ApplyFailOverMac(old, next);
         if (IsUp)
         {
-            _sendPeerNotif = Options.NumPeerNotif * Math.Max(1, Options.PeerNotifDelayTicks);
-            ResumeMii();
+            StartPeerNotifications();
             if (ShouldNotifyPeers())
             {
                 _sendPeerNotif--;
