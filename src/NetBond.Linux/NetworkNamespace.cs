@@ -25,6 +25,9 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>The nsfs inode: what `ip netns identify`, `lsns` and /proc/PID/ns/net ("net:[INODE]") name it by.</summary>
     public ulong Inode { get; }
 
+    /// <summary>The descriptor that holds it: what `ip link set X netns` hands the kernel (IFLA_NET_NS_FD).</summary>
+    public int Fd => _handle.Fd;
+
     /// <summary>The namespace the calling thread is in (the last one it entered, else <see cref="Home"/>).</summary>
     public static NetworkNamespace Current => t_current ?? Home;
 
@@ -76,6 +79,8 @@ public sealed class NetworkNamespace : IDisposable
     public Scope Enter()
     {
         NetworkNamespace? previous = t_current;
+        // Home is read through /proc/self, the first thread's: known before that thread leaves it.
+        _ = Home;
         Switch(this);
         t_current = this;
         return new Scope(previous);

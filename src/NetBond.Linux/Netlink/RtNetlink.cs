@@ -19,6 +19,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort RTM_DELADDR = 21;
     private const ushort RTM_GETADDR = 22;
     private const ushort RTM_NEWROUTE = 24;
+    private const ushort RTA_DST = 1;
     private const ushort RTA_OIF = 4;
     private const ushort RTA_GATEWAY = 5;
     private const ushort RTM_NEWQDISC = 36;
@@ -35,6 +36,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort IFLA_LINKINFO = 18;
     private const ushort IFLA_INFO_KIND = 1;
     private const ushort IFLA_CARRIER = 33;
+    private const ushort IFLA_NET_NS_FD = 28;
     private const ushort IFLA_GSO_MAX_SEGS = 40;
     private const ushort IFA_ADDRESS = 1;
     private const ushort IFA_LOCAL = 2;
@@ -178,19 +180,39 @@ public sealed class RtNetlink : IDisposable
     }
 
     /// <summary>A default route through <paramref name="gateway"/> on the link (main table, proto boot, as ifup adds it).</summary>
-    public void AddDefaultRoute(int index, IPAddress gateway)
+    public void AddDefaultRoute(int index, IPAddress gateway) =>
+        AddRoute(index, gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0, gateway);
+
+    /// <summary>A route to <paramref name="destination"/>/<paramref name="prefixLength"/> on the link, through <paramref name="gateway"/> or on-link.</summary>
+    public void AddRoute(int index, IPAddress destination, int prefixLength, IPAddress? gateway)
     {
-        bool v4 = gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        bool v4 = destination.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
         NetlinkMessageWriter w = new(RTM_NEWROUTE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL);
         Span<byte> rtm = w.Reserve(12);
         rtm[0] = (byte)(v4 ? LibC.AF_INET : 10);
+        rtm[1] = (byte)prefixLength;
         rtm[4] = 254; // RT_TABLE_MAIN
         rtm[5] = 3;   // RTPROT_BOOT
-        rtm[6] = 0;   // RT_SCOPE_UNIVERSE
+        rtm[6] = (byte)(gateway == null ? 253 : 0); // RT_SCOPE_LINK on-link, else RT_SCOPE_UNIVERSE
         rtm[7] = 1;   // RTN_UNICAST
-        w.Attribute(RTA_GATEWAY, gateway.GetAddressBytes());
+        if (prefixLength > 0)
+        {
+            w.Attribute(RTA_DST, destination.GetAddressBytes());
+        }
+        if (gateway != null)
+        {
+            w.Attribute(RTA_GATEWAY, gateway.GetAddressBytes());
+        }
         w.U32(RTA_OIF, (uint)index);
-        Check(_socket.Execute(w), $"add default route via {gateway}");
+        Check(_socket.Execute(w), $"add route {destination}/{prefixLength}{(gateway == null ? "" : $" via {gateway}")}");
+    }
+
+    /// <summary>Moves the link into the network namespace <paramref name="namespaceFd"/> refers to (`ip link set X netns`); it arrives down.</summary>
+    public void MoveToNamespace(int index, int namespaceFd)
+    {
+        NetlinkMessageWriter w = LinkRequest(RTM_SETLINK, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, index);
+        w.U32(IFLA_NET_NS_FD, (uint)namespaceFd);
+        Check(_socket.Execute(w), $"move link {index} to another network namespace");
     }
 
     /// <summary>Adds a clsact qdisc; returns false if the link already had one (then it is not ours to delete).</summary>

@@ -115,6 +115,8 @@ internal static class CommandTable
         new("up-apply", "JSON", "") { Hidden = true, RunDaemon = (p, a, r) => p.UpApply(a, r) },
         new("down-apply", "BOND...", "") { Hidden = true, RunDaemon = (p, a, r) => p.DownApply(a, r) },
         new("reload-apply", "JSON", "") { Hidden = true, RunDaemon = (p, a, r) => p.ReloadApply(a, r) },
+        // The CNI plugin's CHECK: how the running bond differs from its configuration.
+        new("verify", "JSON", "") { Hidden = true, RunDaemon = (p, a, r) => p.Verify(a, r) },
         // Tests move the daemon's clock as ovs-appctl time/warp does (DaemonClock).
         new("time/warp", "MS [STEP_MS]", "") { Hidden = true, RunDaemon = (p, a, r) => p.TimeWarp(a, r) },
     ];

@@ -143,8 +143,13 @@ internal static class ControlClient
         }
         shell.Environment["NETBOND_LOG"] = LogPath;
         RotateLog();
-        // The daemon is netbond whatever name started it: called as ifenslave it would read "daemon" as a bond.
+        // The daemon is netbond whatever name started it: called as ifenslave it would read "daemon" as a bond, started
+        // by the CNI plugin it would be one.
         shell.Environment.Remove("NETBOND_ARGV0");
+        foreach (string cni in shell.Environment.Keys.Where(k => k.StartsWith("CNI_", StringComparison.Ordinal)).ToList())
+        {
+            shell.Environment.Remove(cni);
+        }
         using (Process? p = Process.Start(shell))
         {
             p?.WaitForExit();

@@ -1,6 +1,11 @@
 using NetBond;
 using NetBond.Linux;
 
+// Run by a container runtime as a CNI plugin (type netbond): the spec's protocol, nothing else on stdout.
+if (Environment.GetEnvironmentVariable("CNI_COMMAND") != null)
+{
+    return NetBond.Cni.CniPlugin.Run();
+}
 // Invoked through a link named ifenslave, speak the classic syntax (the ./netbond script passes the name it was called by).
 string invokedAs = Path.GetFileName(Environment.GetEnvironmentVariable("NETBOND_ARGV0") ?? Environment.GetCommandLineArgs()[0]);
 List<string> argv = [.. args];

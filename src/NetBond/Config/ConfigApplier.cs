@@ -208,6 +208,57 @@ internal sealed class ConfigApplier
         return r;
     }
 
+    /// <summary>
+    /// `verify` (a CNI CHECK): each way the running bonds differ from the request — a bond missing, an option
+    /// (defaults included) other than described, members, addresses it lacks, MTU; fails with one line each.
+    /// </summary>
+    public CommandResult Verify(UpRequest request, CommandResult r)
+    {
+        List<string> differences = [.. request.Bonds.SelectMany(Differences)];
+        differences.ForEach(d => r.Err.Append(d).Append('\n'));
+        return differences.Count > 0 ? r.Fail($"{differences.Count} difference(s) from the configuration") : r.Line("as configured");
+    }
+
+    private IEnumerable<string> Differences(UpBond b)
+    {
+        if (_registry.Find(b.Name) is not { } bond)
+        {
+            yield return $"{b.Name}: no such bond";
+            yield break;
+        }
+        List<OptionAssignment> wanted = [.. b.Options.Select(o => OptionTable.Assign(o.Name, o.Value)).Where(o => !OptionTable.IsState(o.Option))];
+        BondOptions? desired = OptionTable.Apply(new BondOptions(), wanted, new OptionContext(false, false, OneRequest: false), [], out string? invalid);
+        if (desired == null)
+        {
+            yield return $"{b.Where}: {invalid}";
+            yield break;
+        }
+        foreach (string n in OptionTable.Names.Where(n => OptionTable.Show(desired, n) != OptionTable.Show(bond.Bond.Options, n)))
+        {
+            yield return $"{b.Name}: {n} is '{OptionTable.Show(bond.Bond.Options, n)}', configured '{OptionTable.Show(desired, n)}'";
+        }
+        string[] members = [.. bond.Bond.Members.Select(m => m.Name)];
+        string[] configured = [.. b.Members.Select(m => m.Name)];
+        if (!members.Order(StringComparer.Ordinal).SequenceEqual(configured.Distinct().Order(StringComparer.Ordinal)))
+        {
+            yield return $"{b.Name}: members are [{string.Join(' ', members)}], configured [{string.Join(' ', configured)}]";
+        }
+        LinkInfo link = _registry.Netlink.GetLink(bond.IfIndex)!;
+        if (b.Mtu != null && b.Mtu.Value != link.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            yield return $"{b.Name}: mtu is {link.Mtu}, configured {b.Mtu.Value}";
+        }
+        List<AddressInfo> have = _registry.Netlink.GetAddressInfo(bond.IfIndex);
+        foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
+        {
+            yield return $"{b.Name}: has no address {a.Address}/{a.Prefix}";
+        }
+        if (!link.IsUp)
+        {
+            yield return $"{b.Name}: is down";
+        }
+    }
+
     /// <summary>What the live host says against this bond: names, members that are missing or taken.</summary>
     private IEnumerable<string> Check(UpBond b)
     {

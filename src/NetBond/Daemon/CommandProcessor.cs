@@ -70,6 +70,11 @@ internal sealed class CommandProcessor
             ? new Config.ConfigApplier(_registry).Reload(reload, r)
             : r.Fail("malformed reload request");
 
+    internal CommandResult Verify(List<string> rest, CommandResult r) =>
+        rest.Count == 1 && Config.UpRequest.FromJson(rest[0]) is { } request
+            ? new Config.ConfigApplier(_registry).Verify(request, r)
+            : r.Fail("malformed verify request", 2);
+
     /// <summary>`time/warp MS [STEP_MS]`: the clock moves MS forward in steps (100 ms by default), the bonds' timers run after each.</summary>
     internal CommandResult TimeWarp(List<string> rest, CommandResult r)
     {

@@ -15,4 +15,5 @@ namespace NetBond;
 [JsonSerializable(typeof(BondStateContents))]
 [JsonSerializable(typeof(JournalFile))]
 [JsonSerializable(typeof(List<MemberOriginalState>))]
+[JsonSerializable(typeof(Cni.Attachment))]
 internal sealed partial class NetBondJson : JsonSerializerContext;
