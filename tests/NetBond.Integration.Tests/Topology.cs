@@ -267,9 +267,23 @@ internal sealed class Topology : IDisposable
     public long SwitchCounter(string port, string counter) =>
         long.Parse(In(Switch, $"cat /sys/class/net/{port}/statistics/{counter}").Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
-    private Result Run(string command)
+    /// <summary>An empty network namespace (a container's kind), removed with the rest.</summary>
+    public string AddNamespace()
     {
-        ProcessStartInfo info = new("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string ns = $"{Host}n{_clients.Count}";
+        _clients.Add(ns);
+        Sh($"ip netns add {ns} && ip -n {ns} link set lo up");
+        return ns;
+    }
+
+    /// <summary>Runs a shell command with this test's state folder, <paramref name="stdin"/> on its input and more variables.</summary>
+    public Result Run(string command, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        ProcessStartInfo info = new("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin != null, UseShellExecute = false };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(command);
         info.Environment["NETBOND_STATE_DIR"] = _stateDir;
@@ -282,6 +296,11 @@ internal sealed class Topology : IDisposable
         using Process p = Process.Start(info)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (stdin != null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
         if (!p.WaitForExit(120_000))
         {
             p.Kill(true);

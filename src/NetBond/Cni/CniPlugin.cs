@@ -374,12 +374,19 @@ internal static class CniPlugin
     /// <summary>The container's namespace: missing is "container unknown" (3), anything else but a namespace is a bad CNI_NETNS (4).</summary>
     private static NetworkNamespace OpenSandbox(string path)
     {
+        NetworkNamespace? ns = null;
         try
         {
-            return NetworkNamespace.Open(path);
+            ns = NetworkNamespace.Open(path);
+            // Only setns tells a bind mount of a namespace from any other file.
+            using (ns.Enter())
+            {
+            }
+            return ns;
         }
         catch (NativeException e)
         {
+            ns?.Dispose();
             throw File.Exists(path)
                 ? new CniException(CniException.InvalidEnvironment, $"CNI_NETNS {path} is not a network namespace", e.Message)
                 : new CniException(CniException.UnknownContainer, $"CNI_NETNS {path} does not exist", e.Message);
