@@ -7,13 +7,20 @@ cd "$(dirname "$(readlink -f "$0")")"
 deps=(ip:iproute2 tc:iproute2 ping:iputils-ping iperf3:iperf3 tcpdump:tcpdump ethtool:ethtool flock:util-linux python3:python3-minimal
       ovs-vswitchd:openvswitch-switch promtool:prometheus groff:groff-base dpkg-deb:dpkg clang:clang gcc:gcc
       /usr/include/linux/bpf.h:linux-libc-dev)
-missing=()
+# The container engine the CNI plugin's tests drive, without what it recommends (image tools, rootless helpers):
+# podman with its CNI backend, the standard CNI plugins (host-local), runc, and busybox for a root filesystem.
+# (busybox-static by its package: Debian's other busybox is at the same path, but needs libraries a bare root has not.)
+bare_deps=(podman containernetworking-plugins runc busybox-static)
+missing=() missing_bare=()
 for d in "${deps[@]}"; do
     { command -v "${d%%:*}" || [[ -e ${d%%:*} ]]; } >/dev/null 2>&1 || missing+=("${d#*:}")
 done
-if ((${#missing[@]})); then
+for p in "${bare_deps[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_bare+=("$p")
+done
+if ((${#missing[@]} + ${#missing_bare[@]})); then
     if [[ $EUID -eq 0 ]]; then
-        echo "test.sh: installing ${missing[*]}"
+        echo "test.sh: installing ${missing[*]} ${missing_bare[*]}"
         apt-get update -qq
         # The tests run Open vSwitch's daemons themselves, in their namespaces: no service may start at install
         # (without the kernel module it would fail, and the install with it), nor Prometheus's server (the tests use only
@@ -23,12 +30,17 @@ if ((${#missing[@]})); then
         if [[ ! -e $policy ]]; then
             printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
         fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        if ((${#missing[@]})); then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        fi
+        if ((${#missing_bare[@]})); then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_bare[@]}" >/dev/null
+        fi
         if ((own_policy)); then
             rm -f "$policy"
         fi
     else
-        echo "test.sh: missing ${missing[*]}; run as root to install them (integration tests need root anyway)" >&2
+        echo "test.sh: missing ${missing[*]} ${missing_bare[*]}; run as root to install them (integration tests need root anyway)" >&2
     fi
 fi
 
