@@ -21,6 +21,8 @@ public class PackageTests
         Assert.Equal("netbond v0.1.0", t.Sh($"{netbond} --version").Trim());
         Assert.Equal("/usr/lib/netbond/ifenslave", t.Sh($"readlink {root}/etc/alternatives/ifenslave").Trim());
         Assert.Equal("/etc/alternatives/ifenslave", t.Sh($"readlink {root}/usr/sbin/ifenslave").Trim());
+        // The CNI plugin, where Debian's CNI plugins are: the same executable, answering as one.
+        Assert.Contains("\"supportedVersions\":[\"0.3.0\"", t.Sh($"CNI_COMMAND=VERSION {root}/usr/lib/cni/netbond < /dev/null"), StringComparison.Ordinal);
         Assert.Contains("ExecStart=/usr/sbin/netbond daemon --up-all", File.ReadAllText(Path.Combine(root, "usr/lib/systemd/system/netbond.service")), StringComparison.Ordinal);
         // The man page renders without a warning; the completion knows the commands and the modes.
         Assert.Equal("", t.Sh($"zcat {root}/usr/share/man/man8/netbond.8.gz | groff -man -Tutf8 -ww -z 2>&1"));
