@@ -77,8 +77,15 @@ internal static class CniIpam
         using Process p = Process.Start(start) ?? throw new CniException(CniException.IoFailure, $"cannot run {path}");
         Task<string> output = p.StandardOutput.ReadToEndAsync();
         Task<string> errors = p.StandardError.ReadToEndAsync();
-        p.StandardInput.BaseStream.Write(input);
-        p.StandardInput.Close();
+        try
+        {
+            p.StandardInput.BaseStream.Write(input);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // A plugin that does not read its input (VERSION) may be gone before it is written: its answer still counts.
+        }
         p.WaitForExit();
         JsonObject? answer = null;
         try
