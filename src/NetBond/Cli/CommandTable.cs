@@ -50,7 +50,7 @@ internal static class CommandTable
         new("set", "BOND opt=value ...", "change options") { RunDaemon = (p, a, r) => p.Set(a, r) },
         new("active", "BOND IFACE", "make IFACE the active member") { RunDaemon = (p, a, r) => p.Active(a, r) },
         new("status", "[BOND...] [--json]", "the /proc/net/bonding text (or JSON)") { RunDaemon = (p, a, r) => p.Status(a, r) },
-        new("show", "[IFACE]", "ifconfig-style view of bonds and members, with NetBond's counters")
+        new("show", "[IFACE] | --nmstate", "ifconfig-style view of bonds and members, with NetBond's counters; --nmstate: the bonds as nmstate's YAML")
         {
             RunDaemon = (p, a, r) => p.Show(a, r),
         },
@@ -68,6 +68,10 @@ internal static class CommandTable
         },
         new("down", "BOND|--all [--root DIR]", "take them down, putting members back as they were") { RunCli = ConfigCommands.Run },
         new("reload", "[--root DIR]", "read the files again and bring every bond to what they say now") { RunCli = ConfigCommands.Run },
+        new("apply", "FILE|-", "bring bonds to nmstate's desired state (YAML, as show --nmstate prints it): up, changed live, or absent")
+        {
+            RunCli = ConfigCommands.Apply,
+        },
         new("ifenslave", "ARGS", "the classic ifenslave syntax (ifenslave -h for help)")
         {
             // Help and version need no daemon: answered in the CLI, as the classic tool did, without root.

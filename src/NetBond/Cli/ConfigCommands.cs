@@ -43,21 +43,8 @@ internal static class ConfigCommands
             return 1;
         }
         NetworkConfiguration config = NetworkConfiguration.Read(root);
-        foreach (ConfigProblem note in config.Notes)
+        if (Report(verb, config))
         {
-            Console.Error.WriteLine($"{note.Where}: note: {note.Message}");
-        }
-        if (config.Problems.Count > 0)
-        {
-            foreach (ConfigProblem p in config.Problems)
-            {
-                Console.Error.WriteLine(p);
-            }
-            if (config.MoreProblems > 0)
-            {
-                Console.Error.WriteLine($"... and {config.MoreProblems} more");
-            }
-            Console.Error.WriteLine($"netbond {verb}: {config.Problems.Count + config.MoreProblems} problem(s) in the configuration; nothing was applied");
             return 1;
         }
         if (verb == "down")
@@ -88,5 +75,57 @@ internal static class ConfigCommands
             return 0;
         }
         return ControlClient.Run(["up-apply", UpRequest.From(bonds, config.ModuleDefaults).ToJson()]);
+    }
+
+    /// <summary>`apply FILE|-`: nmstate's desired state, checked whole first; then its bonds built or brought to it live, absent ones taken down.</summary>
+    public static int Apply(IReadOnlyList<string> argv)
+    {
+        if (argv.Count != 2)
+        {
+            Console.Error.WriteLine("usage: netbond apply FILE|-");
+            return 2;
+        }
+        string text;
+        try
+        {
+            text = argv[1] == "-" ? Console.In.ReadToEnd() : File.ReadAllText(argv[1]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"netbond apply: {argv[1]}: {e.Message}");
+            return 1;
+        }
+        NetworkConfiguration config = NetworkConfiguration.ReadNmstate(argv[1] == "-" ? "<stdin>" : argv[1], text);
+        if (Report("apply", config))
+        {
+            return 1;
+        }
+        UpRequest request = UpRequest.From(config.Bonds, []);
+        request.Absent = [.. config.Absent.Select(a => a.Name)];
+        request.Partial = true;
+        return ControlClient.Run(["reload-apply", request.ToJson()]);
+    }
+
+    /// <summary>Prints the notes and problems; true when there are problems (then nothing is applied).</summary>
+    private static bool Report(string verb, NetworkConfiguration config)
+    {
+        foreach (ConfigProblem note in config.Notes)
+        {
+            Console.Error.WriteLine($"{note.Where}: note: {note.Message}");
+        }
+        if (config.Problems.Count == 0)
+        {
+            return false;
+        }
+        foreach (ConfigProblem p in config.Problems)
+        {
+            Console.Error.WriteLine(p);
+        }
+        if (config.MoreProblems > 0)
+        {
+            Console.Error.WriteLine($"... and {config.MoreProblems} more");
+        }
+        Console.Error.WriteLine($"netbond {verb}: {config.Problems.Count + config.MoreProblems} problem(s) in the configuration; nothing was applied");
+        return true;
     }
 }

@@ -31,6 +31,9 @@ internal sealed class BondDefinition
     public (int Value, SourceLocation Where)? Mtu { get; set; }
     public (MacAddress Value, SourceLocation Where)? Mac { get; set; }
     public bool OnBoot { get; set; }
+
+    /// <summary>The address families whose addresses this description decides; null for both (nmstate leaves an unnamed family alone).</summary>
+    public HashSet<System.Net.Sockets.AddressFamily>? AddressFamilies { get; set; }
     public bool Dhcp { get; set; }
 
     /// <summary>The format whose interface file described this bond, and where; null while only module options or members name it.</summary>
@@ -54,6 +57,7 @@ internal sealed class BondDefinition
         Mac = d.Mac ?? Mac;
         OnBoot |= d.OnBoot;
         Dhcp |= d.Dhcp;
+        AddressFamilies = d.AddressFamilies ?? AddressFamilies;
         Description = d.Description;
     }
 

@@ -89,11 +89,11 @@ internal sealed class ConfigApplier
                 r.Line($"{b.Name}: unchanged");
             }
         }
-        foreach (BondRuntime other in _registry.Bonds.Where(x => request.Bonds.All(b => b.Name != x.Bond.Name)))
+        foreach (BondRuntime other in _registry.Bonds.Where(x => !request.Partial && request.Bonds.All(b => b.Name != x.Bond.Name)))
         {
             r.Line($"{other.Bond.Name}: not described by the files; left as it is");
         }
-        return r;
+        return request.Absent.Count > 0 ? Down(request.Absent, r) : r;
     }
 
     private string? Update(UpBond b, CommandResult r)
@@ -136,6 +136,22 @@ internal sealed class ConfigApplier
             }
             r.Line($"{b.Name}: enslaved {string.Join(' ', added)}");
         }
+        // A member's prio and queue_id (IFACE:N) as described, where they differ.
+        foreach (UpSetting o in b.Options)
+        {
+            OptionAssignment a = OptionTable.Assign(o.Name, o.Value);
+            string[] parts = o.Value.Split(':');
+            if (a.Option is BondOption.Prio or BondOption.QueueId && parts.Length == 2 && bond.Bond.Find(parts[0]) is { } member
+                && (a.Option == BondOption.Prio ? member.Prio : member.QueueId).ToString(System.Globalization.CultureInfo.InvariantCulture) != parts[1].Trim())
+            {
+                CommandResult step = _registry.Set(b.Name, [a], new CommandResult());
+                if (step.ExitCode != 0)
+                {
+                    return $"{o.Where}: {step.Err.ToString().Trim()}";
+                }
+                r.Line($"{b.Name}: {OptionTable.NameOf(a.Option)} {o.Value}");
+            }
+        }
         try
         {
             UpdateLink(b, bond, r);
@@ -163,7 +179,7 @@ internal sealed class ConfigApplier
         }
         if (!b.Dhcp)
         {
-            List<AddressInfo> have = [.. _registry.Netlink.GetAddressInfo(bond.IfIndex).Where(a => a.Permanent && !a.Address.IsIPv6LinkLocal)];
+            List<AddressInfo> have = [.. _registry.Netlink.GetAddressInfo(bond.IfIndex).Where(a => a.Permanent && !a.Address.IsIPv6LinkLocal && b.Decides(a.Address))];
             foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
             {
                 _registry.Netlink.AddAddress(bond.IfIndex, IPAddress.Parse(a.Address), a.Prefix, a.Broadcast == null ? null : IPAddress.Parse(a.Broadcast));

@@ -39,6 +39,18 @@ internal sealed class NetworkConfiguration
         return config;
     }
 
+    /// <summary>`netbond apply`: one nmstate desired-state file, read and checked as the distribution's files are.</summary>
+    public static NetworkConfiguration ReadNmstate(string file, string text)
+    {
+        NetworkConfiguration config = new("/");
+        NmstateReader.Read(config, file, text);
+        config.Validate();
+        return config;
+    }
+
+    /// <summary>Bonds an nmstate state wants gone (`state: absent`).</summary>
+    public List<(string Name, SourceLocation Where)> Absent { get; } = [];
+
     public BondDefinition? Find(string name) => _bonds.GetValueOrDefault(name);
 
     /// <summary>The bonds `up --all` (and reload) bring up: described by an interface file and marked to start at boot.</summary>

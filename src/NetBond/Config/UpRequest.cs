@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 
 namespace NetBond.Config;
@@ -9,6 +10,12 @@ namespace NetBond.Config;
 internal sealed class UpRequest
 {
     public List<UpBond> Bonds { get; set; } = [];
+
+    /// <summary>Bonds to take down (nmstate's `state: absent`).</summary>
+    public List<string> Absent { get; set; } = [];
+
+    /// <summary>Describes some bonds only (an nmstate state): the others are not reported as left alone.</summary>
+    public bool Partial { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this, NetBondJson.Default.UpRequest);
 
@@ -37,6 +44,7 @@ internal sealed class UpRequest
             Mtu = b.Mtu is { } m ? new UpSetting { Name = "mtu", Value = m.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), Where = m.Where.ToString() } : null,
             Mac = b.Mac is { } mac ? new UpSetting { Name = "mac", Value = mac.Value.ToString(), Where = mac.Where.ToString() } : null,
             Dhcp = b.Dhcp,
+            Families = b.AddressFamilies?.Select(f => f == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6).Order().ToList(),
         })],
     };
 }
@@ -52,6 +60,12 @@ internal sealed class UpBond
     public UpSetting? Mtu { get; set; }
     public UpSetting? Mac { get; set; }
     public bool Dhcp { get; set; }
+
+    /// <summary>The IP versions (4, 6) whose addresses the request decides; null for both.</summary>
+    public List<int>? Families { get; set; }
+
+    public bool Decides(IPAddress address) =>
+        Families == null || Families.Contains(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6);
 }
 
 internal sealed class UpSetting

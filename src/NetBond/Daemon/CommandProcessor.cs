@@ -167,6 +167,10 @@ internal sealed class CommandProcessor
 
     internal CommandResult Show(List<string> rest, CommandResult r)
     {
+        if (rest is ["--nmstate"])
+        {
+            return r.Line(NmstateWriter.Render(_registry).TrimEnd('\n'));
+        }
         string text = ShowRenderer.Render(_registry, rest.Count > 0 ? rest[0] : null, out string? error);
         return error != null ? r.Fail(error) : r.Line(text.TrimEnd('\n'));
     }
