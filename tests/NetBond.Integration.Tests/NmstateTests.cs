@@ -38,17 +38,20 @@ public class NmstateTests
         Assert.Contains("Currently Active Slave: eth1", t.Status());
         Assert.Contains("mtu 1400", t.Sh($"ip -n {t.Host} link show bond0"));
 
-        // What show --nmstate prints, applied, changes nothing; an IPv6 address nmstate's state does not name stays.
+        // What show --nmstate prints, applied, changes nothing.
         string shown = t.NetBond("show --nmstate").ShouldSucceed().Out;
         Assert.Contains("      primary: \"eth1\"", shown);
         Assert.Contains("    - name: \"eth0\"\n      priority: 5", shown);
         Assert.Equal("bond0: unchanged\n", t.Run($"ip netns exec {t.Host} {Topology.NetBondExe} apply -", shown).ShouldSucceed().Out);
 
-        // A changed option and a port's priority are set on the running bond: no rebuild, the same link.
+        // A changed option and a port's priority are set on the running bond: no rebuild, the same link; the state names
+        // only IPv4, so an IPv6 address added meanwhile stays.
+        t.Sh($"ip -n {t.Host} addr add 2001:db8::1/64 dev bond0 nodad");
         string index = t.Sh($"ip netns exec {t.Host} cat /sys/class/net/bond0/ifindex");
         Assert.Equal("bond0: miimon 50\nbond0: prio eth0:7\n", t.Run($"ip netns exec {t.Host} {Topology.NetBondExe} apply -", State("50", "7")).ShouldSucceed().Out);
         Assert.Equal(index, t.Sh($"ip netns exec {t.Host} cat /sys/class/net/bond0/ifindex"));
         Assert.Contains("MII Polling Interval (ms): 50", t.Status());
+        Assert.Contains("2001:db8::1/64", t.Sh($"ip -n {t.Host} addr show bond0"));
 
         // A state with a problem changes nothing.
         Result bad = t.Run($"ip netns exec {t.Host} {Topology.NetBondExe} apply -", State("fast", "7"));
