@@ -22,8 +22,11 @@ internal static class CniIpam
         {
             throw CniConfig.Invalid($"IPAM plugin '{type}' not found in CNI_PATH ({environment.GetValueOrDefault("CNI_PATH")})");
         }
-        byte[] input = Negotiate(path, config, environment);
-        (int exit, JsonObject? answer, string errors) = Exec(path, command, input, environment);
+        (int exit, JsonObject? answer, string errors) = Exec(path, command, config.Raw, environment);
+        if (exit != 0 && answer?["code"]?.GetValue<int>() == CniException.IncompatibleVersion && Negotiate(path, config, environment) is { } older)
+        {
+            (exit, answer, errors) = Exec(path, command, older, environment);
+        }
         if (exit != 0)
         {
             string message = (answer != null ? CniConfig.String(answer, "msg") : null) ?? (errors.Length > 0 ? errors : $"exit {exit}");
@@ -39,21 +42,17 @@ internal static class CniIpam
     }
 
     /// <summary>
-    /// The configuration for the IPAM plugin: as received, or — when the plugin does not speak its version (Debian 12's
-    /// standard plugins stop at 1.0.0) — with the newest version both speak, which its VERSION tells.
+    /// For an IPAM plugin that refused the configuration's version (Debian 12's standard plugins stop at 1.0.0): the
+    /// configuration in the newest version both speak, which its VERSION tells; null when there is none.
     /// </summary>
-    private static byte[] Negotiate(string path, CniConfig config, IReadOnlyDictionary<string, string> environment)
+    private static byte[]? Negotiate(string path, CniConfig config, IReadOnlyDictionary<string, string> environment)
     {
         (int exit, JsonObject? answer, _) = Exec(path, "VERSION", Encoding.UTF8.GetBytes($"{{\"cniVersion\":\"{config.CniVersion}\"}}"), environment);
         string[] theirs = exit == 0 && answer?["supportedVersions"] is JsonArray list ? [.. list.Select(v => v?.GetValue<string>() ?? "")] : [];
-        if (theirs.Length == 0 || theirs.Contains(config.CniVersion))
-        {
-            return config.Raw;
-        }
         string? common = CniConfig.SupportedVersions.Where(v => theirs.Contains(v) && CniConfig.Compare(v, config.CniVersion) < 0).LastOrDefault();
         if (common == null)
         {
-            return config.Raw;
+            return null;
         }
         JsonObject copy = (JsonObject)config.Json.DeepClone();
         copy["cniVersion"] = common;
