@@ -148,53 +148,19 @@ public sealed class BpfLoader : IDisposable
         Dictionary<string, BpfHandle> maps = make();
         try
         {
-            Concurrently(maps.Select(m => (Action)(() => SetEntry(m.Key, bond, m.Value))));
+            // Each change of a map of maps waits for an RCU grace period before it returns (the kernel's
+            // maybe_wait_bpf_programs: 8–30 ms here): one after another, a bond's seven cost ~85 ms.
+            KernelWaits.Overlapped(maps.Select(m => (Action)(() => SetEntry(m.Key, bond, m.Value))));
             return new BondMapSet(this, bond, maps);
         }
         catch
         {
-            Concurrently(maps.Keys.Select(name => (Action)(() => RemoveEntry(name, bond))));
+            KernelWaits.Overlapped(maps.Keys.Select(name => (Action)(() => RemoveEntry(name, bond))));
             foreach (BpfHandle map in maps.Values)
             {
                 map.Dispose();
             }
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Each change of a map of maps waits for an RCU grace period before it returns (the kernel's
-    /// maybe_wait_bpf_programs: 8–30 ms here), so a bond's seven changes one after another cost ~85 ms. Made from a
-    /// thread each, they wait for about one.
-    /// </summary>
-    internal static void Concurrently(IEnumerable<Action> changes)
-    {
-        List<Exception> failures = [];
-        Thread[] threads = [.. changes.Select(change => new Thread(() =>
-        {
-            try
-            {
-                change();
-            }
-            catch (Exception e)
-            {
-                lock (failures)
-                {
-                    failures.Add(e);
-                }
-            }
-        }))];
-        foreach (Thread t in threads)
-        {
-            t.Start();
-        }
-        foreach (Thread t in threads)
-        {
-            t.Join();
-        }
-        if (failures.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
         }
     }
 
@@ -318,5 +284,5 @@ public sealed class BondMapSet
     public BpfHandle Open(string name) => Interop.Bpf.MapById(_ids[name]);
 
     /// <summary>Takes the maps out of the maps of maps: the kernel frees them once no program runs on them.</summary>
-    public void Remove() => BpfLoader.Concurrently(_ids.Keys.Select(name => (Action)(() => _loader.RemoveEntry(name, Bond))));
+    public void Remove() => KernelWaits.Overlapped(_ids.Keys.Select(name => (Action)(() => _loader.RemoveEntry(name, Bond))));
 }

@@ -96,14 +96,15 @@ internal static class CniPlugin
         bool built = false;
         try
         {
-            using (Linux.Netlink.RtNetlink host = new())
+            KernelWaits.Overlapped(hostLinks.Select(link => (Action)(() =>
             {
-                foreach (AttachedLink link in hostLinks)
+                using Linux.Netlink.RtNetlink host = new();
+                host.MoveToNamespace(host.GetLink(link.Name)!.Index, container.Fd);
+                lock (moved)
                 {
-                    host.MoveToNamespace(host.GetLink(link.Name)!.Index, container.Fd);
                     moved.Add(link.Name);
                 }
-            }
+            })));
             CniResult result = c.PrevResult != null ? CniResult.Parse(c.PrevResult, "prevResult") : new CniResult();
             using (container.Enter())
             {
@@ -308,17 +309,21 @@ internal static class CniPlugin
     private static void ReturnLinks(NetworkNamespace container, IEnumerable<string> names, List<AttachedLink> original)
     {
         List<string> returned = [];
+        int home = NetworkNamespace.Home.Fd;
         using (container.Enter())
         {
-            using Linux.Netlink.RtNetlink rt = new();
-            foreach (string name in names)
+            KernelWaits.Overlapped(names.Select(name => (Action)(() =>
             {
+                using Linux.Netlink.RtNetlink rt = new();
                 if (rt.GetLink(name) is { } link)
                 {
-                    rt.MoveToNamespace(link.Index, NetworkNamespace.Home.Fd);
-                    returned.Add(name);
+                    rt.MoveToNamespace(link.Index, home);
+                    lock (returned)
+                    {
+                        returned.Add(name);
+                    }
                 }
-            }
+            })));
         }
         using Linux.Netlink.RtNetlink host = new();
         foreach (AttachedLink was in original.Where(l => returned.Contains(l.Name)))
