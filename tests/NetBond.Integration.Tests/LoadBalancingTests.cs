@@ -49,19 +49,20 @@ public class LoadBalancingTests
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.NotEqual(MacOf(t, t.Host, "eth0"), MacOf(t, t.Host, "eth1"));
         Assert.Equal(MacOf(t, t.Host, "bond0"), MacOf(t, t.Host, "eth0"));
+        Assert.True(Topology.Eventually(() => t.Status().Split("MII Status: up").Length == 4, 5000), t.Status());
         Assert.True(Topology.Eventually(() => t.In(c1, $"ping -c 1 -W 1 {Topology.BondAddress}").Exit == 0, 5000), t.Status());
         Assert.True(Topology.Eventually(() => t.In(c2, $"ping -c 1 -W 1 {Topology.BondAddress}").Exit == 0, 5000), t.Status());
 
         // Each client was told the MAC of its own member: its traffic reaches the host through that member's switch port.
-        // A member coming up (or a client heard first through the other) rebalances the table, as the kernel's
-        // rx_rebalance does: the clients settle on a member each.
+        // Both members are up before a client speaks; a member coming up rebalances the table, as the kernel's
+        // rx_rebalance does, so the clients settle on a member each (the other one's is the member c2's is not).
         string? m1 = null, m2 = null;
         Assert.True(Topology.Eventually(() => (m1 = MemberOf(t, Client1)) != null && (m2 = MemberOf(t, Client2)) != null && m1 != m2, 10_000),
             $"{Client1} on {m1}, {Client2} on {m2}");
         // The client hears of its member in an ARP update the bond sends after rlb's update delay: wait for it.
         string Neighbour() => t.In(c2, $"ip neigh show {Topology.BondAddress}").Out.Split(' ') is { Length: > 4 } w ? w[4] : "";
         Assert.True(Topology.Eventually(() => Neighbour() == MacOf(t, t.Host, m2 = MemberOf(t, Client2)!), 10_000), $"{Client2} has {Neighbour()} for the bond, not {m2}'s MAC");
-        m1 = MemberOf(t, Client1);
+        m1 = m2 == "eth0" ? "eth1" : "eth0";
         int p1 = m1 == "eth0" ? 0 : 1;
         // The switch learns each member's MAC on its port from the learning packets the members send every lp_interval
         // (1 s); one taught through the active member while its own member was not yet up waits for the next round.
