@@ -99,13 +99,11 @@ internal sealed class ConfigApplier
     private string? Update(UpBond b, CommandResult r)
     {
         BondRuntime bond = _registry.Find(b.Name)!;
-        List<OptionAssignment> wanted = [.. b.Options.Select(o => OptionTable.Assign(o.Name, o.Value)).Where(o => !OptionTable.IsState(o.Option))];
-        BondOptions? desired = OptionTable.Apply(new BondOptions(), wanted, new OptionContext(false, false, OneRequest: false), [], out string? invalid);
-        if (desired == null)
+        if (Desired(b, out string? invalid) is not { } desired)
         {
             return $"{b.Where}: {invalid}";
         }
-        List<string> changed = [.. OptionTable.Names.Where(n => OptionTable.Show(desired, n) != OptionTable.Show(bond.Bond.Options, n))];
+        List<string> changed = Changed(desired, bond.Bond.Options);
         if (changed.Count > 0)
         {
             CommandResult set = _registry.Set(b.Name, [.. changed.Select(n => OptionTable.Assign(n, OptionTable.Show(desired, n)))], new CommandResult());
@@ -180,12 +178,12 @@ internal sealed class ConfigApplier
         if (!b.Dhcp)
         {
             List<AddressInfo> have = [.. _registry.Netlink.GetAddressInfo(bond.IfIndex).Where(a => a.Permanent && !a.Address.IsIPv6LinkLocal && b.Decides(a.Address))];
-            foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
+            foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => Same(h, a))))
             {
                 _registry.Netlink.AddAddress(bond.IfIndex, IPAddress.Parse(a.Address), a.Prefix, a.Broadcast == null ? null : IPAddress.Parse(a.Broadcast));
                 r.Line($"{b.Name}: added {a.Address}/{a.Prefix}");
             }
-            foreach (AddressInfo h in have.Where(h => !b.Addresses.Exists(a => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
+            foreach (AddressInfo h in have.Where(h => !b.Addresses.Exists(a => Same(h, a))))
             {
                 _registry.Netlink.DeleteAddress(bond.IfIndex, h.Address, h.PrefixLength);
                 r.Line($"{b.Name}: removed {h.Address}/{h.PrefixLength}");
@@ -242,14 +240,12 @@ internal sealed class ConfigApplier
             yield return $"{b.Name}: no such bond";
             yield break;
         }
-        List<OptionAssignment> wanted = [.. b.Options.Select(o => OptionTable.Assign(o.Name, o.Value)).Where(o => !OptionTable.IsState(o.Option))];
-        BondOptions? desired = OptionTable.Apply(new BondOptions(), wanted, new OptionContext(false, false, OneRequest: false), [], out string? invalid);
-        if (desired == null)
+        if (Desired(b, out string? invalid) is not { } desired)
         {
             yield return $"{b.Where}: {invalid}";
             yield break;
         }
-        foreach (string n in OptionTable.Names.Where(n => OptionTable.Show(desired, n) != OptionTable.Show(bond.Bond.Options, n)))
+        foreach (string n in Changed(desired, bond.Bond.Options))
         {
             yield return $"{b.Name}: {n} is '{OptionTable.Show(bond.Bond.Options, n)}', configured '{OptionTable.Show(desired, n)}'";
         }
@@ -265,7 +261,7 @@ internal sealed class ConfigApplier
             yield return $"{b.Name}: mtu is {link.Mtu}, configured {b.Mtu.Value}";
         }
         List<AddressInfo> have = _registry.Netlink.GetAddressInfo(bond.IfIndex);
-        foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => h.Address.Equals(IPAddress.Parse(a.Address)) && h.PrefixLength == a.Prefix)))
+        foreach (UpAddress a in b.Addresses.Where(a => !have.Exists(h => Same(h, a))))
         {
             yield return $"{b.Name}: has no address {a.Address}/{a.Prefix}";
         }
@@ -274,6 +270,17 @@ internal sealed class ConfigApplier
             yield return $"{b.Name}: is down";
         }
     }
+
+    /// <summary>The options a description asks for, on the kernel's defaults (a member's own aside); null, and why, when invalid.</summary>
+    private static BondOptions? Desired(UpBond b, out string? invalid) =>
+        OptionTable.Apply(new BondOptions(), [.. b.Options.Select(o => OptionTable.Assign(o.Name, o.Value)).Where(o => !OptionTable.IsState(o.Option))],
+            new OptionContext(false, false, OneRequest: false), [], out invalid);
+
+    /// <summary>The options whose value differs between the two, by name.</summary>
+    private static List<string> Changed(BondOptions desired, BondOptions running) =>
+        [.. OptionTable.Names.Where(n => OptionTable.Show(desired, n) != OptionTable.Show(running, n))];
+
+    private static bool Same(AddressInfo have, UpAddress wanted) => have.Address.Equals(IPAddress.Parse(wanted.Address)) && have.PrefixLength == wanted.Prefix;
 
     /// <summary>What the live host says against this bond: names, members that are missing or taken.</summary>
     private IEnumerable<string> Check(UpBond b)

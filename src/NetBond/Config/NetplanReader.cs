@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using NetBond.Core;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static NetBond.Config.YamlText;
 
 namespace NetBond.Config;
 
@@ -113,30 +113,8 @@ internal static class NetplanReader
         }
     }
 
-    private static YamlNode? Load(NetworkConfiguration config, string file)
-    {
-        string text = string.Join('\n', ConfigFiles.ReadLines(config, file));
-        try
-        {
-            YamlStream yaml = [];
-            yaml.Load(new StringReader(text));
-            return yaml.Documents.Count == 0 ? null : yaml.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            config.Problem(new SourceLocation(file, (int)e.Start.Line), $"not valid YAML: {e.Message}");
-            return null;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet gives up on some broken input (an unclosed flow sequence, a repeated key) without a position.
-            config.Problem(new SourceLocation(file, 1), $"not valid YAML: {e.Message}");
-            return null;
-        }
-    }
-
-    private static YamlNode? Child(YamlNode? node, string key) =>
-        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) ? child : null;
+    private static YamlNode? Load(NetworkConfiguration config, string file) =>
+        YamlText.Load(config, file, string.Join('\n', ConfigFiles.ReadLines(config, file)));
 
     /// <summary>A mapping key as a name; a key that is a list or a mapping is a problem.</summary>
     private static string? Name(NetworkConfiguration config, string file, YamlNode key)
@@ -148,8 +126,6 @@ internal static class NetplanReader
         config.Problem(At(file, key), "a key must be a plain name");
         return null;
     }
-
-    private static SourceLocation At(string file, YamlNode node) => new(file, (int)node.Start.Line);
 
     private static void ReadBond(NetworkConfiguration config, BondDefinition bond, string file, YamlNode node, List<(string, YamlScalarNode, string)> members)
     {

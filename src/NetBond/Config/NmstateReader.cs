@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NetBond.Core;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static NetBond.Config.YamlText;
 
 namespace NetBond.Config;
 
@@ -27,21 +27,9 @@ internal static class NmstateReader
 
     public static void Read(NetworkConfiguration config, string file, string text)
     {
-        YamlNode? root;
-        try
+        YamlNode? root = YamlText.Load(config, file, text);
+        if (config.Problems.Count > 0)
         {
-            YamlStream yaml = [];
-            yaml.Load(new StringReader(text));
-            root = yaml.Documents.Count == 0 ? null : yaml.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            config.Problem(new SourceLocation(file, (int)e.Start.Line), $"not valid YAML: {e.Message}");
-            return;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            config.Problem(new SourceLocation(file, 1), $"not valid YAML: {e.Message}");
             return;
         }
         if (Child(root, "interfaces") is not YamlSequenceNode interfaces)
@@ -215,10 +203,5 @@ internal static class NmstateReader
         }
     }
 
-    private static YamlNode? Child(YamlNode? node, string key) =>
-        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) ? child : null;
-
     private static string? Text(YamlNode? node) => (node as YamlScalarNode)?.Value;
-
-    private static SourceLocation At(string file, YamlNode node) => new(file, (int)node.Start.Line);
 }
