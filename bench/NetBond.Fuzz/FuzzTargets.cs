@@ -98,7 +98,7 @@ public static class FuzzTargets
         bond.OnAddresses([IPAddress.Parse("198.18.0.1"), IPAddress.Parse("2001:db8::1")]);
         bond.IsUp = true;
         Member member = new("eth0", 2, new MacAddress(0x02_00_00_00_00_01)) { Speed = 10000, Duplex = 1 };
-        bond.Enslave(member, true);
+        bond.Enslave(member, true, nowMs: 0);
         bond.Tick(0);
         return (bond, member);
     }

@@ -233,9 +233,10 @@ public sealed partial class Bond
         return Find(name) != null ? $"{Name}: {name} is already a member of this bond" : null;
     }
 
-    /// <summary>bond_enslave(): MAC rule, initial link state, starting state, primary and active choice.</summary>
-    public void Enslave(Member member, bool carrier)
+    /// <summary>bond_enslave(): MAC rule, initial link state, starting state, primary and active choice, at <paramref name="nowMs"/> (the monitors start counting then).</summary>
+    public void Enslave(Member member, bool carrier, long nowMs)
     {
+        _now = nowMs;
         if (_members.Count == 0 && MacAssignment == MacAssignment.Random)
         {
             Mac = member.PermanentMac;
@@ -299,6 +300,20 @@ public sealed partial class Bond
         }
         UpdateCarrier();
         Publish();
+    }
+
+    /// <summary>
+    /// A member of a bond a previous daemon ran and this one takes over: enslaved as any, except that the monitors
+    /// count it as heard from just now. The previous daemon's monitors had it up, and a new daemon's first probes
+    /// need their interval to be answered; without this grace a restart would take every member down.
+    /// </summary>
+    public void Adopt(Member member, bool carrier, long nowMs)
+    {
+        Enslave(member, carrier, nowMs);
+        if (Options.ArpInterval > 0)
+        {
+            _arp.Adopted(member);
+        }
     }
 
     /// <summary>__bond_release_one(): the member leaves; the bond picks a new active and keeps its MAC.</summary>

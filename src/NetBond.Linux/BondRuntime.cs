@@ -53,6 +53,8 @@ public sealed class BondRuntime : IBondHost, IDisposable
             tap.SetPersistent(true);
         }
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
+        // An adopted bond has its addresses already, and no event will tell: the ARP/NS monitors probe from them.
+        OnAddressesChanged();
     }
 
     public Bond Bond { get; }
@@ -123,14 +125,14 @@ public sealed class BondRuntime : IBondHost, IDisposable
     }
 
     /// <summary>A member of an adopted bond: already prepared by the previous daemon, whose record of it is kept.</summary>
-    public void AdoptMember(LinkInfo link, MemberOriginalState original)
+    public void AdoptMember(LinkInfo link, MemberOriginalState original, long nowMs)
     {
         Member member = new(link.Name, link.Index, link.Mac);
         (member.Speed, member.Duplex) = _ethtool.GetSettings(link.Name);
         _journal.Record(original);
         DataPath.Attach(member);
         _originals.Add(member, original);
-        Bond.Enslave(member, ReadCarrier(member));
+        Bond.Adopt(member, ReadCarrier(member), nowMs);
     }
 
     /// <summary>Every member is back: the bond's plan, as this daemon made it, takes over from the previous one's.</summary>
@@ -140,7 +142,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         DataPath.EndAdoption();
     }
 
-    public void Enslave(LinkInfo link)
+    public void Enslave(LinkInfo link, long nowMs)
     {
         MemberOriginalState original = MemberSetup.Prepare(_rt, _journal, Bond.Name, link, _mtu);
         Member member = new(link.Name, link.Index, link.Mac);
@@ -151,7 +153,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
             DataPath.Attach(member);
             attached = true;
             _originals.Add(member, original);
-            Bond.Enslave(member, ReadCarrier(member));
+            Bond.Enslave(member, ReadCarrier(member), nowMs);
         }
         catch
         {

@@ -84,11 +84,11 @@ public class AlbTests
         host.Fail(bond, "eth0");
         bond.Release(bond.Find("eth0")!);
         // eth1 holds the bond's MAC (Eth0); its own, Eth1, is free. A newcomer carrying the bond's MAC takes it.
-        bond.Enslave(new Member("eth2", 30, Eth0), true);
+        bond.Enslave(new Member("eth2", 30, Eth0), true, host.Now);
         Assert.Equal(Eth1, bond.Find("eth2")!.CurrentMac);
         Assert.Contains(host.Logs, l => l.Contains("eth2: the slave hw address is in use by the bond; giving it the hw address of eth1", StringComparison.Ordinal));
         // No permanent MAC free at all: still a MAC of its own.
-        bond.Enslave(new Member("eth3", 31, Eth1), true);
+        bond.Enslave(new Member("eth3", 31, Eth1), true, host.Now);
         Assert.Equal(3, bond.Members.Select(m => m.CurrentMac).Distinct().Count());
     }
 

@@ -30,6 +30,41 @@ public sealed class ArpMonitorTests
         Assert.Equal("eth1", w.Bond.Active?.Name);
     }
 
+    /// <summary>
+    /// A new daemon adopting a running bond: its members were up under the previous daemon's monitor, and stay up
+    /// while the new daemon's first probes are answered, even by targets slower than a newly enslaved member's grace.
+    /// </summary>
+    [Theory]
+    [InlineData("mode=active-backup arp_validate=all primary=eth0")]
+    [InlineData("mode=balance-xor")]
+    public void Adopted_members_stay_up_until_the_first_probes_are_answered(string mode)
+    {
+        foreach (bool adopted in new[] { true, false })
+        {
+            ArpWorld w = new($"{mode} arp_interval=100 arp_ip_target=198.18.0.254") { Latency = 250 };
+            w.Add("eth0", adopted);
+            w.Add("eth1", adopted);
+            w.Run(1000);
+            Assert.Equal(adopted, w.Bond.Members.All(m => m.LinkFailureCount == 0));
+            Assert.All(w.Bond.Members, m => Assert.Equal(LinkState.Up, m.Link));
+        }
+    }
+
+    /// <summary>A tick decides to notify peers before its verdicts; when they leave no active member, nothing is sent and nothing breaks.</summary>
+    [Fact]
+    public void Peer_notifications_due_when_the_last_member_goes_down_are_dropped()
+    {
+        ArpWorld w = new($"{ActiveBackup} num_grat_arp=255", "eth0", "eth1");
+        w.Run(1000);
+        w.Blackholed.Add("eth0");
+        w.RunUntil(() => w.Bond.Active?.Name == "eth1", 2000);
+        w.Blackholed.Add("eth1");
+        w.RunUntil(() => w.Bond.Active == null, 2000);
+        Assert.False(w.Bond.Carrier);
+        w.Blackholed.Clear();
+        w.RunUntil(() => w.Bond.Active != null, 2000);
+    }
+
     [Fact]
     public void Probes_leave_only_on_the_active_member_with_the_bonds_address_as_sender()
     {

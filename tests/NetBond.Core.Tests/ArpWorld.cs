@@ -22,12 +22,29 @@ internal sealed class ArpWorld : IBondHost, IVirtualWorld
         Assert.Null(Bond.SetOptions(TestBonds.Parse(options), []));
         Bond.OnAddresses([BondIp, BondIp6]);
         Bond.IsUp = true;
-        int i = 1;
         foreach (string m in members)
         {
-            Bond.Enslave(new Member(m, i, new MacAddress(0x02_00_00_00_00_00UL + (ulong)i++)), true);
+            Add(m, adopted: false);
         }
     }
+
+    /// <summary>Enslaves a member with carrier, or adopts it as a new daemon does a previous one's.</summary>
+    public void Add(string name, bool adopted)
+    {
+        int i = Bond.Members.Count + 1;
+        Member m = new(name, i, new MacAddress(0x02_00_00_00_00_00UL + (ulong)i));
+        if (adopted)
+        {
+            Bond.Adopt(m, true, Now);
+        }
+        else
+        {
+            Bond.Enslave(m, true, Now);
+        }
+    }
+
+    /// <summary>How long a frame takes to cross the switch, and a target to answer, in ms.</summary>
+    public int Latency { get; set; } = 1;
 
     public Bond Bond { get; }
     public long Now { get; private set; }
@@ -82,15 +99,15 @@ internal sealed class ArpWorld : IBondHost, IVirtualWorld
         // The switch floods the broadcast or multicast probe to the bond's other members.
         foreach (Member other in Bond.Members.Where(o => o != member))
         {
-            _inFlight.Add((Now + 1, other.Name, copy));
+            _inFlight.Add((Now + Latency, other.Name, copy));
         }
         if (ProbeFrames.TryReadArp(frame, out ushort op, out IPAddress sender, out IPAddress target) && op == 1 && !Silent.Contains(target))
         {
-            _inFlight.Add((Now + 1, member.Name, ArpReply(target, member.CurrentMac, sender)));
+            _inFlight.Add((Now + Latency, member.Name, ArpReply(target, member.CurrentMac, sender)));
         }
         else if (frame.Length > 62 && frame[54] == 135 && new IPAddress(frame.Slice(62, 16)) is { } t6 && !Silent.Contains(t6))
         {
-            _inFlight.Add((Now + 1, member.Name, NeighborAdvertisement(t6, member.CurrentMac, new IPAddress(frame.Slice(22, 16)))));
+            _inFlight.Add((Now + Latency, member.Name, NeighborAdvertisement(t6, member.CurrentMac, new IPAddress(frame.Slice(22, 16)))));
         }
     }
 

@@ -61,8 +61,8 @@ public class KernelFidelityTests
         Bond bond = new("bond0", new BondOptions(), default, host, new Random(1));
         Assert.Null(bond.SetOptions(TestBonds.Parse("mode=1 miimon=100 fail_over_mac=follow"), []));
         MacAddress mac = new(0x020000000001);
-        bond.Enslave(new Member("eth0", 11, mac), carrier: true);
-        bond.Enslave(new Member("eth1", 12, mac), carrier: true);
+        bond.Enslave(new Member("eth0", 11, mac), carrier: true, host.Now);
+        bond.Enslave(new Member("eth1", 12, mac), carrier: true, host.Now);
         Assert.Equal(mac, bond.Find("eth0")!.CurrentMac);
         Assert.NotEqual(mac, bond.Find("eth1")!.CurrentMac);
         Assert.False(bond.Find("eth1")!.CurrentMac.IsMulticast);

@@ -25,7 +25,7 @@ internal sealed class LacpSide : IBondHost
     {
         Member m = new(name, ifIndex, new MacAddress(0x02_00_00_00_10_00UL + (ulong)ifIndex)) { Speed = speed, Duplex = duplex };
         Carriers[name] = true;
-        Bond.Enslave(m, true);
+        Bond.Enslave(m, true, _world.Now);
         return m;
     }
 

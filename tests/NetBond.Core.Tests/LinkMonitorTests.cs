@@ -218,8 +218,8 @@ public class LinkMonitorTests
         host.SetCarrier("eth1", false);
         Bond bond = new("bond0", new BondOptions(), new MacAddress(0x02_00_00_00_00_99), host, new Random(1));
         Assert.Null(bond.SetOptions(TestBonds.Parse("mode=1 arp_interval=100 arp_ip_target=198.18.0.1"), []));
-        bond.Enslave(new Member("eth0", 11, new MacAddress(0x020000000001)), carrier: true);
-        bond.Enslave(new Member("eth1", 12, new MacAddress(0x020000000002)), carrier: false);
+        bond.Enslave(new Member("eth0", 11, new MacAddress(0x020000000001)), carrier: true, host.Now);
+        bond.Enslave(new Member("eth1", 12, new MacAddress(0x020000000002)), carrier: false, host.Now);
         Assert.Equal(LinkState.Up, bond.Find("eth0")!.Link);
         Assert.Equal(LinkState.Down, bond.Find("eth1")!.Link);
     }

@@ -34,7 +34,7 @@ public class MacRuleTests
         Assert.NotEqual(s_eth0, bond.Mac);
         Assert.Equal(0x02UL, (bond.Mac.Value >> 40) & 0x03);
         Assert.Equal(MacAssignment.Random, bond.MacAssignment);
-        bond.Enslave(new Member("eth1", 12, s_eth1), true);
+        bond.Enslave(new Member("eth1", 12, s_eth1), true, host.Now);
         Assert.Equal(s_eth1, bond.Mac);
     }
 

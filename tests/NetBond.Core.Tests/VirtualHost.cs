@@ -128,7 +128,7 @@ internal static class TestBonds
         int i = 1;
         foreach (string m in members)
         {
-            bond.Enslave(new Member(m, i + 10, new MacAddress(0x02_00_00_00_00_00UL + (ulong)i)), host.ReadCarrier(new Member(m, 0, default)));
+            bond.Enslave(new Member(m, i + 10, new MacAddress(0x02_00_00_00_00_00UL + (ulong)i)), host.ReadCarrier(new Member(m, 0, default)), host.Now);
             i++;
         }
         return (bond, host);

@@ -85,7 +85,7 @@ public class KernelDecisionTests
         bond.OnAddresses([System.Net.IPAddress.Parse("198.18.0.1")]);
         for (int i = 0; i < indexes.Length; i++)
         {
-            bond.Enslave(new Member($"m{i}", indexes[i], new MacAddress(0x02_00_00_00_00_01UL + (ulong)i)) { Speed = 1000, Duplex = 1 }, carrier: true);
+            bond.Enslave(new Member($"m{i}", indexes[i], new MacAddress(0x02_00_00_00_00_01UL + (ulong)i)) { Speed = 1000, Duplex = 1 }, carrier: true, nowMs: 0);
         }
         long now = 1000;
         for (int t = 0; t < 40; t++)

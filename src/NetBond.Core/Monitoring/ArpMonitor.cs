@@ -338,4 +338,14 @@ public sealed class ArpMonitor
             m.LastLinkUpMs = Now;
         }
     }
+
+    /// <summary>An adopted member: everything it could have heard, heard now, and a probe just sent (see <see cref="Bond.Adopt"/>).</summary>
+    internal void Adopted(Member m)
+    {
+        m.ArpRxMs = Now;
+        Array.Fill(m.TargetRxMs, Now);
+        m.ArpTxMs = Now;
+        m.LastRxMs = Math.Max(m.LastRxMs, Now);
+        m.LastTxMs = Math.Max(m.LastTxMs, Now);
+    }
 }

@@ -206,7 +206,12 @@ public sealed partial class Bond
     {
         if (!Traits.Lacp)
         {
-            NotifyPeers(Active!);
+            // The tick decided to notify before its verdicts: they may have left no active member, and the
+            // kernel's notification then goes nowhere.
+            if (Active != null)
+            {
+                NotifyPeers(Active);
+            }
             return;
         }
         foreach (int i in Plan.Usable)

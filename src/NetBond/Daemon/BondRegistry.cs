@@ -116,7 +116,7 @@ internal sealed class BondRegistry : IDisposable
         {
             try
             {
-                bond.Enslave(link);
+                bond.Enslave(link, _clock());
                 done.Add(bond.Bond.Find(link.Name)!);
             }
             catch (NativeException e)
@@ -227,7 +227,7 @@ internal sealed class BondRegistry : IDisposable
             {
                 if (originals.TryGetValue(name, out MemberOriginalState? original) && _rt.GetLink(original.IfIndex) is { } link && link.Name == name)
                 {
-                    runtime.AdoptMember(link, original);
+                    runtime.AdoptMember(link, original, _clock());
                     adopted.Add(name);
                 }
             }
