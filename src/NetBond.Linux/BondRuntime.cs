@@ -51,6 +51,11 @@ public sealed class BondRuntime : IBondHost, IDisposable
             // Its TAP must outlive the daemon too, or a killed daemon's bond would vanish while the members'
             // programs still redirect into it.
             tap.SetPersistent(true);
+            // That TAP loses its carrier whenever its daemon is gone (tun turns it off when its last reader detaches),
+            // and the kernel would evict the bond's neighbours with it; balance-alb's own ARP, which the daemon
+            // sends, would then be missing to resolve them again until the next daemon runs. Kept instead.
+            InterfaceSysctl.Set("ipv4", tap.Name, "arp_evict_nocarrier", 0);
+            InterfaceSysctl.Set("ipv6", tap.Name, "ndisc_evict_nocarrier", 0);
         }
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
         // An adopted bond has its addresses already, and no event will tell: the ARP/NS monitors probe from them.

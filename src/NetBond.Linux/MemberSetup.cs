@@ -18,7 +18,7 @@ public static class MemberSetup
             .Where(a => a.Permanent && a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !a.Address.IsIPv6LinkLocal)
             .Select(a => $"{a.Address}/{a.PrefixLength}")];
         MemberOriginalState state = new(bond, link.Name, link.Index, link.Mac.ToString(), link.Mtu, link.IsUp,
-            Ipv6Sysctl.Get(link.Name), ClsactCreated: false, DropFilterAdded: false, ipv6);
+            InterfaceSysctl.Get("ipv6", link.Name, "disable_ipv6"), ClsactCreated: false, DropFilterAdded: false, ipv6);
         journal.Record(state);
         try
         {
@@ -26,7 +26,7 @@ public static class MemberSetup
             {
                 rt.SetMtu(link.Index, mtu);
             }
-            Ipv6Sysctl.Set(link.Name, 1);
+            InterfaceSysctl.Set("ipv6", link.Name, "disable_ipv6", 1);
             bool created = rt.AddClsact(link.Index);
             state = state with { ClsactCreated = created };
             journal.Record(state);
@@ -98,7 +98,7 @@ public static class MemberSetup
         }
         if (state.DisableIpv6 is int v)
         {
-            Step("restore disable_ipv6", () => Ipv6Sysctl.Set(state.Name, v));
+            Step("restore disable_ipv6", () => InterfaceSysctl.Set("ipv6", state.Name, "disable_ipv6", v));
         }
         foreach (string address in state.Ipv6Addresses ?? [])
         {
