@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace NetBond.Integration.Tests;
 
 public class DaemonTests
@@ -94,6 +96,44 @@ public class DaemonTests
         }
     }
 
+    /// <summary>
+    /// More root clients than the daemon serves at once, each trickling its request a byte every 4 s (within the
+    /// time any one read may take): the deadline is the whole request's, so they are let go and `status` answers.
+    /// </summary>
+    [IntegrationFact]
+    public void Clients_that_trickle_their_requests_are_cut_off_at_the_deadline()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-trickle-{Environment.ProcessId}.py");
+        File.WriteAllText(script, """
+            import os, socket, threading, time
+            def trickle():
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
+                try:
+                    for b in b'\x00\x00\x00\x20' + b'x' * 32:
+                        s.send(bytes([b]))
+                        time.sleep(4)
+                except OSError:
+                    pass
+            threads = [threading.Thread(target=trickle) for _ in range(10)]
+            for th in threads:
+                th.start()
+            print("connected", flush=True)
+            for th in threads:
+                th.join()
+            """);
+        using Cleanup remove = new(() => File.Delete(script));
+        System.Diagnostics.Process tricklers = t.Start($"ip netns exec {t.Host} /usr/bin/python3 {script}");
+        using Cleanup stop = new(() => t.Signal(tricklers, "KILL"));
+        Assert.True(Topology.Eventually(() => t.OutputOf(tricklers).Contains("connected"), 10_000));
+        Thread.Sleep(1000);
+        // Without a deadline per request they would hold every slot for over two minutes.
+        Assert.Equal(0, t.In(t.Host, $"timeout 60 {Topology.NetBondExe} status").Exit);
+    }
+
     [IntegrationFact]
     public void An_oversized_request_is_refused_without_being_read()
     {
@@ -108,11 +148,17 @@ public class DaemonTests
             s.sendall(struct.pack(">i", 2 << 20))
             n = struct.unpack(">i", s.recv(4))[0]
             print(s.recv(n).decode())
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
+            request = b'["events", null]'
+            s.sendall(struct.pack(">i", len(request)) + request)
+            n = struct.unpack(">i", s.recv(4))[0]
+            print(s.recv(n).decode())
             """);
         try
         {
             Result r = t.In(t.Host, $"/usr/bin/python3 {script}");
-            Assert.Contains("malformed request", r.Out + r.Err);
+            Assert.Equal(2, Regex.Count(r.Out, "malformed request"));
         }
         finally
         {

@@ -89,4 +89,37 @@ public class MetricsTests
         Assert.Equal(1, refused.Exit);
         Assert.Contains("--metrics nowhere: expected ADDRESS:PORT", refused.Err, StringComparison.Ordinal);
     }
+
+    /// <summary>Clients that trickle their request a byte every 1.5 s (within the time any one read may take) hold up no scrape.</summary>
+    [IntegrationFact]
+    public void Clients_that_trickle_their_requests_hold_up_no_scrape()
+    {
+        using Topology t = new();
+        t.StartDaemon(options: $"--metrics {Endpoint}");
+        t.WaitForDaemon();
+        string probe = """
+            import socket, sys, threading, time
+            host, port = sys.argv[1].split(':')
+            def trickle():
+                s = socket.create_connection((host, int(port)))
+                try:
+                    for _ in range(40):
+                        s.send(b'G')
+                        time.sleep(1.5)
+                except OSError:
+                    pass
+            for _ in range(3):
+                threading.Thread(target=trickle, daemon=True).start()
+            time.sleep(0.5)
+            for _ in range(3):
+                s = socket.create_connection((host, int(port)), timeout=10)
+                s.sendall(b'GET /metrics HTTP/1.0\r\n\r\n')
+                print(s.recv(200).decode(errors='replace').split('\r\n')[0], flush=True)
+            """;
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-metrics-trickle-{Environment.ProcessId}.py");
+        File.WriteAllText(script, probe);
+        using Cleanup remove = new(() => File.Delete(script));
+        Result r = t.In(t.Host, $"python3 {script} {Endpoint}");
+        Assert.Equal(["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

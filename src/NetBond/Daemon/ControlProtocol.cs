@@ -27,10 +27,11 @@ internal static class ControlProtocol
         return frame;
     }
 
-    public static byte[]? Receive(Socket socket, int maxLength = MaxMessage)
+    /// <summary>One message, or null when the peer closed or sent a length over <paramref name="maxLength"/>.</summary>
+    public static byte[]? Receive(Socket socket, int maxLength = MaxMessage, RequestDeadline deadline = default)
     {
         byte[] header = new byte[4];
-        if (!ReadExactly(socket, header))
+        if (!ReadExactly(socket, header, deadline))
         {
             return null;
         }
@@ -40,16 +41,18 @@ internal static class ControlProtocol
             return null;
         }
         byte[] payload = new byte[length];
-        return ReadExactly(socket, payload) ? payload : null;
+        return ReadExactly(socket, payload, deadline) ? payload : null;
     }
 
     public static byte[] EncodeRequest(IReadOnlyList<string> args) => JsonSerializer.SerializeToUtf8Bytes([.. args], NetBondJson.Default.StringArray);
 
+    /// <summary>The command line, or null when the payload is no JSON array of strings (a null among them included).</summary>
     public static string[]? DecodeRequest(byte[] payload)
     {
         try
         {
-            return JsonSerializer.Deserialize(payload, NetBondJson.Default.StringArray);
+            string[]? args = JsonSerializer.Deserialize(payload, NetBondJson.Default.StringArray);
+            return args != null && Array.TrueForAll(args, a => a != null) ? args : null;
         }
         catch (JsonException)
         {
@@ -86,12 +89,12 @@ internal static class ControlProtocol
         }
     }
 
-    private static bool ReadExactly(Socket socket, byte[] buffer)
+    private static bool ReadExactly(Socket socket, byte[] buffer, RequestDeadline deadline)
     {
         int read = 0;
         while (read < buffer.Length)
         {
-            int n = socket.Receive(buffer, read, buffer.Length - read, SocketFlags.None);
+            int n = deadline.Receive(socket, buffer, read, buffer.Length - read);
             if (n == 0)
             {
                 return false;

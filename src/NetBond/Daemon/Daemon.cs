@@ -301,7 +301,7 @@ internal sealed class Daemon : IDisposable
     /// <summary>Clients served at once; more wait in the listen backlog.</summary>
     private const int MaxClients = 8;
 
-    /// <summary>How long a client may take to send its request or to read the answer.</summary>
+    /// <summary>How long a client may take to send its whole request, or to read the answer.</summary>
     private static readonly TimeSpan s_clientDeadline = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _clients = new(MaxClients);
@@ -377,7 +377,7 @@ internal sealed class Daemon : IDisposable
         string[]? args = null;
         try
         {
-            byte[]? request = ControlProtocol.Receive(client, ControlProtocol.MaxRequest);
+            byte[]? request = ControlProtocol.Receive(client, ControlProtocol.MaxRequest, new RequestDeadline(s_clientDeadline));
             args = request == null ? null : ControlProtocol.DecodeRequest(request);
         }
         catch (SocketException e)

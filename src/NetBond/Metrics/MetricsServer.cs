@@ -6,17 +6,23 @@ namespace NetBond.Metrics;
 
 /// <summary>
 /// `netbond daemon --metrics ADDR:PORT`: GET /metrics over plain HTTP, one request per connection, answered and
-/// closed, on a thread of its own. A client gets 2 s to send its request head (at most 8 KiB); anything else
-/// than a GET of /metrics (or /) is answered 404 or 405, and a client that sends garbage only loses its answer.
+/// closed. A client gets 2 s for its whole request head (at most 8 KiB); anything else than a GET of /metrics (or /)
+/// is answered 404 or 405, and a client that sends garbage only loses its answer. Clients are served at once, each
+/// on a thread, at most <see cref="MaxClients"/> together and <see cref="MaxPerAddress"/> from one address (more are
+/// closed unanswered): a slow client holds up nobody else, and one host cannot take every slot.
 /// </summary>
 internal sealed class MetricsServer : IDisposable
 {
     private const int MaxRequest = 8192;
+    private const int MaxClients = 16;
+    private const int MaxPerAddress = 4;
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(2);
 
     private readonly Socket _listener;
     private readonly Func<string> _render;
     private readonly Action<string> _log;
+    /// <summary>The clients being served, by address.</summary>
+    private readonly Dictionary<IPAddress, int> _serving = [];
 
     private MetricsServer(Socket listener, Func<string> render, Action<string> log)
     {
@@ -70,21 +76,43 @@ internal sealed class MetricsServer : IDisposable
             {
                 return;
             }
-            using (client)
+            IPAddress from = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            lock (_serving)
             {
-                client.ReceiveTimeout = client.SendTimeout = (int)s_deadline.TotalMilliseconds;
-                try
+                if (_serving.Values.Sum() >= MaxClients || _serving.GetValueOrDefault(from) >= MaxPerAddress)
                 {
-                    Serve(client);
+                    client.Dispose();
+                    continue;
                 }
-                catch (SocketException)
-                {
-                    // The client went away or said nothing in time: nothing to answer.
-                }
-                catch (Exception e)
-                {
-                    _log($"metrics: {e.Message}");
-                }
+                _serving[from] = _serving.GetValueOrDefault(from) + 1;
+            }
+            new Thread(() => ServeAndClose(client, from)) { Name = "netbond-metrics", IsBackground = true }.Start();
+        }
+    }
+
+    private void ServeAndClose(Socket client, IPAddress from)
+    {
+        using (client)
+        {
+            client.SendTimeout = (int)s_deadline.TotalMilliseconds;
+            try
+            {
+                Serve(client);
+            }
+            catch (SocketException)
+            {
+                // The client went away or did not send its request in time: nothing to answer.
+            }
+            catch (Exception e)
+            {
+                _log($"metrics: {e.Message}");
+            }
+        }
+        lock (_serving)
+        {
+            if (--_serving[from] == 0)
+            {
+                _serving.Remove(from);
             }
         }
     }
@@ -114,11 +142,12 @@ internal sealed class MetricsServer : IDisposable
     /// <summary>The request head up to its blank line, or null when it is longer than <see cref="MaxRequest"/> or ends early.</summary>
     private static string? ReadHead(Socket client)
     {
+        RequestDeadline deadline = new(s_deadline);
         byte[] buffer = new byte[MaxRequest];
         int length = 0;
         while (length < buffer.Length)
         {
-            int n = client.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
+            int n = deadline.Receive(client, buffer, length, buffer.Length - length);
             if (n == 0)
             {
                 return null;
