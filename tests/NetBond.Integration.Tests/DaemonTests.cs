@@ -134,6 +134,30 @@ public class DaemonTests
         Assert.Equal(0, t.In(t.Host, $"timeout 60 {Topology.NetBondExe} status").Exit);
     }
 
+    /// <summary>Two thousand clients that hang up before their answer cost a burst of log lines, not a line each.</summary>
+    [IntegrationFact]
+    public void Clients_that_hang_up_do_not_flood_the_log()
+    {
+        using Topology t = new();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-hangup-{Environment.ProcessId}.py");
+        File.WriteAllText(script, """
+            import os, socket, struct
+            for _ in range(2000):
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
+                s.sendall(struct.pack(">i", 8) + b'["status"')
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+            """);
+        using Cleanup remove = new(() => File.Delete(script));
+        t.In(t.Host, $"/usr/bin/python3 {script}").ShouldSucceed();
+        Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
+        int lines = Regex.Count(t.OutputOf(daemon), "control connection failed");
+        Assert.InRange(lines, 1, 20);
+    }
+
     [IntegrationFact]
     public void An_oversized_request_is_refused_without_being_read()
     {

@@ -306,6 +306,9 @@ internal sealed class Daemon : IDisposable
 
     private readonly SemaphoreSlim _clients = new(MaxClients);
 
+    /// <summary>A client that hangs up before its answer costs one log line at most, however often it does so.</summary>
+    private readonly LogLimiter _connectionFailures = new(Log, () => Environment.TickCount64);
+
     /// <summary>
     /// Accepts connections and never reads from one: credentials are checked at once (SO_PEERCRED) and a
     /// non-root caller is refused without a read, so nobody can stall the loop; the caller's network namespace is
@@ -366,7 +369,7 @@ internal sealed class Daemon : IDisposable
             }
             catch (SocketException e)
             {
-                Log($"control connection failed: {e.Message}");
+                _connectionFailures.Log($"control connection failed: {e.Message}");
             }
         }
         _clients.Release();
@@ -382,7 +385,7 @@ internal sealed class Daemon : IDisposable
         }
         catch (SocketException e)
         {
-            Log($"control connection failed: {e.Message}");
+            _connectionFailures.Log($"control connection failed: {e.Message}");
         }
         CommandResult? result = null;
         lock (_gate)

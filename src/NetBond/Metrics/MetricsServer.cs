@@ -28,7 +28,7 @@ internal sealed class MetricsServer : IDisposable
     {
         _listener = listener;
         _render = render;
-        _log = log;
+        _log = new LogLimiter(log, () => Environment.TickCount64).Log;
         new Thread(Run) { Name = "netbond-metrics", IsBackground = true }.Start();
     }
 
