@@ -48,4 +48,34 @@ public class EventsTests
         Assert.Equal(1, refused.Exit);
         Assert.Contains("bond9: no such bond", refused.Err, StringComparison.Ordinal);
     }
+
+    /// <summary>Listeners that hung up give their places back at once, not when an event would have failed on them.</summary>
+    [IntegrationFact]
+    public void Listeners_that_hung_up_leave_their_places_free()
+    {
+        using Topology t = new();
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("add bond0 mode=1").ShouldSucceed();
+        string script = Path.Combine(Path.GetTempPath(), $"netbond-listeners-{Environment.ProcessId}.py");
+        File.WriteAllText(script, """
+            import os, socket, struct
+            held = []
+            for _ in range(16):
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(os.environ["NETBOND_STATE_DIR"] + "/control")
+                request = b'["events"]'
+                s.sendall(struct.pack(">i", len(request)) + request)
+                n = struct.unpack(">i", s.recv(4))[0]
+                assert b'"exit":0' in s.recv(n)
+                held.append(s)
+            for s in held:
+                s.close()
+            """);
+        using Cleanup remove = new(() => File.Delete(script));
+        t.In(t.Host, $"/usr/bin/python3 {script}").ShouldSucceed();
+        // Subscribed, the 17th listens until the timeout ends it (124); refused, it ends at once (1).
+        Result r = t.In(t.Host, $"timeout 2 {Topology.NetBondExe} events");
+        Assert.True(r.Exit == 124, $"{r.Exit}: {r.Err}");
+    }
 }

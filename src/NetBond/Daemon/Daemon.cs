@@ -455,7 +455,7 @@ internal sealed class Daemon : IDisposable
         bool json = args.Contains("--json");
         string? refusal = rest.Length > 1 || rest.Any(a => a.StartsWith('-')) ? "usage: netbond events [BOND] [--json]"
             : rest.Length == 1 && ns.Registry.Find(rest[0]) == null ? $"{rest[0]}: no such bond"
-            : ns.EventHub.IsFull ? $"already {Events.EventHub.MaxSubscribers} listeners"
+            : ns.EventHub.IsFull() ? $"already {Events.EventHub.MaxSubscribers} listeners"
             : null;
         if (refusal != null)
         {

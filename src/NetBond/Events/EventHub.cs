@@ -20,9 +20,39 @@ internal sealed class EventHub : IDisposable
     private readonly List<Subscriber> _subscribers = [];
     private Dictionary<string, BondSnapshot> _last = [];
 
-    public bool IsFull => _subscribers.Count >= MaxSubscribers;
+    /// <summary>Whether all <see cref="MaxSubscribers"/> places are taken by listeners still there.</summary>
+    public bool IsFull()
+    {
+        DropGone();
+        return _subscribers.Count >= MaxSubscribers;
+    }
 
     public bool HasSubscribers => _subscribers.Count > 0;
+
+    /// <summary>
+    /// Lets go of listeners that hung up, without waiting for an event to fail on their sockets: a listener never
+    /// speaks after its request, so a socket that reads as ready holds its end (or junk it had no business sending).
+    /// </summary>
+    private void DropGone()
+    {
+        foreach (Subscriber s in _subscribers.ToArray())
+        {
+            bool gone;
+            try
+            {
+                gone = s.Socket.Poll(0, SelectMode.SelectRead);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                gone = true;
+            }
+            if (gone)
+            {
+                _subscribers.Remove(s);
+                s.Socket.Dispose();
+            }
+        }
+    }
 
     public void Subscribe(Socket socket, string? bond, bool json, IEnumerable<BondRuntime> bonds)
     {
@@ -36,6 +66,7 @@ internal sealed class EventHub : IDisposable
 
     public void Publish(IEnumerable<BondRuntime> bonds)
     {
+        DropGone();
         if (_subscribers.Count == 0)
         {
             return;
