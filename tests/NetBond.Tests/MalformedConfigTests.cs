@@ -209,6 +209,20 @@ public sealed class MalformedConfigTests : IDisposable
         AssertProblem(Write(Netplan, "network:\n  bonds:\n    bond0:\n      interfaces: [eth0, eth1\n      parameters: {mode: 1}\n"), 1, "not valid YAML");
     }
 
+    /// <summary>A file nested 300 000 deep (the tree is built by recursion: it overflowed the stack) and a mapping key made of nested aliases (exponential to compare).</summary>
+    [Fact]
+    public void Netplan_nested_too_deep_or_keyed_by_aliases_is_refused_at_once()
+    {
+        AssertProblem(Write(Netplan, "network:\n  bonds: " + new string('[', 300_000) + new string(']', 300_000) + "\n"), 2, "nested deeper than 64 levels");
+        string aliases = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + string.Join("", Enumerable.Range(1, 9).Select(i => $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(", ", Enumerable.Repeat("*" + (char)('a' + i - 1), 9))}]\n"))
+            + "network:\n  bonds:\n    ? *j\n    : 1\n";
+        AssertProblem(Write(Netplan, aliases), 13, "a mapping key must be a plain value");
+        // Anchors and aliases where values go are YAML as usual.
+        Write(Netplan, "network:\n  bonds:\n    bond0:\n      interfaces: &ports [eth0, eth1]\n    bond1:\n      interfaces: [eth2]\n      parameters: {mode: active-backup}\n");
+        Assert.Empty(NetworkConfiguration.Read(_root).Problems);
+    }
+
     [Fact]
     public void Netplan_unknown_parameter_bad_time_and_bad_value()
     {
