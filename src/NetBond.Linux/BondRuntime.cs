@@ -99,13 +99,17 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// Takes over a bond a killed daemon left running on the kernel data path: its persistent TAP and the programs and
     /// maps still attached. Members follow with <see cref="AdoptMember"/>, then <see cref="EndAdoption"/>.
     /// </summary>
-    public static BondRuntime Adopt(string name, BondOptions options, IEnumerable<int> memberIndexes, RtNetlink rt, Ethtool ethtool,
+    public static BondRuntime Adopt(string name, int ifIndex, BondOptions options, IEnumerable<int> memberIndexes, RtNetlink rt, Ethtool ethtool,
         IMemberJournal journal, Action<string> log)
     {
         LinkInfo? before = rt.GetLink(name);
         if (before?.Kind != "tun")
         {
             throw new InvalidDataException($"{name}: no TAP device of that name is left to adopt");
+        }
+        if (before.Index != ifIndex)
+        {
+            throw new InvalidDataException($"{name}: the TAP device of that name is another one (ifindex {before.Index}, the bond's was {ifIndex})");
         }
         TapDevice tap = TapDevice.Create(name);
         try
@@ -119,12 +123,20 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
-    /// <summary>Removes the persistent TAP of a bond a killed daemon left and that cannot be adopted.</summary>
-    public static void RemoveLeftoverTap(string name, RtNetlink rt)
+    /// <summary>
+    /// The persistent TAPs of bonds a killed daemon left in this namespace that are not among <paramref name="held"/>
+    /// (ifindexes): each a TAP carrying NetBond's egress program, which only a bond of NetBond's has. Another TAP,
+    /// even one with a recorded bond's name, is not NetBond's to remove.
+    /// </summary>
+    public static List<LinkInfo> LeftoverTaps(RtNetlink rt, IReadOnlySet<int> held) =>
+        [.. rt.GetLinks().Where(l => l.Kind == "tun" && !held.Contains(l.Index) && rt.GetBpfFilter(l.Index, egress: true, RtNetlink.KernelPathPref) != null)];
+
+    /// <summary>Removes a leftover TAP (see <see cref="LeftoverTaps"/>), unless another link has taken its name meanwhile.</summary>
+    public static void RemoveLeftoverTap(LinkInfo leftover, RtNetlink rt)
     {
-        if (rt.GetLink(name)?.Kind == "tun")
+        using TapDevice tap = TapDevice.Create(leftover.Name);
+        if (rt.GetLink(leftover.Name)?.Index == leftover.Index)
         {
-            using TapDevice tap = TapDevice.Create(name);
             tap.SetPersistent(false);
         }
     }

@@ -210,6 +210,63 @@ public class KernelDataPathTests
         Assert.True(!log.Contains("down", StringComparison.Ordinal), log);
     }
 
+    /// <summary>
+    /// A damaged bonds.json (cut short, an empty entry, a member named twice) adopts nothing, but the bond the killed
+    /// daemon left still goes — its TAP too, so the name is free again — and its members come back as they were.
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData("truncated")]
+    [InlineData("null")]
+    [InlineData("twice")]
+    public void A_damaged_state_file_takes_the_left_bond_down_whole(string damage)
+    {
+        using Topology t = new();
+        string original = MemberState(t);
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=50 datapath=kernel");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Signal(daemon, "KILL");
+        Assert.True(daemon.WaitForExit(10_000));
+        string file = Path.Combine(t.StateDirOf(t.Host), "bonds.json");
+        string text = File.ReadAllText(file);
+        File.WriteAllText(file, damage switch
+        {
+            "truncated" => text[..(text.Length / 2)],
+            "null" => Regex.Replace(text, "\"Bonds\":\\s*\\[.*\\]", "\"Bonds\": [null]", RegexOptions.Singleline),
+            _ => text.Replace("\"eth1\"", "\"eth0\"", StringComparison.Ordinal),
+        });
+
+        System.Diagnostics.Process next = t.StartDaemon();
+        t.WaitForDaemon();
+        Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
+        Assert.NotEqual(0, t.In(t.Host, "ip link show bond0").Exit);
+        Assert.Equal(original, MemberState(t));
+        t.NetBond("add bond0 mode=active-backup").ShouldSucceed();
+        Assert.Contains("not adopted", t.OutputOf(next), StringComparison.Ordinal);
+    }
+
+    /// <summary>A TAP that took a recorded bond's name while no daemon ran is somebody else's: not adopted, not removed.</summary>
+    [IntegrationFact]
+    public void Another_tap_with_a_recorded_bonds_name_is_left_alone()
+    {
+        using Topology t = new();
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=50 datapath=kernel");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Signal(daemon, "KILL");
+        Assert.True(daemon.WaitForExit(10_000));
+        t.Sh($"ip -n {t.Host} tuntap del dev bond0 mode tap && ip -n {t.Host} tuntap add dev bond0 mode tap");
+        string index = t.In(t.Host, "cat /sys/class/net/bond0/ifindex").Out;
+
+        System.Diagnostics.Process next = t.StartDaemon();
+        t.WaitForDaemon();
+        Assert.Equal("no bonds\n", t.NetBond("status").ShouldSucceed().Out);
+        Assert.Equal(index, t.In(t.Host, "cat /sys/class/net/bond0/ifindex").Out);
+        Assert.Contains("the TAP device of that name is another one", t.OutputOf(next), StringComparison.Ordinal);
+    }
+
     private static string Lines(string status, params string[] prefixes) =>
         string.Join("\n", status.Split('\n').Where(l => prefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal))));
 }

@@ -176,14 +176,6 @@ internal sealed class BondNamespace : IDisposable
             catch (Exception e) when (e is NativeException or InvalidDataException or IOException or ArgumentException)
             {
                 _log($"{record.Name}: cannot adopt it from a previous daemon ({e.Message}); taking it down");
-                try
-                {
-                    BondRuntime.RemoveLeftoverTap(record.Name, _rt);
-                }
-                catch (NativeException removal)
-                {
-                    _log($"{record.Name}: {removal.Message}");
-                }
             }
             adopted.ForEach(m => leftovers.Remove(m));
         }
@@ -193,6 +185,19 @@ internal sealed class BondNamespace : IDisposable
             foreach (string problem in MemberSetup.Restore(_rt, state))
             {
                 _log(problem);
+            }
+        }
+        // Whatever bonds.json said (or, unreadable, could not say): a bond a previous daemon left and this one did not adopt goes.
+        foreach (LinkInfo tap in BondRuntime.LeftoverTaps(_rt, Registry.Bonds.Select(b => b.IfIndex).ToHashSet()))
+        {
+            _log($"{tap.Name}: a bond a previous daemon left and this one did not adopt; taking it down");
+            try
+            {
+                BondRuntime.RemoveLeftoverTap(tap, _rt);
+            }
+            catch (NativeException e)
+            {
+                _log($"{tap.Name}: {e.Message}");
             }
         }
         _bondState.Save(Registry.Bonds);

@@ -217,7 +217,7 @@ internal sealed class BondRegistry : IDisposable
                 ?? throw new InvalidDataException($"{record.Name}: recorded options no longer apply: {error}");
             history.Add(new OptionRequest(assignments, request.OneRequest));
         }
-        BondRuntime runtime = BondRuntime.Adopt(record.Name, options, originals.Values.Select(o => o.IfIndex), _rt, _ethtool, _journal, _log);
+        BondRuntime runtime = BondRuntime.Adopt(record.Name, record.IfIndex, options, originals.Values.Select(o => o.IfIndex), _rt, _ethtool, _journal, _log);
         WatchControlFrames(runtime);
         runtime.OptionHistory.AddRange(history);
         _bonds.Add(record.Name, runtime);

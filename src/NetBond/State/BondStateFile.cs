@@ -46,7 +46,19 @@ internal sealed class BondStateFile
                 log($"{_path} was written in another network namespace: not applied");
                 return [];
             }
-            return file?.Bonds ?? [];
+            List<BondRecord> records = [];
+            foreach (BondRecord? record in file?.Bonds ?? [])
+            {
+                if (Problem(record, records) is string problem)
+                {
+                    log($"WARNING: {_path}: {problem}: not adopted");
+                }
+                else
+                {
+                    records.Add(record!);
+                }
+            }
+            return records;
         }
         catch (JsonException e)
         {
@@ -54,6 +66,17 @@ internal sealed class BondStateFile
             return [];
         }
     }
+
+    /// <summary>What makes a record no bond to adopt: the file is the daemon's own, but may have been damaged or edited.</summary>
+    private static string? Problem(BondRecord? r, List<BondRecord> before) =>
+        r == null ? "an empty entry"
+        : string.IsNullOrEmpty(r.Name) ? "an entry without a name"
+        : before.Exists(b => b.Name == r.Name) ? $"{r.Name} is named twice"
+        : r.Options == null || r.Options.Exists(o => o?.Options == null || o.Options.Exists(v => v == null || !v.Contains('=', StringComparison.Ordinal)))
+            ? $"{r.Name}: unreadable options"
+        : r.Members == null || r.Members.Exists(m => string.IsNullOrEmpty(m)) ? $"{r.Name}: unreadable members"
+        : r.Members.Distinct().Count() != r.Members.Count ? $"{r.Name}: a member named twice"
+        : null;
 
     /// <summary>Writes the file when a recorded bond, member list, active member or option request changed; cheap otherwise.</summary>
     public void Save(IEnumerable<BondRuntime> bonds)
