@@ -12,7 +12,7 @@ public static class StandardStreams
     public static void Rotate(string path)
     {
         File.Move(path, path + ".1", overwrite: true);
-        int fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND | LibC.O_CLOEXEC, 0b110_100_100);
+        int fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND | LibC.O_CLOEXEC, 0b110_000_000);
         if (fd < 0)
         {
             return;

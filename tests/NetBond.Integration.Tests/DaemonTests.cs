@@ -247,4 +247,30 @@ public class DaemonTests
             t.StopAutostartedDaemon();
         }
     }
+
+    /// <summary>
+    /// Under umask 000 the state is still root's alone: the namespace's folder 0700, every file the daemon writes
+    /// (bonds.json, members.json, the pid, the log of a daemon the CLI started) 0600 — nobody else reads them or
+    /// places a link where they are written.
+    /// </summary>
+    [IntegrationFact]
+    public void The_state_is_roots_alone_whatever_the_umask()
+    {
+        using Topology t = new();
+        try
+        {
+            t.In(t.Host, $"umask 000; {Topology.NetBondExe} add bond0 mode=active-backup miimon=100 datapath=kernel && {Topology.NetBondExe} enslave bond0 eth0").ShouldSucceed();
+            string folder = t.StateDirOf(t.Host);
+            string Mode(string path) => t.Sh($"stat -c %a {path}").Trim();
+            Assert.Equal("700", Mode(folder));
+            foreach (string file in new[] { Path.Combine(folder, "bonds.json"), Path.Combine(folder, "members.json"), Path.Combine(t.StateRoot, "daemon.pid"), Path.Combine(t.StateRoot, "daemon.log") })
+            {
+                Assert.True(Mode(file) == "600", $"{file}: {Mode(file)}");
+            }
+        }
+        finally
+        {
+            t.StopAutostartedDaemon();
+        }
+    }
 }

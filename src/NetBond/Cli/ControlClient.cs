@@ -136,7 +136,8 @@ internal static class ControlClient
         bool host = Linux.NetworkNamespace.InodeAt("/proc/1/ns/net") != null && Linux.NetworkNamespace.InodeAt("/proc/1/ns/mnt") != null;
         ProcessStartInfo shell = new("/bin/sh") { UseShellExecute = false };
         shell.ArgumentList.Add("-c");
-        shell.ArgumentList.Add($"exec {(host ? "nsenter --net=/proc/1/ns/net --mount=/proc/1/ns/mnt -- " : "")}\"$0\" \"$@\" </dev/null >>\"$NETBOND_LOG\" 2>&1 &");
+        // umask 077: its log, and all the daemon makes, for root alone.
+        shell.ArgumentList.Add($"umask 077; exec {(host ? "nsenter --net=/proc/1/ns/net --mount=/proc/1/ns/mnt -- " : "")}\"$0\" \"$@\" </dev/null >>\"$NETBOND_LOG\" 2>&1 &");
         foreach (string a in SelfCommand.Arguments.Append("daemon").Append("--background"))
         {
             shell.ArgumentList.Add(a);

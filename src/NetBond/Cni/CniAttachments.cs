@@ -31,10 +31,8 @@ internal static class CniAttachments
 
     public static void Save(Attachment a)
     {
-        Directory.CreateDirectory(Folder(a.Network));
-        string path = FileOf(a.Network, a.ContainerId, a.IfName);
-        File.WriteAllText(path + ".new", JsonSerializer.Serialize(a, NetBondJson.Default.Attachment));
-        File.Move(path + ".new", path, overwrite: true);
+        PrivateFiles.CreateFolder(Folder(a.Network));
+        PrivateFiles.Write(FileOf(a.Network, a.ContainerId, a.IfName), JsonSerializer.Serialize(a, NetBondJson.Default.Attachment));
     }
 
     public static void Remove(string network, string containerId, string ifName) => File.Delete(FileOf(network, containerId, ifName));

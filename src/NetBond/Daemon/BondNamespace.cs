@@ -27,7 +27,7 @@ internal sealed class BondNamespace : IDisposable
         Directory = StatePaths.DirectoryOf(ns.Inode);
         // The daemon's own namespace logs as a per-namespace daemon did; the others say whose bonds a line is about.
         _log = home ? log : m => log($"{name}: {m}");
-        System.IO.Directory.CreateDirectory(Directory);
+        PrivateFiles.CreateFolder(Directory);
         string? identity = StatePaths.NamespaceIdentity;
         _rt = new RtNetlink();
         _ethtool = new Ethtool();

@@ -114,7 +114,7 @@ internal sealed class Daemon : IDisposable
         {
             AdoptLeftovers();
         }
-        File.WriteAllText(StatePaths.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        PrivateFiles.Write(StatePaths.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using PosixSignalRegistration handover = PosixSignalRegistration.Create(SIGUSR2, OnHandover);

@@ -88,9 +88,7 @@ internal sealed class BondStateFile
         _saved = [.. bonds.Where(b => b.DataPath.OutlivesDaemon).Select(Key)];
         List<(BondRuntime, int, Member?, int)> now = _saved;
         List<BondRecord> records = [.. now.Select(e => Record(e.Item1))];
-        string temp = _path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new BondStateContents(_namespace, records), NetBondJson.Default.BondStateContents));
-        File.Move(temp, _path, overwrite: true);
+        PrivateFiles.Write(_path, JsonSerializer.Serialize(new BondStateContents(_namespace, records), NetBondJson.Default.BondStateContents));
     }
 
     /// <summary>What a change of makes the file out of date.</summary>

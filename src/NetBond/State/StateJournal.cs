@@ -80,8 +80,6 @@ internal sealed class StateJournal : IMemberJournal
 
     private void Save()
     {
-        string temp = _path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(new JournalFile(_namespace, [.. _entries.Values]), NetBondJson.Default.JournalFile));
-        File.Move(temp, _path, overwrite: true);
+        PrivateFiles.Write(_path, JsonSerializer.Serialize(new JournalFile(_namespace, [.. _entries.Values]), NetBondJson.Default.JournalFile));
     }
 }
