@@ -6,7 +6,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 
 deps=(ip:iproute2 tc:iproute2 ping:iputils-ping iperf3:iperf3 tcpdump:tcpdump ethtool:ethtool flock:util-linux python3:python3-minimal
       ovs-vswitchd:openvswitch-switch promtool:prometheus groff:groff-base dpkg-deb:dpkg clang:clang gcc:gcc
-      /usr/include/linux/bpf.h:linux-libc-dev)
+      /usr/include/linux/bpf.h:linux-libc-dev systemd-analyze:systemd)
 # The container engine the CNI plugin's tests drive, without what it recommends (image tools, rootless helpers):
 # podman with its CNI backend, the standard CNI plugins (host-local), runc, and busybox for a root filesystem.
 # (busybox-static by its package: Debian's other busybox is at the same path, but needs libraries a bare root has not.)

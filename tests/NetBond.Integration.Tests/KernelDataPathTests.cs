@@ -91,10 +91,7 @@ public class KernelDataPathTests
         Assert.Equal("", KernelFilters(t, "bond0", "egress"));
     }
 
-    /// <summary>A member as `ip link`, tc and sysctl show it; the noqueue qdisc a veth gets when first up is the kernel's, not NetBond's.</summary>
-    private static string MemberState(Topology t) =>
-        t.In(t.Host, "for d in eth0 eth1; do ip -o link show $d | sed -E \"s/^[0-9]+: //; s/ qdisc [a-z_]+//; s/ state [A-Z]+//\"; "
-            + "tc qdisc show dev $d | grep -v noqueue; tc filter show dev $d ingress; cat /proc/sys/net/ipv6/conf/$d/disable_ipv6; done").Out;
+    private static string MemberState(Topology t) => t.MemberState();
 
     [IntegrationFact]
     public void A_killed_daemons_bond_carries_on_and_the_next_daemon_adopts_it_without_a_lost_frame()

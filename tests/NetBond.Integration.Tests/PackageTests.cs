@@ -42,5 +42,10 @@ public class PackageTests
         t.Sh($"dpkg --root={root} --force-script-chrootless -r netbond");
         Assert.False(File.Exists(netbond));
         Assert.False(File.Exists(Path.Combine(root, "etc/alternatives/ifenslave")));
+        // Purged, the state a daemon left goes too.
+        Directory.CreateDirectory(Path.Combine(root, "run/netbond"));
+        File.WriteAllText(Path.Combine(root, "run/netbond/daemon.log"), "left\n");
+        t.Sh($"dpkg --root={root} --force-script-chrootless --purge netbond");
+        Assert.False(Directory.Exists(Path.Combine(root, "run/netbond")));
     }
 }

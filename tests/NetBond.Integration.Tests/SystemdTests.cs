@@ -91,4 +91,65 @@ public class SystemdTests
         Assert.Contains("Bonding Mode: adaptive load balancing", t.Status(), StringComparison.Ordinal);
         Assert.True(Topology.Eventually(() => t.Ping(1), 5000));
     }
+
+    private static string Unit => File.ReadAllText(Path.Combine(Topology.RepositoryRoot, "contrib", "netbond.service"));
+
+    /// <summary>A setting of the unit's [Service] section, as written.</summary>
+    private static string Setting(string name) =>
+        System.Text.RegularExpressions.Regex.Match(Unit, $"^{name}=(.*)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value.Trim();
+
+    /// <summary>
+    /// The unit's sandbox, as systemd-analyze rates it (9.6 UNSAFE before it had one), and the daemon working inside
+    /// it: run as the unit would run it — only the unit's bounding set of capabilities, no new privileges, its umask,
+    /// the file system read-only but for the state folder and home directories hidden (ProtectSystem=strict,
+    /// ProtectHome), writable executable memory refused (MemoryDenyWriteExecute, by prctl PR_SET_MDWE) — a kernel-path
+    /// bond is made by root's CLI outside the sandbox, carries pings, fails over, and SIGTERM puts its members back.
+    /// </summary>
+    [IntegrationFact]
+    public void The_daemon_runs_a_kernel_path_bond_inside_the_units_sandbox()
+    {
+        using Topology t = new();
+        Result rating = t.Run($"systemd-analyze security --offline=true {Path.Combine(Topology.RepositoryRoot, "contrib", "netbond.service")}");
+        double exposure = double.Parse(System.Text.RegularExpressions.Regex.Match(rating.Out, @"Overall exposure level for netbond.service: (\d+\.\d)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(exposure <= 5.5, rating.Out);
+        Assert.Equal("strict", Setting("ProtectSystem"));
+        Assert.Equal("yes", Setting("ProtectHome"));
+        Assert.Equal("yes", Setting("MemoryDenyWriteExecute"));
+        Assert.Equal("yes", Setting("NoNewPrivileges"));
+
+        string members = t.MemberState();
+        string caps = string.Join(",", Setting("CapabilityBoundingSet").Split(' ').Select(c => "+" + c["CAP_".Length..].ToLowerInvariant()));
+        string sandbox = $"mount --make-rprivate / && mount --bind {t.StateRoot} {t.StateRoot} && mount -o remount,bind,ro / "
+            + "&& mount -t tmpfs -o ro tmpfs /home && mount -t tmpfs -o ro tmpfs /root "
+            + $"&& umask {Setting("UMask")} && exec python3 -c \"import ctypes, os, sys; "
+            + "assert ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) == 0, 'PR_SET_MDWE'; os.execvp(sys.argv[1], sys.argv[1:])\" "
+            + $"setpriv --bounding-set -all,{caps} --inh-caps -all --no-new-privs {Topology.NetBondExe} daemon";
+        System.Diagnostics.Process daemon = t.Start($"ip netns exec {t.Host} env NETBOND_NO_AUTOSTART=1 unshare --mount sh -c '{sandbox}'");
+        Assert.True(Topology.Eventually(() => daemon.HasExited || t.In(t.Host, $"NETBOND_NO_AUTOSTART=1 {Topology.NetBondExe} status").Exit == 0, 20_000));
+        Assert.False(daemon.HasExited, t.OutputOf(daemon));
+        Assert.Equal($"CapBnd:\t{BoundingSetOf(caps)}", t.Sh($"grep CapBnd /proc/{daemon.Id}/status").Trim());
+
+        t.AddBond("mode=active-backup miimon=100 datapath=kernel");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000), t.Status() + t.OutputOf(daemon));
+        Assert.Contains("NetBond Data Path: kernel", t.Status(), StringComparison.Ordinal);
+        t.Sh($"ip -n {t.Switch} link set sw0 down");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Currently Active Slave: eth1", StringComparison.Ordinal), 5000), t.Status());
+        Assert.True(t.Ping(1));
+        t.Sh($"ip -n {t.Switch} link set sw0 up");
+
+        t.Signal(daemon, "TERM");
+        Assert.True(daemon.WaitForExit(10_000));
+        Assert.DoesNotContain("bond0", t.In(t.Host, "ip -o link").Out, StringComparison.Ordinal);
+        Assert.Equal(members, t.MemberState());
+    }
+
+    /// <summary>The CapBnd mask /proc shows for capabilities named as setpriv takes them ("+net_admin,+bpf").</summary>
+    private static string BoundingSetOf(string caps)
+    {
+        Dictionary<string, int> numbers = new() { ["net_admin"] = 12, ["net_raw"] = 13, ["sys_ptrace"] = 19, ["sys_admin"] = 21, ["bpf"] = 39 };
+        ulong mask = caps.Split(',').Aggregate(0UL, (m, c) => m | 1UL << numbers[c.TrimStart('+')]);
+        return mask.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -223,6 +223,11 @@ internal sealed class Topology : IDisposable
     /// <summary>Gives bond0 its address and brings it up.</summary>
     public void RaiseBond() => Sh($"ip -n {Host} addr add {BondAddress}/24 dev bond0 && ip -n {Host} link set bond0 up");
 
+    /// <summary>The members as `ip link`, tc and sysctl show them; the noqueue qdisc a veth gets when first up is the kernel's, not NetBond's.</summary>
+    public string MemberState() =>
+        In(Host, $"for d in {string.Join(' ', Members)}; do ip -o link show $d | sed -E \"s/^[0-9]+: //; s/ qdisc [a-z_]+//; s/ state [A-Z]+//\"; "
+            + "tc qdisc show dev $d | grep -v noqueue; tc filter show dev $d ingress; cat /proc/sys/net/ipv6/conf/$d/disable_ipv6; done").Out;
+
     public string Status() => NetBond("status bond0").ShouldSucceed().Out;
 
     /// <summary>
