@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using NetBond.Core;
 using NetBond.Linux.Interop;
 
 namespace NetBond.Linux;
@@ -29,28 +30,35 @@ public sealed unsafe class PacketSocket : IDisposable
     public bool IgnoresOutgoing { get; }
 
     /// <summary>
-    /// The classic-BPF socket filter of a member whose frames the kernel data path carries: only what the control
-    /// plane may want reaches the socket — slow protocols (0x8809), ARP (0x0806), ICMPv6 neighbour solicitations
-    /// and advertisements — so a transfer's frames neither wake the daemon nor overflow the socket's queue and
-    /// take LACPDUs with them. Each row is { code, jt, jf, k } of struct sock_filter.
+    /// The classic-BPF socket filter of a member whose frames the kernel data path carries: only the kinds of frame the
+    /// control plane asked for reach the socket — slow protocols (0x8809), ARP (0x0806), ICMPv6 neighbour
+    /// solicitations and advertisements — so a transfer's frames, or ARP nobody monitors, neither wake the daemon nor
+    /// overflow the socket's queue and take LACPDUs with them. Rows are { code, jt, jf, k } of struct sock_filter.
     /// </summary>
-    private static readonly (ushort Code, byte Jt, byte Jf, uint K)[] s_controlFrameFilter =
-    [
-        (0x28, 0, 0, 12),       // ldh [12]           ethertype
-        (0x15, 8, 0, 0x8809),   // jeq #0x8809        → accept
-        (0x15, 7, 0, 0x0806),   // jeq #0x0806        → accept
-        (0x15, 0, 5, 0x86DD),   // jeq #0x86dd, else  → drop
-        (0x30, 0, 0, 20),       // ldb [20]           next header
-        (0x15, 0, 3, 58),       // jeq #58, else      → drop
-        (0x30, 0, 0, 54),       // ldb [54]           ICMPv6 type
-        (0x15, 2, 0, 135),      // jeq #135           → accept
-        (0x15, 1, 0, 136),      // jeq #136           → accept
-        (0x06, 0, 0, 0),        // drop: ret #0
-        (0x06, 0, 0, 0x40000),  // accept: ret #262144
-    ];
+    internal static (ushort Code, byte Jt, byte Jf, uint K)[] ControlFrameFilter(ControlFrameKinds kinds)
+    {
+        const ushort LdH = 0x28, LdB = 0x30, JEq = 0x15, Ret = 0x06;
+        const byte Accept = 254, Drop = 255; // jump targets, resolved below
+        List<(ushort Code, byte Jt, byte Jf, uint K)> p = [(LdH, 0, 0, 12)]; // ethertype
+        if ((kinds & ControlFrameKinds.SlowProtocols) != 0)
+        {
+            p.Add((JEq, Accept, 0, 0x8809));
+        }
+        if ((kinds & ControlFrameKinds.Arp) != 0)
+        {
+            p.Add((JEq, Accept, 0, 0x0806));
+        }
+        if ((kinds & ControlFrameKinds.NeighborDiscovery) != 0)
+        {
+            p.AddRange([(JEq, 0, Drop, 0x86DD), (LdB, 0, 0, 20), (JEq, 0, Drop, 58), (LdB, 0, 0, 54), (JEq, Accept, 0, 135), (JEq, Accept, 0, 136)]);
+        }
+        int drop = p.Count, accept = p.Count + 1;
+        byte To(byte target, int at) => target switch { Accept => (byte)(accept - at - 1), Drop => (byte)(drop - at - 1), _ => target };
+        return [.. p.Select((r, at) => (r.Code, To(r.Jt, at), To(r.Jf, at), r.K)), (Ret, 0, 0, 0), (Ret, 0, 0, 0x40000)];
+    }
 
-    /// <param name="controlFramesOnly">Attach <see cref="s_controlFrameFilter"/>: the kernel data path carries the rest.</param>
-    public static PacketSocket Open(int ifIndex, string name, bool controlFramesOnly = false)
+    /// <param name="controlFrames">Only these kinds of frame, the rest carried by the kernel data path; null for every frame.</param>
+    public static PacketSocket Open(int ifIndex, string name, ControlFrameKinds? controlFrames = null)
     {
         // Protocol 0 at socket(): nothing is received until bind() names the interface (§2.1).
         int fd = LibC.Socket(LibC.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0);
@@ -65,9 +73,9 @@ public sealed unsafe class PacketSocket : IDisposable
             Require(LibC.SetInt(fd, SOL_PACKET, PACKET_VNET_HDR, 1), $"PACKET_VNET_HDR on {name}");
             Require(LibC.SetInt(fd, SOL_PACKET, PACKET_AUXDATA, 1), $"PACKET_AUXDATA on {name}");
             bool ignore = LibC.SetInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) == 0;
-            if (controlFramesOnly)
+            if (controlFrames is ControlFrameKinds kinds)
             {
-                AttachFilter(fd, s_controlFrameFilter, name);
+                AttachFilter(fd, ControlFrameFilter(kinds), name);
             }
             // rmem_max caps SO_RCVBUF near 208 KB; a reverse TCP transfer then retransmits heavily (§9).
             LibC.SetInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, BufferBytes);
@@ -89,6 +97,9 @@ public sealed unsafe class PacketSocket : IDisposable
             throw;
         }
     }
+
+    /// <summary>Takes only these kinds of frame from now on (the filter is replaced: no frame passes unfiltered meanwhile).</summary>
+    public void TakeOnly(ControlFrameKinds kinds, string name) => AttachFilter(Handle.Fd, ControlFrameFilter(kinds), name);
 
     private static void AttachFilter(int fd, (ushort Code, byte Jt, byte Jf, uint K)[] program, string name)
     {

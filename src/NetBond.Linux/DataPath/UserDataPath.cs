@@ -44,6 +44,9 @@ public sealed unsafe class UserDataPath : IDataPath
     /// <summary>Set under the kernel data path: member sockets carry only control frames, and nothing is written to the TAP.</summary>
     private readonly bool _controlFramesOnly;
 
+    /// <summary>Under the kernel data path, the kinds of frame the member sockets' filters let through: the last plan's.</summary>
+    private ControlFrameKinds _socketKinds;
+
     /// <param name="controlFramesOnly">
     /// Serve <see cref="KernelDataPath"/>: eBPF programs carry the frames, this path takes the control frames off the
     /// members and sends what the egress program leaves to userspace (TC_ACT_OK) from the TAP.
@@ -112,6 +115,14 @@ public sealed unsafe class UserDataPath : IDataPath
     /// <summary>Publishes the plan with the ports its member indexes point at: every member of a plan is attached first.</summary>
     public void Publish(DataPlan plan)
     {
+        if (_controlFramesOnly && plan.Control != _socketKinds)
+        {
+            _socketKinds = plan.Control;
+            foreach (MemberPort port in _ports.Values)
+            {
+                port.Socket.TakeOnly(_socketKinds, port.Member.Name);
+            }
+        }
         MemberPort[] lanePorts = new MemberPort[plan.Members.Length];
         for (int i = 0; i < lanePorts.Length; i++)
         {
@@ -122,7 +133,7 @@ public sealed unsafe class UserDataPath : IDataPath
 
     public void Attach(Member member)
     {
-        PacketSocket socket = PacketSocket.Open(member.IfIndex, member.Name, _controlFramesOnly);
+        PacketSocket socket = PacketSocket.Open(member.IfIndex, member.Name, _controlFramesOnly ? _socketKinds : null);
         MemberPort port = new(member, socket);
         _ports.Add(member, port);
         _receivers = [.. _receivers, port];
