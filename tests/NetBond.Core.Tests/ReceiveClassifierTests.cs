@@ -87,6 +87,28 @@ public class ReceiveClassifierTests
     }
 
     [Fact]
+    public void A_flood_on_one_member_leaves_room_in_the_control_queue_for_the_others()
+    {
+        ControlFrameQueue q = new();
+        Member flooded = new("eth0", 2, default), quiet = new("eth1", 3, default);
+        for (int i = 0; i < 10_000; i++)
+        {
+            q.TryEnqueue(flooded, [1]);
+        }
+        Assert.Equal(10_000 - 96, q.Dropped);
+        for (int i = 0; i < 32; i++)
+        {
+            Assert.True(q.TryEnqueue(quiet, [2]));
+        }
+        // Drained, the flooded member may fill its share again.
+        byte[] buffer = new byte[ControlFrameQueue.SlotSize];
+        while (q.TryDequeue(buffer, out _) >= 0)
+        {
+        }
+        Assert.True(q.TryEnqueue(flooded, [1]));
+    }
+
+    [Fact]
     public void The_control_queue_keeps_order_counts_what_it_cannot_hold_and_never_grows()
     {
         ControlFrameQueue q = new(capacity: 2);

@@ -66,6 +66,9 @@ public sealed class Member
     /// <summary>target_last_arp_rx: per arp_ip_target (and ns_ip6_target by index), when it last answered on this member.</summary>
     public long[] TargetRxMs { get; } = new long[ArpMonitor.MaxTargets];
 
+    /// <summary>This member's frames waiting in the bond's <see cref="ControlFrameQueue"/>: written by both its ends.</summary>
+    internal int QueuedControlFrames;
+
     /// <summary>When the control plane last got a frame from this member (monotonic ms), 0 for never.</summary>
     public long LastControlRxMs { get; internal set; }
 

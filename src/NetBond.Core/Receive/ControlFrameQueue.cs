@@ -3,7 +3,9 @@ namespace NetBond.Core;
 /// <summary>
 /// Frames the data path hands to the control plane: a bounded single-producer, single-consumer ring of
 /// preallocated slots. The producer (the data-path thread) never blocks and never allocates: when the ring
-/// is full, or a frame is longer than a slot, the frame is counted in <see cref="Dropped"/> and dropped.
+/// is full, or a frame is longer than a slot, the frame is counted in <see cref="Dropped"/> and dropped. No member
+/// holds more than three quarters of it: a flood on one member leaves room for the frames of the others (the ARP
+/// replies a monitor waits for, LACPDUs).
 /// </summary>
 public sealed class ControlFrameQueue
 {
@@ -35,7 +37,8 @@ public sealed class ControlFrameQueue
     public bool TryEnqueue(Member? sender, ReadOnlySpan<byte> frame)
     {
         long tail = _tail;
-        if (frame.Length > SlotSize || tail - Volatile.Read(ref _head) >= Capacity)
+        if (frame.Length > SlotSize || tail - Volatile.Read(ref _head) >= Capacity
+            || (sender != null && Volatile.Read(ref sender.QueuedControlFrames) >= Capacity - (Capacity / 4)))
         {
             Interlocked.Increment(ref _dropped);
             return false;
@@ -44,6 +47,10 @@ public sealed class ControlFrameQueue
         frame.CopyTo(_slots.AsSpan(slot * SlotSize, SlotSize));
         _lengths[slot] = frame.Length;
         _senders[slot] = sender;
+        if (sender != null)
+        {
+            Interlocked.Increment(ref sender.QueuedControlFrames);
+        }
         Volatile.Write(ref _tail, tail + 1);
         // Store tail, then load head: a full fence, so a consumer that just found the queue empty is always woken.
         Interlocked.MemoryBarrier();
@@ -68,6 +75,10 @@ public sealed class ControlFrameQueue
         _slots.AsSpan(slot * SlotSize, length).CopyTo(destination);
         sender = _senders[slot];
         _senders[slot] = null;
+        if (sender != null)
+        {
+            Interlocked.Decrement(ref sender.QueuedControlFrames);
+        }
         Volatile.Write(ref _head, head + 1);
         Interlocked.MemoryBarrier();
         return length;
