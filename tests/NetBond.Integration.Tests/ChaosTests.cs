@@ -7,9 +7,10 @@ namespace NetBond.Integration.Tests;
 /// <summary>
 /// A seeded random walk through what can happen to bonds and members — add, del, enslave, release, option
 /// changes, link flaps, a member deleted and made again or renamed while enslaved, `ip link del` of a bond from
-/// outside, the daemon killed with SIGKILL and started again, traffic — with the invariants checked after every
-/// step: each interface is either a member of a bond or exactly as it was; every bond is a TAP and every NetBond
-/// TAP a bond; the daemon answers. The seed is printed, so a failure can be replayed (NETBOND_CHAOS_SEED). It walks
+/// outside, the daemon ended (SIGKILL, or SIGUSR2 as an upgrade does) and started again, traffic — with the
+/// invariants checked after every step: each interface is either a member of a bond or exactly as it was; every bond
+/// is a TAP and every NetBond TAP a bond; the daemon answers; a restart is invisible to the monitors (no member of a
+/// settled bond judged down by the new daemon, ARP-monitored and alb bonds included). The seed is printed, so a failure can be replayed (NETBOND_CHAOS_SEED). It walks
 /// for NETBOND_CHAOS_SECONDS (30 s by default, in ./test.sh; bench/run chaos walks an hour and reports through
 /// NETBOND_CHAOS_REPORT).
 /// </summary>
@@ -50,7 +51,8 @@ public class ChaosTests(ITestOutputHelper output)
                 baseline = Resources(t);
             }
         }
-        output.WriteLine($"{step} steps in {clock.Elapsed}, {restarts} daemon restarts");
+        int checkedBonds = log.Sum(l => System.Text.RegularExpressions.Regex.Match(l, @"\((\d+) settled bonds").Groups[1].Value is { Length: > 0 } n ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 0);
+        output.WriteLine($"{step} steps in {clock.Elapsed}, {restarts} daemon restarts, {checkedBonds} settled bonds seen through them");
         // With every bond gone the daemon holds what it held with none: no descriptor or thread left behind.
         t.NetBond("del bond0");
         t.NetBond("del bond1");
@@ -101,7 +103,7 @@ public class ChaosTests(ITestOutputHelper output)
                     1 => "balance-rr",
                     2 => "balance-xor",
                     3 => "802.3ad",
-                    _ => "active-backup",
+                    _ => "balance-alb",
                 };
                 string monitor = random.Next(5) == 4 ? $"arp_interval=100 arp_ip_target={Topology.PeerAddress}" : $"miimon={(random.Next(2) == 0 ? 10 : 100)}";
                 t.NetBond($"add {bond} mode={mode} {monitor}");
@@ -140,13 +142,43 @@ public class ChaosTests(ITestOutputHelper output)
                 t.In(t.Host, $"ip link del {bond}");
                 return $"ip link del {bond}";
             default:
-                t.Signal(daemon, "KILL");
+                Dictionary<string, string> settled = SettledMembers(t);
+                string signal = random.Next(2) == 0 ? "KILL" : "USR2";
+                t.Signal(daemon, signal);
                 Assert.True(daemon.WaitForExit(10_000));
                 daemon = t.StartDaemon();
                 t.WaitForDaemon();
-                return "SIGKILL and restart";
+                // Ten ARP intervals, ten MII intervals at the walk's longest: time for a monitor to judge.
+                Thread.Sleep(1000);
+                // The new daemon's failure counts start at 0: "(has failed)" after the restart is a member it judged down.
+                Dictionary<string, string> now = Bonds(t).EnumerateArray().ToDictionary(b => b.GetProperty("name").GetString()!, Members);
+                foreach ((string name, string before) in settled)
+                {
+                    string after = now.GetValueOrDefault(name, "no such bond");
+                    Assert.True(after == before.Replace(" (has failed)", "", StringComparison.Ordinal),
+                        $"{name} after SIG{signal} and a new daemon: {after}; before: {before}\ndaemon: {t.OutputOf(daemon)}");
+                }
+                return $"SIG{signal} and restart ({settled.Count} settled bonds checked)";
         }
     }
+
+    /// <summary>
+    /// The bonds whose members' states held still for half a second, each with them: what a restart must not change.
+    /// A bond still settling after the walk's last step is left out.
+    /// </summary>
+    private static Dictionary<string, string> SettledMembers(Topology t)
+    {
+        Dictionary<string, string> first = Bonds(t).EnumerateArray().ToDictionary(b => b.GetProperty("name").GetString()!, Members);
+        Thread.Sleep(500);
+        return Bonds(t).EnumerateArray()
+            .Select(b => (Name: b.GetProperty("name").GetString()!, Members: Members(b)))
+            .Where(b => first.TryGetValue(b.Name, out string? was) && was == b.Members)
+            .ToDictionary(b => b.Name, b => b.Members);
+    }
+
+    /// <summary>Each member's MII status and whether a monitor of this daemon has taken it down since it was enslaved or adopted.</summary>
+    private static string Members(JsonElement bond) => string.Join(", ", bond.GetProperty("slaves").EnumerateArray().Select(m =>
+        $"{m.GetProperty("name").GetString()} {m.GetProperty("mii_status").GetString()}{(m.GetProperty("link_failure_count").GetInt32() > 0 ? " (has failed)" : "")}"));
 
     /// <summary>What is wrong now, or null.</summary>
     private static string? Broken(Topology t, Dictionary<string, Original> originals)

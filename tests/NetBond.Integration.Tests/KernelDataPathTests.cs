@@ -208,6 +208,45 @@ public class KernelDataPathTests
     }
 
     /// <summary>
+    /// A bond with no member yet outlives its daemon like any other: alone (no program a previous daemon left uses the
+    /// members' maps; they are made anew) and adopted before a bond whose members carry pings (whose maps it must find
+    /// in those members' programs). A new daemon took both down, "the attached programs do not use map nb_members".
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_bond_without_members_is_adopted(bool alone)
+    {
+        using Topology t = new(members: alone ? 2 : 3);
+        System.Diagnostics.Process daemon = t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("add bond1 mode=active-backup miimon=100 datapath=kernel").ShouldSucceed();
+        t.AddBond("mode=active-backup miimon=100 datapath=kernel");
+        System.Diagnostics.Process? ping = null;
+        if (!alone)
+        {
+            t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+            Assert.True(Topology.Eventually(() => t.Ping(1), 10_000), t.Status());
+            ping = t.Start($"ip netns exec {t.Host} ping -i 0.01 -c 300 -W 1 {Topology.PeerAddress}");
+            Thread.Sleep(500);
+        }
+        t.Signal(daemon, "KILL");
+        Assert.True(daemon.WaitForExit(10_000));
+        System.Diagnostics.Process next = t.StartDaemon();
+        t.WaitForDaemon();
+
+        if (ping != null)
+        {
+            Assert.True(Topology.Finish(ping, 60_000), t.OutputOf(ping));
+            Assert.Contains(" 0% packet loss", t.OutputOf(ping));
+        }
+        Assert.True(!t.OutputOf(next).Contains("cannot adopt", StringComparison.Ordinal), t.OutputOf(next));
+        Assert.Contains("bond1", t.NetBond("show").ShouldSucceed().Out);
+        t.NetBond($"enslave {(alone ? "bond0 eth0 eth1" : "bond1 eth2")}").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Ping(1), 10_000), t.Status());
+    }
+
+    /// <summary>
     /// The members' packet sockets take only the frames the bond's monitors use: ARP reaches them while an ARP monitor
     /// runs and not after it is turned off (it cost the daemon a third of a core at 22 000 ARP/s for nothing). Seen
     /// with the daemon stopped, in what waits in the sockets' queues (/proc/net/packet's Rmem).

@@ -19,6 +19,9 @@ public sealed class BpfLoader : IDisposable
     private readonly Dictionary<string, BpfHandle> _maps = [];
     private readonly Dictionary<string, BpfHandle> _programs = [];
 
+    /// <summary>Maps of maps an adoption made anew (no program used the previous daemon's): they hold no bond's map.</summary>
+    private readonly HashSet<string> _madeAnew = [];
+
     /// <param name="prefix">Names the maps the programs reference: prefix + the definition's name.</param>
     /// <param name="bondPrefix">Names a bond's maps: bondPrefix + the definition's name.</param>
     public BpfLoader(BpfObject obj, string prefix, string bondPrefix)
@@ -30,8 +33,7 @@ public sealed class BpfLoader : IDisposable
         {
             foreach (BpfMapDefinition d in obj.Maps)
             {
-                using BpfHandle? inner = BondDefinition(d.Name) is { } b ? Create(b) : null;
-                _maps.Add(d.Name, Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, prefix + d.Name, inner));
+                _maps.Add(d.Name, CreateShared(d));
             }
         }
         catch
@@ -50,17 +52,59 @@ public sealed class BpfLoader : IDisposable
     }
 
     /// <summary>
-    /// Takes over the maps of the programs a previous daemon attached (found by their ids, from the tc filters that
-    /// run them): the maps named <paramref name="prefix"/> + a definition's name, each of the definition's shape, so
-    /// the programs loaded next carry on with every bond's plan and counters. A map of another shape (an object
-    /// whose layout changed) refuses the adoption.
+    /// Takes over the maps of the programs a previous daemon attached (found from the one that runs on a bond's
+    /// egress, by its id): the maps named <paramref name="prefix"/> + a definition's name, each of the definition's
+    /// shape, so the programs loaded next carry on with every bond's plan and counters. The maps are looked for in
+    /// every program the kernel holds that shares a map with that one: the ingress programs of other bonds' members
+    /// use maps the egress program does not. A map no program uses any more (no bond had a member) is made anew. A
+    /// map of another shape (an object whose layout changed) refuses the adoption.
     /// </summary>
-    public static BpfLoader Adopt(BpfObject obj, string prefix, string bondPrefix, IEnumerable<uint> programIds) =>
-        new(obj, prefix, bondPrefix, FindMaps(programIds, obj.Maps, prefix));
+    public static BpfLoader Adopt(BpfObject obj, string prefix, string bondPrefix, uint egressProgram)
+    {
+        BpfLoader loader = new(obj, prefix, bondPrefix, FindMaps(ProgramsSharingMaps(egressProgram), obj.Maps, prefix, missingOk: true));
+        try
+        {
+            foreach (BpfMapDefinition d in obj.Maps.Where(d => !loader._maps.ContainsKey(d.Name)))
+            {
+                loader._maps.Add(d.Name, loader.CreateShared(d));
+                loader._madeAnew.Add(d.Name);
+            }
+            return loader;
+        }
+        catch
+        {
+            loader.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><paramref name="program"/> and every other program the kernel holds that uses one of its maps.</summary>
+    private static List<uint> ProgramsSharingMaps(uint program)
+    {
+        using BpfHandle first = Interop.Bpf.ProgramById(program);
+        HashSet<uint> maps = [.. Interop.Bpf.ProgramMapIds(first)];
+        List<uint> sharing = [program];
+        foreach (uint id in Interop.Bpf.ProgramIds().Where(id => id != program))
+        {
+            try
+            {
+                using BpfHandle other = Interop.Bpf.ProgramById(id);
+                if (Interop.Bpf.ProgramMapIds(other).Any(maps.Contains))
+                {
+                    sharing.Add(id);
+                }
+            }
+            catch (NativeException)
+            {
+                // Gone since it was listed.
+            }
+        }
+        return sharing;
+    }
 
     /// <summary>The maps named <paramref name="prefix"/> + each of <paramref name="definitions"/>' names that the programs use, each checked for its definition's shape.</summary>
-    /// <exception cref="InvalidDataException">One of another shape, or one the programs do not use.</exception>
-    private static Dictionary<string, BpfHandle> FindMaps(IEnumerable<uint> programIds, IReadOnlyList<BpfMapDefinition> definitions, string prefix)
+    /// <exception cref="InvalidDataException">One of another shape, or one the programs do not use (unless <paramref name="missingOk"/>).</exception>
+    private static Dictionary<string, BpfHandle> FindMaps(IEnumerable<uint> programIds, IReadOnlyList<BpfMapDefinition> definitions, string prefix, bool missingOk = false)
     {
         Dictionary<string, BpfHandle> found = [];
         try
@@ -81,7 +125,7 @@ public sealed class BpfLoader : IDisposable
                     CheckShape(map, d);
                 }
             }
-            if (definitions.FirstOrDefault(m => !found.ContainsKey(m.Name)) is { } missing)
+            if (!missingOk && definitions.FirstOrDefault(m => !found.ContainsKey(m.Name)) is { } missing)
             {
                 throw new InvalidDataException($"the attached programs do not use map {prefix}{missing.Name}");
             }
@@ -174,6 +218,14 @@ public sealed class BpfLoader : IDisposable
             foreach (BpfMapDefinition d in Object.BondMaps)
             {
                 uint key = bond, id = 0;
+                if (_madeAnew.Contains(d.Name))
+                {
+                    // Only members' programs used it: the bond had none, and its map held nothing.
+                    BpfHandle made = Create(d);
+                    maps.Add(d.Name, made);
+                    SetEntry(d.Name, bond, made);
+                    continue;
+                }
                 if (!Interop.Bpf.Lookup(_maps[d.Name], &key, &id))
                 {
                     throw new InvalidDataException($"no {d.Name} map for bond {bond}");
@@ -203,6 +255,13 @@ public sealed class BpfLoader : IDisposable
     internal unsafe void RemoveEntry(string name, uint bond) => Interop.Bpf.Delete(_maps[name], &bond);
 
     private BpfMapDefinition? BondDefinition(string name) => Object.BondMaps.FirstOrDefault(b => b.Name == name);
+
+    /// <summary>A map the programs reference; a map of maps is made with a map of its entries' shape.</summary>
+    private BpfHandle CreateShared(BpfMapDefinition d)
+    {
+        using BpfHandle? inner = BondDefinition(d.Name) is { } b ? Create(b) : null;
+        return Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, Prefix + d.Name, inner);
+    }
 
     private BpfHandle Create(BpfMapDefinition d) => Interop.Bpf.CreateMap(d.Type, d.KeySize, d.ValueSize, d.MaxEntries, BondPrefix + d.Name);
 

@@ -116,7 +116,7 @@ public sealed class KernelDataPath : IDataPath
         List<uint> ids = [egress, .. memberIndexes.Select(i => rt.GetBpfFilter(i, egress: false, RtNetlink.KernelPathPref)?.Program).OfType<uint>()];
         SharedPrograms programs = classId == 0
             ? SharedPrograms.Acquire(() => new BpfLoader(s_object.Value, MapPrefix, BondMapPrefix))
-            : SharedPrograms.AcquireAdopted(() => BpfLoader.Adopt(s_object.Value, MapPrefix, BondMapPrefix, ids), MapIdsOf(egress));
+            : SharedPrograms.AcquireAdopted(() => BpfLoader.Adopt(s_object.Value, MapPrefix, BondMapPrefix, egress), MapIdsOf(egress));
         uint id = classId;
         try
         {

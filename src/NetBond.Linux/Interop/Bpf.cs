@@ -20,6 +20,7 @@ internal static unsafe partial class Bpf
     private const int BPF_MAP_GET_NEXT_KEY = 4;
     private const int BPF_PROG_LOAD = 5;
     private const int BPF_PROG_TEST_RUN = 10;
+    private const int BPF_PROG_GET_NEXT_ID = 11;
     private const int BPF_PROG_GET_FD_BY_ID = 13;
     private const int BPF_MAP_GET_FD_BY_ID = 14;
     private const int BPF_OBJ_GET_INFO_BY_FD = 15;
@@ -157,6 +158,23 @@ internal static unsafe partial class Bpf
 
     /// <summary>A descriptor for a program the kernel holds (attached by a previous daemon), by its id.</summary>
     public static BpfHandle ProgramById(uint id) => ById(BPF_PROG_GET_FD_BY_ID, id, $"open BPF program {id}");
+
+    /// <summary>The ids of every program the kernel holds, in order (BPF_PROG_GET_NEXT_ID: start_id at 0, next_id at 4).</summary>
+    public static List<uint> ProgramIds()
+    {
+        List<uint> ids = [];
+        byte* attr = stackalloc byte[AttrSize];
+        for (uint id = 0; ; id = *(uint*)(attr + 4))
+        {
+            new Span<byte>(attr, AttrSize).Clear();
+            *(uint*)attr = id;
+            if (Call(BPF_PROG_GET_NEXT_ID, attr) != 0)
+            {
+                return ids;
+            }
+            ids.Add(*(uint*)(attr + 4));
+        }
+    }
 
     public static BpfHandle MapById(uint id) => ById(BPF_MAP_GET_FD_BY_ID, id, $"open BPF map {id}");
 
