@@ -33,32 +33,52 @@ public sealed unsafe class PacketSocket : IDisposable
     /// The classic-BPF socket filter of a member whose frames the kernel data path carries: only the kinds of frame the
     /// control plane asked for reach the socket — slow protocols (0x8809), ARP (0x0806), ICMPv6 neighbour
     /// solicitations and advertisements — so a transfer's frames, or ARP nobody monitors, neither wake the daemon nor
-    /// overflow the socket's queue and take LACPDUs with them. Rows are { code, jt, jf, k } of struct sock_filter.
+    /// overflow the socket's queue and take LACPDUs with them. With <paramref name="arpTargets"/>, only ARP whose
+    /// sender or target address is one of them (all a validating ARP monitor can use, bond_validate_arp): an ARP
+    /// flood from elsewhere stays in the kernel. Rows are { code, jt, jf, k } of struct sock_filter.
     /// </summary>
-    internal static (ushort Code, byte Jt, byte Jf, uint K)[] ControlFrameFilter(ControlFrameKinds kinds)
+    internal static (ushort Code, byte Jt, byte Jf, uint K)[] ControlFrameFilter(ControlFrameKinds kinds, uint[]? arpTargets = null)
     {
-        const ushort LdH = 0x28, LdB = 0x30, JEq = 0x15, Ret = 0x06;
-        const byte Accept = 254, Drop = 255; // jump targets, resolved below
+        const ushort LdH = 0x28, LdW = 0x20, LdB = 0x30, JEq = 0x15, Ret = 0x06;
+        const byte Accept = 254, Drop = 255, ArpCheck = 253; // jump targets, resolved below
+        bool arp = (kinds & ControlFrameKinds.Arp) != 0, someArp = arp && arpTargets != null;
         List<(ushort Code, byte Jt, byte Jf, uint K)> p = [(LdH, 0, 0, 12)]; // ethertype
         if ((kinds & ControlFrameKinds.SlowProtocols) != 0)
         {
             p.Add((JEq, Accept, 0, 0x8809));
         }
-        if ((kinds & ControlFrameKinds.Arp) != 0)
+        if (arp)
         {
-            p.Add((JEq, Accept, 0, 0x0806));
+            p.Add((JEq, someArp ? ArpCheck : Accept, 0, 0x0806));
         }
         if ((kinds & ControlFrameKinds.NeighborDiscovery) != 0)
         {
             p.AddRange([(JEq, 0, Drop, 0x86DD), (LdB, 0, 0, 20), (JEq, 0, Drop, 58), (LdB, 0, 0, 54), (JEq, Accept, 0, 135), (JEq, Accept, 0, 136)]);
         }
+        int arpCheck = p.Count + 1;
+        if (someArp)
+        {
+            p.Add((JEq, Drop, Drop, 0)); // whatever is left: dropped
+            foreach (int offset in (int[])[28, 38]) // the sender's, then the target's protocol address
+            {
+                p.Add((LdW, 0, 0, (uint)offset));
+                p.AddRange(arpTargets!.Select(t => (JEq, Accept, (byte)0, t)));
+            }
+        }
         int drop = p.Count, accept = p.Count + 1;
-        byte To(byte target, int at) => target switch { Accept => (byte)(accept - at - 1), Drop => (byte)(drop - at - 1), _ => target };
+        byte To(byte target, int at) => target switch
+        {
+            Accept => (byte)(accept - at - 1),
+            Drop => (byte)(drop - at - 1),
+            ArpCheck => (byte)(arpCheck - at - 1),
+            _ => target,
+        };
         return [.. p.Select((r, at) => (r.Code, To(r.Jt, at), To(r.Jf, at), r.K)), (Ret, 0, 0, 0), (Ret, 0, 0, 0x40000)];
     }
 
     /// <param name="controlFrames">Only these kinds of frame, the rest carried by the kernel data path; null for every frame.</param>
-    public static PacketSocket Open(int ifIndex, string name, ControlFrameKinds? controlFrames = null)
+    /// <param name="arpTargets">Only ARP from or for these addresses (see <see cref="ControlFrameFilter"/>).</param>
+    public static PacketSocket Open(int ifIndex, string name, ControlFrameKinds? controlFrames = null, uint[]? arpTargets = null)
     {
         // Protocol 0 at socket(): nothing is received until bind() names the interface (§2.1).
         int fd = LibC.Socket(LibC.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0);
@@ -75,7 +95,7 @@ public sealed unsafe class PacketSocket : IDisposable
             bool ignore = LibC.SetInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) == 0;
             if (controlFrames is ControlFrameKinds kinds)
             {
-                AttachFilter(fd, ControlFrameFilter(kinds), name);
+                AttachFilter(fd, ControlFrameFilter(kinds, arpTargets), name);
             }
             // rmem_max caps SO_RCVBUF near 208 KB; a reverse TCP transfer then retransmits heavily (§9).
             LibC.SetInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, BufferBytes);
@@ -99,7 +119,7 @@ public sealed unsafe class PacketSocket : IDisposable
     }
 
     /// <summary>Takes only these kinds of frame from now on (the filter is replaced: no frame passes unfiltered meanwhile).</summary>
-    public void TakeOnly(ControlFrameKinds kinds, string name) => AttachFilter(Handle.Fd, ControlFrameFilter(kinds), name);
+    public void TakeOnly(ControlFrameKinds kinds, uint[]? arpTargets, string name) => AttachFilter(Handle.Fd, ControlFrameFilter(kinds, arpTargets), name);
 
     private static void AttachFilter(int fd, (ushort Code, byte Jt, byte Jf, uint K)[] program, string name)
     {

@@ -18,6 +18,9 @@ public sealed unsafe class MemberPort : IDisposable
     public PacketSocket Socket { get; }
     public MemberCounters Counters { get; } = new();
 
+    /// <summary>Under the kernel data path, what the socket's filter lets through (<see cref="PacketSocket.ControlFrameFilter"/>).</summary>
+    public (ControlFrameKinds Kinds, uint[]? ArpTargets) Filter { get; set; }
+
     /// <summary>Sends one control frame (peer notification, probe, LACPDU) with an empty virtio_net_hdr in front; control thread only.</summary>
     public bool SendControlFrame(ReadOnlySpan<byte> frame)
     {

@@ -115,12 +115,19 @@ public sealed unsafe class UserDataPath : IDataPath
     /// <summary>Publishes the plan with the ports its member indexes point at: every member of a plan is attached first.</summary>
     public void Publish(DataPlan plan)
     {
-        if (_controlFramesOnly && plan.Control != _socketKinds)
+        if (_controlFramesOnly)
         {
             _socketKinds = plan.Control;
             foreach (MemberPort port in _ports.Values)
             {
-                port.Socket.TakeOnly(_socketKinds, port.Member.Name);
+                int index = Array.IndexOf(plan.Members, port.Member);
+                uint[]? arpTargets = index >= 0 && plan.ArpTargetsOnly[index] ? plan.ArpTargets : null;
+                if (port.Filter.Kinds != _socketKinds || (port.Filter.ArpTargets == null) != (arpTargets == null)
+                    || (arpTargets != null && !arpTargets.SequenceEqual(port.Filter.ArpTargets!)))
+                {
+                    port.Socket.TakeOnly(_socketKinds, arpTargets, port.Member.Name);
+                    port.Filter = (_socketKinds, arpTargets);
+                }
             }
         }
         MemberPort[] lanePorts = new MemberPort[plan.Members.Length];
@@ -134,7 +141,7 @@ public sealed unsafe class UserDataPath : IDataPath
     public void Attach(Member member)
     {
         PacketSocket socket = PacketSocket.Open(member.IfIndex, member.Name, _controlFramesOnly ? _socketKinds : null);
-        MemberPort port = new(member, socket);
+        MemberPort port = new(member, socket) { Filter = (_socketKinds, null) };
         _ports.Add(member, port);
         _receivers = [.. _receivers, port];
         if (_pump != null)
