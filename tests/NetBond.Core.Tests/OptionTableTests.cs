@@ -122,6 +122,27 @@ public class OptionTableTests
         Assert.NotNull(Apply("mode=balance-alb arp_interval=100").Error);
     }
 
+    /// <summary>bond_opts: arp_interval, arp_validate and arp_missed_max are unsupported in 802.3ad, tlb and alb.</summary>
+    [Theory]
+    [InlineData("mode=802.3ad arp_interval=100", "option arp_interval: mode dependency failed, not supported in mode 802.3ad(4)")]
+    [InlineData("mode=4 arp_validate=all", "option arp_validate: mode dependency failed, not supported in mode 802.3ad(4)")]
+    [InlineData("mode=4 arp_missed_max=3", "option arp_missed_max: mode dependency failed, not supported in mode 802.3ad(4)")]
+    [InlineData("mode=balance-tlb arp_interval=100", "option arp_interval: mode dependency failed, not supported in mode balance-tlb(5)")]
+    public void The_arp_monitor_is_refused_where_the_kernel_refuses_it(string text, string error) => Assert.Equal(error, Apply(text).Error);
+
+    /// <summary>The mode's own default for miimon is no news (the kernel logs it at debug level), least of all when miimon is given.</summary>
+    [Theory]
+    [InlineData("mode=802.3ad miimon=100", 100)]
+    [InlineData("mode=802.3ad", 100)]
+    [InlineData("mode=balance-alb miimon=50", 50)]
+    public void Load_balancing_modes_take_miimon_quietly(string text, int miimon)
+    {
+        (BondOptions? o, string? error, List<string> warnings) = Apply(text);
+        Assert.Null(error);
+        Assert.Equal(miimon, o!.Miimon);
+        Assert.Empty(warnings);
+    }
+
     [Fact]
     public void Arp_targets_take_the_sysfs_and_module_forms()
     {

@@ -93,7 +93,7 @@ public static class OptionTable
     private static readonly NamedValue[] s_txQueuesTable = [new("minval", 1, Min), new("maxval", 255, Max), new("default", 16, Default)];
     private static readonly NamedValue[] s_dataPathTable = [new("auto", 0, Default), new("kernel", 1), new("user", 2)];
 
-    private static readonly BondMode[] s_arpModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast, BondMode.Ieee8023ad];
+    private static readonly BondMode[] s_arpModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast];
     private static readonly BondMode[] s_lacpModes = [BondMode.Ieee8023ad];
     private static readonly BondMode[] s_primaryModes = [BondMode.ActiveBackup, BondMode.BalanceTlb, BondMode.BalanceAlb];
     private static readonly BondMode[] s_tlbModes = [BondMode.BalanceTlb, BondMode.BalanceAlb];
@@ -381,11 +381,11 @@ public static class OptionTable
         BondMode mode = (BondMode)value;
         if (mode is BondMode.Ieee8023ad or BondMode.BalanceTlb or BondMode.BalanceAlb)
         {
+            // bond_option_mode_set: the kernel says so at debug level only.
             o.ArpInterval = 0;
             if (o.Miimon == 0)
             {
                 o.Miimon = 100;
-                warnings.Add("miimon set to 100 ms: the mode needs MII monitoring");
             }
         }
         if (mode == BondMode.BalanceAlb)
