@@ -329,6 +329,35 @@ public sealed class LacpTests
     private static byte[] LastPdu(LacpSide side, string member) =>
         (byte[])side.Sent.Last(f => f.Member == member && LacpPdu.Classify(f.Frame) == SlowFrameKind.Lacpdu).Frame.Clone();
 
+    /// <summary>
+    /// bond_3ad_initialize copies the bond's MAC into the system id at the first enslave, and only ad_actor_system or
+    /// ad_actor_sys_prio sets copy it again (a zero ad_actor_system is the bond's MAC as it then is): a new bond MAC
+    /// alone changes nothing the partner sees.
+    /// </summary>
+    [Fact]
+    public void The_system_id_keeps_the_mac_of_the_first_enslave_until_ad_actor_settings_change()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        MacAddress first = a.Bond.Mac;
+        int sent = a.Sent.Count;
+        Assert.True(MacAddress.TryParse("02:cc:00:00:00:07", out MacAddress set));
+        Assert.True(a.Bond.OnBondMacSet(set));
+        w.Run(2000);
+        Assert.Equal(first, a.Bond.Lacp.LacpSystem);
+        Assert.Equal(first, b.Port("b1").Partner.System);
+        Assert.True(Distributing(b, "b1") && Distributing(b, "b2"));
+        Assert.InRange(a.LacpduTimes("a1").Count(t => t > w.Now - 2000), 1, 3); // periodic (1 s at fast rate) only
+
+        Assert.Null(a.Bond.SetOptions(TestBonds.Parse("ad_actor_system=00:00:00:00:00:00"), []));
+        Assert.Equal(first, a.Bond.Lacp.LacpSystem); // no change of the option: nothing to copy
+        Assert.Null(a.Bond.SetOptions(TestBonds.Parse("ad_actor_sys_prio=100"), []));
+        w.Run(1000);
+        Assert.Equal(set, a.Bond.Lacp.LacpSystem);
+        Assert.Equal(set, b.Port("b1").Partner.System);
+        Assert.True(a.Sent.Count > sent);
+    }
+
     [Fact]
     public void Malformed_lacpdus_are_counted_and_change_nothing()
     {

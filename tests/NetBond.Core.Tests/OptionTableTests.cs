@@ -130,6 +130,14 @@ public class OptionTableTests
     [InlineData("mode=balance-tlb arp_interval=100", "option arp_interval: mode dependency failed, not supported in mode balance-tlb(5)")]
     public void The_arp_monitor_is_refused_where_the_kernel_refuses_it(string text, string error) => Assert.Equal(error, Apply(text).Error);
 
+    [Fact]
+    public void Ad_actor_system_refuses_only_multicast()
+    {
+        Assert.Null(Apply("mode=4 ad_actor_system=00:00:00:00:00:00").Error);
+        Assert.Null(Apply("mode=4 ad_actor_system=02:00:00:00:00:01").Error);
+        Assert.Equal("option ad_actor_system: Invalid ad_actor_system MAC address.", Apply("mode=4 ad_actor_system=01:00:5e:00:00:01").Error);
+    }
+
     /// <summary>The mode's own default for miimon is no news (the kernel logs it at debug level), least of all when miimon is given.</summary>
     [Theory]
     [InlineData("mode=802.3ad miimon=100", 100)]

@@ -54,8 +54,14 @@ public sealed class LacpEngine
         return changed;
     }
 
-    /// <summary>The system id LACPDUs carry: ad_actor_system, or the bond's MAC.</summary>
-    public MacAddress LacpSystem => Options.AdActorSystem.IsZero ? _bondMac() : Options.AdActorSystem;
+    /// <summary>
+    /// The system id LACPDUs carry: ad_actor_system, or the bond's MAC, as they were when the first member was bound
+    /// or ad_actor_system or ad_actor_sys_prio was last set (bond_3ad_initialize, bond_3ad_update_ad_actor_settings).
+    /// A later change of the bond's MAC does not reach it: partners would re-aggregate for nothing.
+    /// </summary>
+    public MacAddress LacpSystem => _members.Count == 0 ? ConfiguredSystem : _lacpSystem;
+
+    private MacAddress ConfiguredSystem => Options.AdActorSystem.IsZero ? _bondMac() : Options.AdActorSystem;
 
     /// <summary>The active aggregator, or null (then nothing is sent).</summary>
     public Aggregator? ActiveAggregator => Ports.Select(p => p.OwnAggregator).FirstOrDefault(a => a.IsActive);
@@ -71,6 +77,7 @@ public sealed class LacpEngine
         {
             _lastAggregatorId = 0;
             _aggSelectTimer = AggSelectionTicks;
+            _lacpSystem = ConfiguredSystem;
         }
         int number = _members.Count == 0 ? 1 : _members[^1].Lacp!.Number + 1;
         LacpState state = LacpState.Aggregation;
@@ -91,7 +98,6 @@ public sealed class LacpEngine
         UpdateActorKeys(port, reset: false);
         member.IsActive = false;
         member.RxOnly = false;
-        _lacpSystem = LacpSystem;
     }
 
     /// <summary>bond_3ad_unbind_slave(): a last LACPDU says the port leaves; its aggregator's other ports move to another.</summary>
@@ -159,14 +165,17 @@ public sealed class LacpEngine
     /// <summary>lacp_rate, lacp_active, ad_actor_sys_prio and ad_actor_system take effect on every port.</summary>
     internal void OptionsChanged(BondOptions old)
     {
+        bool system = Options.AdActorSysPrio != old.AdActorSysPrio || Options.AdActorSystem != old.AdActorSystem;
+        if (system)
+        {
+            // bond_3ad_update_ad_actor_settings(): a zero ad_actor_system takes the bond's MAC as it is now.
+            _lacpSystem = ConfiguredSystem;
+        }
         foreach (LacpPort p in Ports)
         {
             p.SetActor(LacpState.Timeout, Options.LacpRate == LacpRate.Fast);
             p.SetActor(LacpState.Activity, Options.LacpActive);
-            if (Options.AdActorSysPrio != old.AdActorSysPrio || Options.AdActorSystem != old.AdActorSystem)
-            {
-                p.Ntt = true;
-            }
+            p.Ntt |= system;
         }
     }
 
@@ -180,15 +189,6 @@ public sealed class LacpEngine
         if (_aggSelectTimer > 0 && --_aggSelectTimer == 0)
         {
             AggregatorSelection();
-        }
-        if (LacpSystem != _lacpSystem)
-        {
-            // bond_3ad_update_ad_actor_settings(): the bond's MAC or ad_actor_system changed; partners must hear it.
-            _lacpSystem = LacpSystem;
-            foreach (LacpPort p in Ports)
-            {
-                p.Ntt = true;
-            }
         }
         foreach (LacpPort port in Ports.ToArray())
         {

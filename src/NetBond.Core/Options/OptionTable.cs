@@ -447,7 +447,8 @@ public static class OptionTable
     /// <summary>bond_option_ad_actor_system_set(): a valid unicast address, not all zeros.</summary>
     private static string? SetActorSystem(BondOptions o, long value, string text, List<string> warnings)
     {
-        if (!MacAddress.TryParse(text, out MacAddress mac) || mac.IsMulticast || mac.IsZero)
+        // Only multicast is refused: 00:00:00:00:00:00 means the bond's own MAC again (the default).
+        if (!MacAddress.TryParse(text, out MacAddress mac) || mac.IsMulticast)
         {
             return "Invalid ad_actor_system MAC address.";
         }
