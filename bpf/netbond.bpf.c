@@ -215,7 +215,7 @@ INLINE int dissect(struct __sk_buff *skb, __u32 proto, __u32 nhoff, int l34, str
 	icmp_key(skb, nhoff, f);
 	int error = ip_proto == 1
 		? f->icmp_type == 3 || f->icmp_type == 4 || f->icmp_type == 5 || f->icmp_type == 11 || f->icmp_type == 12
-		: f->icmp_type < 128;
+		: f->icmp_type >= 1 && f->icmp_type <= 4; /* icmpv6_is_err(); type 0 when short */
 	if (!error)
 		return 1;
 	nhoff += 8;

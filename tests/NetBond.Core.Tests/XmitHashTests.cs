@@ -146,6 +146,36 @@ public class XmitHashKernelCasesTests
         Assert.Equal(Fold(0x02u ^ 0x07u ^ 0x0800u, s_dst, s_src, l34: false), XmitHash.Compute(Ipv4(1, icmp), XmitHashPolicy.Layer23));
     }
 
+    private static byte[] Ipv6(byte next, byte[] l4)
+    {
+        byte[] f = new byte[14 + 40 + l4.Length];
+        f[12] = 0x86; f[13] = 0xDD;
+        f[14] = 0x60;
+        f[14 + 6] = next;
+        f[14 + 8] = 0x20; f[14 + 9] = 0x01; f[14 + 23] = 1;
+        f[14 + 24] = 0x20; f[14 + 25] = 0x01; f[14 + 39] = 2;
+        l4.CopyTo(f, 14 + 40);
+        return f;
+    }
+
+    /// <summary>
+    /// icmpv6_is_err(): only types 1–4 carry the offending packet, hashed by its header; any other type is hashed
+    /// by the outer header alone, and so is a header too short to read (type 0).
+    /// </summary>
+    [Fact]
+    public void Only_icmpv6_errors_hash_with_the_flow_they_carry()
+    {
+        byte[] inner = Ipv6(17, [0x00, 0x35, 0x30, 0x39, 0, 8, 0, 0])[14..];
+        uint outer = XmitHash.Compute(Ipv6(59, []), XmitHashPolicy.Layer34);
+        Assert.NotEqual(outer, XmitHash.Compute(Ipv6(58, [1, 4, 0, 0, 0, 0, 0, 0, .. inner]), XmitHashPolicy.Layer34));
+        Assert.NotEqual(outer, XmitHash.Compute(Ipv6(58, [4, 0, 0, 0, 0, 0, 0, 0, .. inner]), XmitHashPolicy.Layer34));
+        foreach (byte type in (byte[])[5, 100, 127, 137])
+        {
+            Assert.Equal(outer, XmitHash.Compute(Ipv6(58, [type, 0, 0, 0, 0, 0, 0, 0, .. inner]), XmitHashPolicy.Layer34));
+        }
+        Assert.Equal(outer, XmitHash.Compute(Ipv6(58, [1, 4, 0, 0]), XmitHashPolicy.Layer34));
+    }
+
     [Fact]
     public void Ipv4_is_taken_as_written_even_with_a_header_length_under_five_words()
     {

@@ -98,9 +98,11 @@ public static class XmitHash
             return true;
         }
         IcmpKey(frame, nhoff, ref flow);
+        // icmp_is_err(), icmpv6_is_err() (unreachable, too big, time exceeded, parameter problem); a header too
+        // short to read leaves type 0, no error.
         bool error = ipProto == IpProtoIcmp
             ? flow.IcmpType is 3 or 4 or 5 or 11 or 12
-            : flow.IcmpType < 128;
+            : flow.IcmpType is >= 1 and <= 4;
         if (!error)
         {
             return true;
