@@ -391,11 +391,14 @@ public sealed class BondRuntime : IBondHost, IDisposable
         return BondSnapshot.Of(Bond, DataPath.BondCounters, DataPath.MemberCounters, DataPath.ControlFrames.Dropped);
     }
 
-    /// <summary>The member's carrier now; a link that comes back may come back at another speed, which 802.3ad keys and ad_select go by.</summary>
+    /// <summary>
+    /// The member's carrier now; a link that comes back may come back at another speed, which 802.3ad keys and
+    /// ad_select go by. A link held down for want of a speed is read again until it has one (bond_miimon_commit).
+    /// </summary>
     private bool ReadCarrierAndSpeed(Member member)
     {
         bool carrier = ReadCarrier(member);
-        if (carrier && !member.Carrier)
+        if (carrier && (!member.Carrier || (member.Link != LinkState.Up && member.Speed < 0)))
         {
             (member.Speed, member.Duplex) = _ethtool.GetSettings(member.Name);
         }

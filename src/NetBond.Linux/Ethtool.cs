@@ -36,7 +36,7 @@ public sealed unsafe class Ethtool : IDisposable
         return Request(name, value) ? value[1] != 0 : null;
     }
 
-    /// <summary>Speed in Mbit/s and duplex (1 full, 0 half), -1 where unknown.</summary>
+    /// <summary>Speed in Mbit/s and duplex (1 full, 0 half); both -1 when either is unknown.</summary>
     public (int Speed, int Duplex) GetSettings(string name)
     {
         // struct ethtool_cmd: cmd, supported, advertising, speed(u16)@12, duplex(u8)@14, ..., speed_hi(u16)@28; 44 bytes.
@@ -49,7 +49,8 @@ public sealed unsafe class Ethtool : IDisposable
         }
         uint speed = *(ushort*)(cmd + 12) | ((uint)*(ushort*)(cmd + 28) << 16);
         byte duplex = cmd[14];
-        return (speed is 0 or 0xFFFF or 0xFFFFFFFF ? -1 : (int)speed, duplex is 0 or 1 ? duplex : -1);
+        // bond_update_speed_duplex: both known, or both unknown.
+        return speed is 0 or 0xFFFF or 0xFFFFFFFF || duplex is not (0 or 1) ? (-1, -1) : ((int)speed, duplex);
     }
 
     private bool Request(string name, void* data)

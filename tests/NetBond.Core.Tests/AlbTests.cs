@@ -266,6 +266,10 @@ public class AlbTests
     public void Alb_link_back_rebalances_clients_over_every_member()
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=balance-alb miimon=100", "eth0", "eth1");
+        foreach (Member m in bond.Members)
+        {
+            (m.Speed, m.Duplex) = (1000, 1); // or eth1's link would not come back (bond_needs_speed_duplex)
+        }
         host.Fail(bond, "eth1");
         for (int i = 1; i <= 4; i++)
         {

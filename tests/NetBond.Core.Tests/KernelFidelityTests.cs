@@ -36,6 +36,31 @@ public class KernelFidelityTests
         Assert.Equal("eth1", bond.Active!.Name);
     }
 
+    /// <summary>
+    /// bond_miimon_commit: in 802.3ad, tlb and alb (bond_needs_speed_duplex) a link that comes back without a speed
+    /// and duplex stays down — and is tried again while its carrier is up, so it comes up once they can be read.
+    /// active-backup takes it up regardless.
+    /// </summary>
+    [Theory]
+    [InlineData("mode=balance-tlb miimon=100", true)]
+    [InlineData("mode=balance-alb miimon=100", true)]
+    [InlineData("mode=802.3ad miimon=100", true)]
+    [InlineData("mode=active-backup miimon=100", false)]
+    public void A_link_without_speed_and_duplex_stays_down_where_the_mode_needs_them(string options, bool needs)
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make(options, "eth0", "eth1");
+        Member eth1 = bond.Find("eth1")!;
+        host.Fail(bond, "eth1");
+        (eth1.Speed, eth1.Duplex) = (1000, -1); // a duplex the driver does not know: the speed counts as unknown too
+        host.SetCarrier("eth1", true);
+        host.Run(bond, 500);
+        Assert.Equal(needs ? LinkState.Down : LinkState.Up, eth1.Link);
+        Assert.Equal(needs ? 1 : 0, host.Logs.Count(l => l.Contains("failed to get link speed/duplex for eth1", StringComparison.Ordinal)));
+        eth1.Duplex = 1;
+        host.Run(bond, 200);
+        Assert.Equal(LinkState.Up, eth1.Link);
+    }
+
     [Fact]
     public void Follow_after_a_time_without_an_active_member_swaps_with_the_holder_of_the_bond_mac()
     {

@@ -25,6 +25,9 @@ public sealed partial class Bond
     /// <summary>Ticks were skipped since the last inspection: they would have seen every up member's carrier.</summary>
     private bool _miiSkipped;
 
+    /// <summary>When "failed to get link speed/duplex" was last logged (the kernel rate-limits it too).</summary>
+    private long _speedWarnedMs;
+
     /// <summary>
     /// After a tick that found nothing moving — every link as its carrier says, no updelay or downdelay running, no
     /// peer notification to count down — the ticks until the next carrier read could only repeat it: the next tick
@@ -131,6 +134,18 @@ public sealed partial class Bond
     /// <returns>Whether the active member must be reselected.</returns>
     private bool CommitUp(Member m)
     {
+        if (Traits.NeedsSpeedDuplex && !(m.Speed > 0 && m.Duplex is 0 or 1))
+        {
+            // bond_miimon_commit: the link stays down, and the monitor tries again while the carrier is up.
+            m.Link = LinkState.Down;
+            m.Delay = 0;
+            if (_now - _speedWarnedMs >= 5000 || _speedWarnedMs == 0)
+            {
+                _speedWarnedMs = _now;
+                _host.Log($"{Name}: failed to get link speed/duplex for {m.Name}");
+            }
+            return false;
+        }
         m.Link = LinkState.Up;
         m.Delay = 0;
         m.LastLinkUpMs = _now;

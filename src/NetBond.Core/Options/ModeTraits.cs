@@ -37,6 +37,9 @@ public sealed record ModeTraits
     /// <summary>balance-rr: one flow is striped over the members frame by frame (so its frames are kept small).</summary>
     public bool StripesFlows { get; init; }
 
+    /// <summary>bond_needs_speed_duplex (802.3ad keys, tlb/alb placement): a member whose speed or duplex is unknown stays down.</summary>
+    public bool NeedsSpeedDuplex => Lacp || LoadBalancing;
+
     /// <summary>IGMP leaves through the active member, so a change of it reports the memberships again (resend_igmp).</summary>
     public bool IgmpFollowsActive => UsesPrimary || StripesFlows;
 
