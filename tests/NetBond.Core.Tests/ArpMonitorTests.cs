@@ -50,6 +50,23 @@ public sealed class ArpMonitorTests
         }
     }
 
+    /// <summary>
+    /// bond_enslave: a new member's last_tx and last_rx start one interval and a jiffy ago, so the load-balancing
+    /// monitor's next tick finds both within missed_max (a last_tx of "never" took every new member down first).
+    /// </summary>
+    [Theory]
+    [InlineData("mode=balance-rr")]
+    [InlineData("mode=balance-xor")]
+    [InlineData("mode=broadcast")]
+    public void A_member_enslaved_into_a_running_bond_is_not_taken_down_first(string mode)
+    {
+        ArpWorld w = new($"{mode} arp_interval=100 arp_ip_target=198.18.0.254", "eth0");
+        w.Run(1050);
+        w.Add("eth1", adopted: false);
+        w.Run(1000);
+        Assert.All(w.Bond.Members, m => Assert.Equal((LinkState.Up, 0), (m.Link, m.LinkFailureCount)));
+    }
+
     /// <summary>A tick decides to notify peers before its verdicts; when they leave no active member, nothing is sent and nothing breaks.</summary>
     [Fact]
     public void Peer_notifications_due_when_the_last_member_goes_down_are_dropped()

@@ -326,13 +326,13 @@ public sealed class ArpMonitor
         return Now >= last - delta && Now <= last + (k * delta) + (delta / 2);
     }
 
-    /// <summary>bond_enslave(): a new member counts as last heard just over an interval ago.</summary>
+    /// <summary>bond_enslave(): a new member counts as last heard, and last probed, just over an interval ago.</summary>
     internal void Enslave(Member m)
     {
         long heard = Now - Options.ArpInterval - 1;
         m.ArpRxMs = heard;
         Array.Fill(m.TargetRxMs, heard);
-        m.ArpTxMs = long.MinValue / 2;
+        m.ArpTxMs = heard;
         if (m.Link != LinkState.Down)
         {
             m.LastLinkUpMs = Now;
