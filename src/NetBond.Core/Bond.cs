@@ -179,6 +179,14 @@ public sealed partial class Bond
         {
             _timers.Arm(BondTimer.ArpMonitor, 0);
         }
+        if (!next.ArpIpTargets.SequenceEqual(old.ArpIpTargets))
+        {
+            _arp.TargetsChanged(old.ArpIpTargets, next.ArpIpTargets);
+        }
+        if (!next.NsIp6Targets.SequenceEqual(old.NsIp6Targets))
+        {
+            _arp.TargetsChanged(old.NsIp6Targets, next.NsIp6Targets);
+        }
         if (activeSlave != null)
         {
             ChangeActiveSlave(activeSlave);

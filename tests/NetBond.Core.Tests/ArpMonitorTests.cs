@@ -152,6 +152,29 @@ public sealed class ArpMonitorTests
         }
     }
 
+    /// <summary>
+    /// With arp_all_targets=all, a target added to a running bond counts as heard when it was added, and removing a
+    /// target moves the later targets' receive times down with them (_bond_options_arp_ip_target_set,
+    /// bond_option_arp_ip_target_rem): neither takes the active member down.
+    /// </summary>
+    [Fact]
+    public void Adding_or_removing_a_target_leaves_the_others_receive_times_with_them()
+    {
+        const string Monitor = "mode=active-backup arp_interval=100 arp_validate=active arp_all_targets=all";
+        ArpWorld w = new($"{Monitor} arp_ip_target=198.18.0.254", "eth0");
+        w.Run(1000);
+        Assert.Null(w.Bond.SetOptions(TestBonds.Parse("arp_ip_target=+198.18.0.253"), []));
+        w.Run(1000);
+        Assert.Equal((LinkState.Up, 0), (w.M("eth0").Link, w.M("eth0").LinkFailureCount));
+
+        // .254 falls silent, and is removed while its last reply is still recent enough: .253's time takes its slot.
+        w.Silent.Add(IPAddress.Parse("198.18.0.254"));
+        w.Run(200);
+        Assert.Null(w.Bond.SetOptions(TestBonds.Parse("arp_ip_target=-198.18.0.254"), []));
+        w.Run(1000);
+        Assert.Equal((LinkState.Up, 0), (w.M("eth0").Link, w.M("eth0").LinkFailureCount));
+    }
+
     [Fact]
     public void In_balance_rr_each_member_is_judged_by_its_own_probes_and_replies()
     {

@@ -326,6 +326,24 @@ public sealed class ArpMonitor
         return Now >= last - delta && Now <= last + (k * delta) + (delta / 2);
     }
 
+    /// <summary>
+    /// A target list changed (arp_ip_target, ns_ip6_target): each member's per-target receive times move with their
+    /// targets — a removed one's slot goes, the later ones shift down (bond_option_arp_ip_target_rem) — and a new
+    /// target counts as heard now (_bond_options_arp_ip_target_set), so arp_all_targets=all gives it time to answer.
+    /// </summary>
+    internal void TargetsChanged(List<IPAddress> before, List<IPAddress> after)
+    {
+        foreach (Member m in Members)
+        {
+            long[] old = (long[])m.TargetRxMs.Clone();
+            for (int j = 0; j < after.Count; j++)
+            {
+                int i = before.IndexOf(after[j]);
+                m.TargetRxMs[j] = i >= 0 ? old[i] : Now;
+            }
+        }
+    }
+
     /// <summary>bond_enslave(): a new member counts as last heard, and last probed, just over an interval ago.</summary>
     internal void Enslave(Member m)
     {
