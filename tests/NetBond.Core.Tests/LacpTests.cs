@@ -516,3 +516,17 @@ public sealed class LacpTests
         }
     }
 }
+
+public class LacpKeyTests
+{
+    /// <summary>__get_link_speed: the kernel's codes by speed; 1 Mbit/s has a code in the enum but none in the switch.</summary>
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(10, 2)]
+    [InlineData(1000, 4)]
+    [InlineData(10000, 7)]
+    [InlineData(800000, 17)]
+    [InlineData(-1, 0)]
+    [InlineData(3000, 0)]
+    public void Speed_codes_are_the_kernels(int speed, int code) => Assert.Equal(code, LacpKey.SpeedCode(speed));
+}

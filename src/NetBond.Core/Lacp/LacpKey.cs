@@ -9,10 +9,13 @@ public static class LacpKey
     private static readonly int[] s_speeds =
         [1, 10, 100, 1000, 2500, 5000, 10000, 14000, 20000, 25000, 40000, 50000, 56000, 100000, 200000, 400000, 800000];
 
-    /// <summary>The speed's code (1 for 1 Mbit/s … 17 for 800 Gbit/s), 0 for an unknown or unlisted speed.</summary>
+    /// <summary>
+    /// The speed's code (2 for 10 Mbit/s … 17 for 800 Gbit/s), 0 for an unknown or unlisted speed — and for
+    /// 1 Mbit/s, whose code the kernel defines but __get_link_speed never gives.
+    /// </summary>
     public static ushort SpeedCode(int speedMbps)
     {
         int i = Array.IndexOf(s_speeds, speedMbps);
-        return (ushort)(i + 1);
+        return i <= 0 ? (ushort)0 : (ushort)(i + 1);
     }
 }
