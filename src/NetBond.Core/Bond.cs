@@ -474,6 +474,11 @@ public sealed partial class Bond
         ControlFrames++;
         member.LastControlRxMs = nowMs;
         _now = nowMs;
+        if (!IsUp)
+        {
+            // bond_close() clears recv_probe: a closed bond's LACP, ARP monitor and alb hear nothing.
+            return;
+        }
         if (member.Lacp is { } port)
         {
             Lacp.Receive(port, frame);

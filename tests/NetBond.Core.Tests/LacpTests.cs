@@ -358,6 +358,20 @@ public sealed class LacpTests
         Assert.True(a.Sent.Count > sent);
     }
 
+    /// <summary>bond_close() clears recv_probe: LACPDUs reaching a closed (admin-down) bond change nothing.</summary>
+    [Fact]
+    public void A_closed_bond_hears_no_lacpdu()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = BackToBack();
+        a.Bond.IsUp = false;
+        w.Run(3000);
+        Assert.Equal(LacpPortInfo.AdminDefault.System, a.Port("a1").Partner.System);
+        Assert.Equal(0, a.Port("a1").Counters.LacpduRx);
+        a.Bond.IsUp = true;
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        Assert.Equal(b.Bond.Mac, a.Port("a1").Partner.System);
+    }
+
     [Fact]
     public void Malformed_lacpdus_are_counted_and_change_nothing()
     {
