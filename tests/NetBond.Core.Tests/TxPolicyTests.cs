@@ -52,6 +52,21 @@ public class TxPolicyTests
         Assert.All(Enumerable.Range(0, 4), _ => Assert.Equal(0, TxPolicy.Select(host.Plan!, Frame(0x0800, 2), ref s)));
     }
 
+    /// <summary>
+    /// bond_xmit_roundrobin_slave_get goes by skb->protocol, which a VLAN device's frame keeps (its tag is out of
+    /// band): tagged IGMP, inline on the TAP, is pinned too.
+    /// </summary>
+    [Theory]
+    [InlineData(0x8100)]
+    [InlineData(0x88A8)]
+    public void Tagged_igmp_goes_through_the_active_member_in_round_robin(ushort tpid)
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=0 miimon=100", "eth0", "eth1");
+        byte[] tagged = [.. Frame(0x0800, 2)[..12], (byte)(tpid >> 8), (byte)tpid, 0x00, 0x05, .. Frame(0x0800, 2)[12..]];
+        TxState s = default;
+        Assert.All(Enumerable.Range(0, 4), _ => Assert.Equal(0, TxPolicy.Select(host.Plan!, tagged, ref s)));
+    }
+
     [Fact]
     public void Active_backup_sends_on_the_active_member_only()
     {

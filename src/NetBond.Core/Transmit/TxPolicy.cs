@@ -121,8 +121,19 @@ public static class TxPolicy
         return -1;
     }
 
-    internal static bool IsIgmp(ReadOnlySpan<byte> frame) =>
-        frame.Length >= 34 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == 0x0800 && frame[23] == 2;
+    /// <summary>
+    /// IPv4 carrying IGMP, by skb->protocol as bond_xmit_roundrobin_slave_get reads it: a VLAN device's tag is out
+    /// of band in the kernel (the protocol stays IPv4), inline on the TAP — so one tag is looked past.
+    /// </summary>
+    internal static bool IsIgmp(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 34)
+        {
+            return false;
+        }
+        int l3 = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) is 0x8100 or 0x88A8 ? 18 : 14;
+        return frame.Length >= l3 + 20 && BinaryPrimitives.ReadUInt16BigEndian(frame[(l3 - 2)..]) == 0x0800 && frame[l3 + 9] == 2;
+    }
 
     private static uint NextRandom(ref uint s)
     {
