@@ -90,7 +90,11 @@ public class MetricsTests
         Assert.Contains("--metrics nowhere: expected ADDRESS:PORT", refused.Err, StringComparison.Ordinal);
     }
 
-    /// <summary>Clients that trickle their request a byte every 1.5 s (within the time any one read may take) hold up no scrape.</summary>
+    /// <summary>
+    /// Clients that trickle their request a byte every 1.5 s (within the time any one read may take) hold up no scrape,
+    /// though they come from the scraper's own address: its scrapes one after another each find a slot (the last
+    /// one's answer out is no longer counted against the address).
+    /// </summary>
     [IntegrationFact]
     public void Clients_that_trickle_their_requests_hold_up_no_scrape()
     {
@@ -111,7 +115,7 @@ public class MetricsTests
             for _ in range(3):
                 threading.Thread(target=trickle, daemon=True).start()
             time.sleep(0.5)
-            for _ in range(3):
+            for _ in range(20):
                 s = socket.create_connection((host, int(port)), timeout=10)
                 s.sendall(b'GET /metrics HTTP/1.0\r\n\r\n')
                 print(s.recv(200).decode(errors='replace').split('\r\n')[0], flush=True)
@@ -120,6 +124,6 @@ public class MetricsTests
         File.WriteAllText(script, probe);
         using Cleanup remove = new(() => File.Delete(script));
         Result r = t.In(t.Host, $"python3 {script} {Endpoint}");
-        Assert.Equal(["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"], r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(Enumerable.Repeat("HTTP/1.1 200 OK", 20), r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

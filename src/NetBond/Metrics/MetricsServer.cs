@@ -8,8 +8,9 @@ namespace NetBond.Metrics;
 /// `netbond daemon --metrics ADDR:PORT`: GET /metrics over plain HTTP, one request per connection, answered and
 /// closed. A client gets 2 s for its whole request head (at most 8 KiB); anything else than a GET of /metrics (or /)
 /// is answered 404 or 405, and a client that sends garbage only loses its answer. Clients are served at once, each
-/// on a thread, at most <see cref="MaxClients"/> together and <see cref="MaxPerAddress"/> from one address (more are
-/// closed unanswered): a slow client holds up nobody else, and one host cannot take every slot.
+/// on a thread, at most <see cref="MaxClients"/> together and <see cref="MaxPerAddress"/> from one address still
+/// sending its request (more are closed unanswered): a slow client holds up nobody else, one host cannot take every
+/// slot, and a scraper's next request never finds its last one still counted.
 /// </summary>
 internal sealed class MetricsServer : IDisposable
 {
@@ -21,8 +22,11 @@ internal sealed class MetricsServer : IDisposable
     private readonly Socket _listener;
     private readonly Func<string> _render;
     private readonly Action<string> _log;
-    /// <summary>The clients being served, by address.</summary>
-    private readonly Dictionary<IPAddress, int> _serving = [];
+    /// <summary>The clients still sending their requests, by address.</summary>
+    private readonly Dictionary<IPAddress, int> _reading = [];
+
+    /// <summary>The clients being served, whatever their stage; guarded by <see cref="_reading"/>.</summary>
+    private int _serving;
 
     private MetricsServer(Socket listener, Func<string> render, Action<string> log)
     {
@@ -77,14 +81,15 @@ internal sealed class MetricsServer : IDisposable
                 return;
             }
             IPAddress from = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-            lock (_serving)
+            lock (_reading)
             {
-                if (_serving.Values.Sum() >= MaxClients || _serving.GetValueOrDefault(from) >= MaxPerAddress)
+                if (_serving >= MaxClients || _reading.GetValueOrDefault(from) >= MaxPerAddress)
                 {
                     client.Dispose();
                     continue;
                 }
-                _serving[from] = _serving.GetValueOrDefault(from) + 1;
+                _reading[from] = _reading.GetValueOrDefault(from) + 1;
+                _serving++;
             }
             new Thread(() => ServeAndClose(client, from)) { Name = "netbond-metrics", IsBackground = true }.Start();
         }
@@ -92,12 +97,25 @@ internal sealed class MetricsServer : IDisposable
 
     private void ServeAndClose(Socket client, IPAddress from)
     {
+        bool read = false;
+        void RequestRead()
+        {
+            // Answered from here on, within the send deadline: the address may send its next request.
+            lock (_reading)
+            {
+                read = true;
+                if (--_reading[from] == 0)
+                {
+                    _reading.Remove(from);
+                }
+            }
+        }
         using (client)
         {
             client.SendTimeout = (int)s_deadline.TotalMilliseconds;
             try
             {
-                Serve(client);
+                Serve(client, RequestRead);
             }
             catch (SocketException)
             {
@@ -108,18 +126,20 @@ internal sealed class MetricsServer : IDisposable
                 _log($"metrics: {e.Message}");
             }
         }
-        lock (_serving)
+        if (!read)
         {
-            if (--_serving[from] == 0)
-            {
-                _serving.Remove(from);
-            }
+            RequestRead();
+        }
+        lock (_reading)
+        {
+            _serving--;
         }
     }
 
-    private void Serve(Socket client)
+    private void Serve(Socket client, Action requestRead)
     {
         string? head = ReadHead(client);
+        requestRead();
         string[] requestLine = head?.Split('\n')[0].TrimEnd('\r').Split(' ') ?? [];
         if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
         {
