@@ -513,6 +513,15 @@ int bond_egress(struct __sk_buff *skb)
 
 /* ---- receive ---- */
 
+/* To 01:80:c2:00:00:02, long enough for struct lacpdu (110 bytes after the Ethernet header), subtype 1 or 2. */
+INLINE int is_lacpdu_or_marker(struct __sk_buff *skb)
+{
+	__u8 h[15];
+	if (skb->len < 14 + 110 || bpf_skb_load_bytes(skb, 0, h, 15))
+		return 0;
+	return h[0] == 0x01 && h[1] == 0x80 && h[2] == 0xC2 && h[3] == 0 && h[4] == 0 && h[5] == 0x02 && (h[14] == 1 || h[14] == 2);
+}
+
 SEC("tc/ingress")
 int member_ingress(struct __sk_buff *skb)
 {
@@ -523,9 +532,10 @@ int member_ingress(struct __sk_buff *skb)
 	if (!m || !c)
 		return TC_ACT_UNSPEC; /* not (or no longer) a member: NetBond's drop filter behind this one decides */
 	__u32 bytes = skb->len;
-	/* A slow-protocols frame the daemon takes is consumed (bond_3ad_lacpdu_recv): its socket saw it already. */
+	/* A LACPDU or Marker the daemon takes is consumed (bond_3ad_lacpdu_recv): its socket saw it already. Any other
+	 * slow-protocols frame (another subtype, too short, to another address) goes on to the bond. */
 	__u64 now = bpf_ktime_get_ns();
-	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809) {
+	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809 && is_lacpdu_or_marker(skb)) {
 		count_rx_drop(bond, m->slot, now, 0);
 		return TC_ACT_SHOT;
 	}

@@ -73,8 +73,21 @@ public class ReceiveClassifierTests
         members[0].Carrier = true;
         members[0].IsActive = true;
         DataPlan plan = new(BondMode.BalanceXor, members, 0, 1, XmitHashPolicy.Layer2, false, ControlFrameKinds.SlowProtocols);
-        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, 0, Frame(0x8809)));
+        byte[] lacpdu = Frame(0x8809, 124);
+        new byte[] { 0x01, 0x80, 0xC2, 0x00, 0x00, 0x02 }.CopyTo(lacpdu, 0);
+        lacpdu[14] = 1;
+        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, 0, lacpdu));
+        lacpdu[14] = 2;
+        Assert.Equal(RxVerdict.ToControl, ReceiveClassifier.Classify(plan, 0, lacpdu));
         Assert.Equal(RxVerdict.Deliver, ReceiveClassifier.Classify(plan, 0, Frame(0x0806)));
+
+        // bond_3ad_lacpdu_recv returns RX_HANDLER_ANOTHER for the rest: the engine counts them, the bond gets them.
+        lacpdu[14] = 10;
+        Assert.Equal(RxVerdict.ToControl | RxVerdict.Deliver, ReceiveClassifier.Classify(plan, 0, lacpdu));
+        lacpdu[14] = 1;
+        Assert.Equal(RxVerdict.ToControl | RxVerdict.Deliver, ReceiveClassifier.Classify(plan, 0, lacpdu.AsSpan(0, 60)));
+        lacpdu[5] = 0x03;
+        Assert.Equal(RxVerdict.ToControl | RxVerdict.Deliver, ReceiveClassifier.Classify(plan, 0, lacpdu));
     }
 
     [Fact]

@@ -218,6 +218,17 @@ public class KernelDecisionTests
         byte[] lacpdu = new byte[124];
         new byte[] { 0x01, 0x80, 0xC2, 0, 0, 0x02, 0x0A, 0, 0, 0, 0, 0x05, 0x88, 0x09, 0x01, 0x01 }.CopyTo(lacpdu, 0);
         yield return ("LACPDU", lacpdu);
+        // Consumed only as a LACPDU or Marker: other subtypes, short ones and other destinations go on to the bond.
+        byte[] marker = lacpdu.ToArray();
+        marker[14] = 2;
+        yield return ("Marker", marker);
+        byte[] ossp = lacpdu.ToArray();
+        ossp[14] = 10;
+        yield return ("slow protocols subtype 10 (OSSP)", ossp);
+        yield return ("LACPDU cut to 60 bytes", lacpdu[..60]);
+        byte[] elsewhere = lacpdu.ToArray();
+        elsewhere[5] = 0x03;
+        yield return ("LACPDU to 01:80:c2:00:00:03", elsewhere);
         byte[] igmp = new byte[60];
         new byte[] { 0x01, 0x00, 0x5E, 0, 0, 0x16, 0x0A, 0, 0, 0, 0, 0x05, 0x08, 0x00, 0x46, 0, 0, 40, 0, 0, 0, 0, 1, 2 }.CopyTo(igmp, 0);
         yield return ("IGMP report", igmp);
