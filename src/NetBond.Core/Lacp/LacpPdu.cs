@@ -96,6 +96,13 @@ public static class LacpPdu
         }
     }
 
+    /// <summary>
+    /// What bond_3ad_lacpdu_recv consumes: a LACPDU or Marker (by subtype alone) to the slow-protocols group, as long
+    /// as struct lacpdu. Anything else it counts and passes on to the bond.
+    /// </summary>
+    public static bool IsConsumed(ReadOnlySpan<byte> frame) =>
+        frame.Length >= FrameLength && MacAddress.FromBytes(frame) == Multicast && frame[Pdu] is SubtypeLacp or SubtypeMarker;
+
     public static LacpPortInfo ReadActor(ReadOnlySpan<byte> frame) => ReadInfo(frame[ActorInfo..]);
 
     public static LacpPortInfo ReadPartner(ReadOnlySpan<byte> frame) => ReadInfo(frame[PartnerInfo..]);

@@ -55,7 +55,7 @@ public static class ReceiveClassifier
             ? RxVerdict.ToControl : RxVerdict.Drop;
         // bond_3ad_lacpdu_recv: a LACPDU or Marker the control plane takes is consumed; any other slow-protocols frame
         // (another subtype, too short, to another address) is counted by the engine and goes on to the bond.
-        if (kind == ControlFrameKinds.SlowProtocols && verdict == RxVerdict.ToControl && IsLacpduOrMarker(frame))
+        if (kind == ControlFrameKinds.SlowProtocols && verdict == RxVerdict.ToControl && LacpPdu.IsConsumed(frame))
         {
             return verdict;
         }
@@ -74,10 +74,6 @@ public static class ReceiveClassifier
         }
         return verdict | RxVerdict.Deliver;
     }
-
-    /// <summary>To 01:80:c2:00:00:02, long enough for struct lacpdu (110 bytes after the Ethernet header), subtype 1 or 2.</summary>
-    private static bool IsLacpduOrMarker(ReadOnlySpan<byte> frame) =>
-        frame.Length >= EthHeader + 110 && frame[..6].SequenceEqual((ReadOnlySpan<byte>)[0x01, 0x80, 0xC2, 0x00, 0x00, 0x02]) && frame[EthHeader] is 1 or 2;
 
     /// <summary>An ARP whose sender or target address is one of the bond's arp_ip_target.</summary>
     private static bool WithTarget(DataPlan plan, ReadOnlySpan<byte> frame) =>
