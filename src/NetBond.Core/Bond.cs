@@ -481,7 +481,7 @@ public sealed partial class Bond
         }
         if (member.Lacp is { } port)
         {
-            Lacp.Receive(port, frame);
+            Lacp.Receive(port, frame, nowMs);
         }
         if (Options.ArpInterval > 0)
         {

@@ -20,6 +20,7 @@ public sealed class LacpEngine
     private int _lastAggregatorId;
     private MacAddress _lacpSystem;
     private bool _lacpPlanChanged;
+    private readonly LacpFallback _fallback = new();
 
     private readonly string _name;
     private readonly IBondHost _host;
@@ -62,6 +63,12 @@ public sealed class LacpEngine
     public MacAddress LacpSystem => _members.Count == 0 ? ConfiguredSystem : _lacpSystem;
 
     private MacAddress ConfiguredSystem => Options.AdActorSystem.IsZero ? _bondMac() : Options.AdActorSystem;
+
+    /// <summary>lacp_fallback: whether the bond runs as active-backup because no partner speaks LACP.</summary>
+    public bool InFallback => _fallback.IsOn;
+
+    /// <summary>The member that carries the traffic in fallback, or null.</summary>
+    public Member? FallbackMember => _fallback.Active;
 
     /// <summary>The active aggregator, or null (then nothing is sent).</summary>
     public Aggregator? ActiveAggregator => Ports.Select(p => p.OwnAggregator).FirstOrDefault(a => a.IsActive);
@@ -144,6 +151,10 @@ public sealed class LacpEngine
         {
             AggregatorSelection();
         }
+        if (_fallback.Choose([.. _members.Where(m => m != member)]))
+        {
+            ApplyFallback();
+        }
     }
 
     /// <summary>bond_3ad_handle_link_change(): the MII monitor committed a link change.</summary>
@@ -156,6 +167,10 @@ public sealed class LacpEngine
         port.IsEnabled = up;
         UpdateActorKeys(port, reset: !up);
         AggregatorSelection();
+        if (_fallback.Choose(_members))
+        {
+            ApplyFallback();
+        }
         _lacpPlanChanged = true;
     }
 
@@ -190,6 +205,11 @@ public sealed class LacpEngine
         {
             AggregatorSelection();
         }
+        // Before the machines: when fallback ends, the mux states enable the aggregation's ports on this very tick.
+        if (_fallback.Tick(Options, _members, Aggregated()))
+        {
+            ApplyFallback();
+        }
         foreach (LacpPort port in Ports.ToArray())
         {
             port.RxMachine([], false, SystemPriority, _lacpSystem);
@@ -207,7 +227,7 @@ public sealed class LacpEngine
     }
 
     /// <summary>bond_3ad_lacpdu_recv(): LACPDUs go to the port's receive machine, Marker Information is answered.</summary>
-    internal void Receive(LacpPort port, ReadOnlySpan<byte> frame)
+    internal void Receive(LacpPort port, ReadOnlySpan<byte> frame, long nowMs)
     {
         LacpCounters c = port.Counters;
         switch (LacpPdu.Classify(frame))
@@ -222,6 +242,11 @@ public sealed class LacpEngine
                 if (!port.RxMachine(frame, true, SystemPriority, _lacpSystem))
                 {
                     _host.Log($"{_name}: {port.Member.Name}: An illegal loopback occurred on slave. Check the configuration to verify that all adapters are connected to 802.3ad compliant switch ports");
+                }
+                else
+                {
+                    port.RxGaps.Received(nowMs);
+                    _fallback.Heard();
                 }
                 break;
             case SlowFrameKind.MarkerInformation:
@@ -268,9 +293,16 @@ public sealed class LacpEngine
         }
     }
 
-    /// <summary>bond_3ad_set_carrier(): the active aggregator has at least min_links ports (with lacp_strict: collecting and distributing ones).</summary>
+    /// <summary>
+    /// bond_3ad_set_carrier(): the active aggregator has at least min_links ports (with lacp_strict: collecting and
+    /// distributing ones). In fallback, the fallback's member is up: min_links counts an aggregation, there is none.
+    /// </summary>
     internal bool Carrier()
     {
+        if (_fallback.IsOn)
+        {
+            return _fallback.Active != null;
+        }
         Aggregator? active = ActiveAggregator;
         if (active == null)
         {
@@ -285,8 +317,38 @@ public sealed class LacpEngine
         return active.EnabledPorts >= Options.MinLinks;
     }
 
-    /// <summary>bond_update_slave_arr() in 802.3ad: only members of the active aggregator transmit.</summary>
-    internal bool Transmits(Member m) => m.Lacp?.Aggregator is { IsActive: true };
+    /// <summary>bond_update_slave_arr() in 802.3ad: only members of the active aggregator transmit; in fallback, its member.</summary>
+    internal bool Transmits(Member m) => _fallback.IsOn ? m == _fallback.Active : m.Lacp?.Aggregator is { IsActive: true };
+
+    /// <summary>A partner speaking LACP has the active aggregator's ports collecting and distributing (whatever fallback does with the members).</summary>
+    private bool Aggregated() => ActiveAggregator is { HasPartner: true } a
+        && a.Ports.Any(p => p.MuxState is LacpMuxState.CollectingDistributing or LacpMuxState.Distributing);
+
+    /// <summary>
+    /// Fallback began, ended or moved: only its member sends and feeds the bond. When it ends every member is
+    /// disabled, and the machines enable what LACP decided (the lone aggregator at once, the mux states on the tick).
+    /// </summary>
+    private void ApplyFallback()
+    {
+        foreach (Member m in _members)
+        {
+            m.IsActive = m == _fallback.Active;
+            m.RxOnly = false;
+        }
+        if (_fallback.IsOn)
+        {
+            _host.Log(_fallback.Active is { } a
+                ? $"{_name}: lacp_fallback: no LACPDU for {Options.LacpFallbackTimeout} s, running as active-backup on {a.Name}"
+                : $"{_name}: lacp_fallback: no LACPDU for {Options.LacpFallbackTimeout} s and no member up");
+        }
+        else
+        {
+            _host.Log($"{_name}: lacp_fallback: back to 802.3ad");
+            AggregatorSelection();
+        }
+        _lacpPlanChanged = true;
+        _carrierMayChange();
+    }
 
     /// <summary>ad_port_selection_logic(): an unselected port leaves its aggregator and joins a matching or a free one.</summary>
     private void PortSelection(LacpPort port)
@@ -568,7 +630,7 @@ public sealed class LacpEngine
                 port.SetActor(LacpState.Collecting | LacpState.Synchronization, true);
                 port.SetActor(LacpState.Distributing, false);
                 EnableCollecting(port);
-                if (agg is { HasPartner: true })
+                if (agg is { HasPartner: true } && !_fallback.IsOn)
                 {
                     port.Member.IsActive = false;
                     _lacpPlanChanged = true;
@@ -619,26 +681,30 @@ public sealed class LacpEngine
     /// <summary>ad_enable_collecting(): receive on a port of the active aggregator, not yet transmit.</summary>
     private void EnableCollecting(LacpPort port)
     {
-        if (port.Aggregator is { IsActive: true } && port.Member.Link == LinkState.Up)
+        if (port.Aggregator is { IsActive: true } && port.Member.Link == LinkState.Up && !_fallback.IsOn)
         {
             port.Member.RxOnly = true;
             _lacpPlanChanged = true;
         }
     }
 
-    /// <summary>__enable_port(): the member sends and receives (bond_set_slave_active_flags), if its link is up.</summary>
-    private static void EnablePort(LacpPort port)
+    /// <summary>__enable_port(): the member sends and receives (bond_set_slave_active_flags), if its link is up; in fallback, the fallback decides.</summary>
+    private void EnablePort(LacpPort port)
     {
-        if (port.Member.Link == LinkState.Up)
+        if (port.Member.Link == LinkState.Up && !_fallback.IsOn)
         {
             port.Member.IsActive = true;
             port.Member.RxOnly = false;
         }
     }
 
-    /// <summary>__disable_port(): the member neither sends nor feeds the bond (bond_set_slave_inactive_flags).</summary>
-    private static void DisablePort(LacpPort port)
+    /// <summary>__disable_port(): the member neither sends nor feeds the bond (bond_set_slave_inactive_flags); in fallback, the fallback decides.</summary>
+    private void DisablePort(LacpPort port)
     {
+        if (_fallback.IsOn)
+        {
+            return;
+        }
         port.Member.IsActive = false;
         port.Member.RxOnly = false;
     }

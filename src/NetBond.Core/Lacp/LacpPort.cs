@@ -109,6 +109,13 @@ public sealed class LacpPort
     public int PartnerChurnCount { get; internal set; }
     public LacpCounters Counters { get; } = new();
 
+    /// <summary>When the partner's LACPDUs came: the last, and the gaps between them.</summary>
+    public LacpPduGaps RxGaps { get; } = new();
+
+    /// <summary>Times the receive machine expired the partner (three periods without a LACPDU), and defaulted it.</summary>
+    public int ExpiredCount { get; internal set; }
+    public int DefaultedCount { get; internal set; }
+
     /// <summary>The aggregator this port is attached to, or null.</summary>
     public Aggregator? Aggregator { get; internal set; }
 
@@ -205,6 +212,7 @@ public sealed class LacpPort
                 RxTimer = ShortTimeoutTicks;
                 SetActor(LacpState.Expired, true);
                 Vars |= PortVars.Churned;
+                ExpiredCount++;
                 break;
             case LacpRxState.Defaulted:
                 if (!Partner.SameIdentity(LacpPortInfo.AdminDefault))
@@ -214,6 +222,7 @@ public sealed class LacpPort
                 RecordDefault();
                 Set(PortVars.Matched, true);
                 SetActor(LacpState.Expired, false);
+                DefaultedCount++;
                 break;
             case LacpRxState.Current:
                 LacpPortInfo actor = LacpPdu.ReadActor(pdu);

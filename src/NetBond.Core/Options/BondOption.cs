@@ -41,6 +41,10 @@ public enum BondOption
     CoupledControl,
     BroadcastNeighbor,
     LacpStrict,
+    /// <summary>NetBond's own, 802.3ad: active-backup over the members while no partner speaks LACP (Open vSwitch's lacp-fallback-ab).</summary>
+    LacpFallback,
+    /// <summary>NetBond's own, 802.3ad: the seconds without a LACPDU on any member after which lacp_fallback begins.</summary>
+    LacpFallbackTimeout,
     /// <summary>Per member: "IFACE:ID" as the sysfs file takes it (BOND_OPT_QUEUE_ID).</summary>
     QueueId,
     /// <summary>Per member: "IFACE:PRIO" (BOND_OPT_PRIO; the kernel takes it only by netlink, on the member).</summary>

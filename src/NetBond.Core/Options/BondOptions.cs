@@ -42,6 +42,8 @@ public sealed class BondOptions
     public bool CoupledControl { get; set; } = true;
     public bool BroadcastNeighbor { get; set; }
     public bool LacpStrict { get; set; }
+    public bool LacpFallback { get; set; }
+    public int LacpFallbackTimeout { get; set; } = 3;
 
     public int UpdelayMs => UpdelayTicks * Miimon;
     public int DowndelayMs => DowndelayTicks * Miimon;

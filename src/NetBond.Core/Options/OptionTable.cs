@@ -91,6 +91,7 @@ public static class OptionTable
     private static readonly NamedValue[] s_missedMaxTable = [new("minval", 1, Min), new("maxval", 255, Max), new("default", 2, Default)];
     private static readonly NamedValue[] s_coupledControlTable = [new("on", 1, Default), new("off", 0)];
     private static readonly NamedValue[] s_txQueuesTable = [new("minval", 1, Min), new("maxval", 255, Max), new("default", 16, Default)];
+    private static readonly NamedValue[] s_fallbackTimeoutTable = [new("minval", 1, Min), new("maxval", 3600, Max), new("default", 3, Default)];
     private static readonly NamedValue[] s_dataPathTable = [new("auto", 0, Default), new("kernel", 1), new("user", 2)];
 
     private static readonly BondMode[] s_arpModes = [BondMode.BalanceRr, BondMode.ActiveBackup, BondMode.BalanceXor, BondMode.Broadcast];
@@ -156,6 +157,10 @@ public static class OptionTable
             o => OnOff(o.BroadcastNeighbor), (o, v, _, _) => { o.BroadcastNeighbor = v == 1; return null; }),
         new(BondOption.LacpStrict, "lacp_strict", OptionFlags.None, s_offDefaultTable, s_lacpModes,
             o => OnOff(o.LacpStrict), (o, v, _, _) => { o.LacpStrict = v == 1; return null; }),
+        new(BondOption.LacpFallback, "lacp_fallback", OptionFlags.None, s_offDefaultTable, s_lacpModes,
+            o => OnOff(o.LacpFallback), (o, v, _, _) => { o.LacpFallback = v == 1; return null; }),
+        new(BondOption.LacpFallbackTimeout, "lacp_fallback_timeout", OptionFlags.None, s_fallbackTimeoutTable, s_lacpModes,
+            o => Num(o.LacpFallbackTimeout), (o, v, _, _) => { o.LacpFallbackTimeout = (int)v; return null; }),
         new(BondOption.QueueId, "queue_id", OptionFlags.Raw | OptionFlags.State, null, null, _ => "", (_, _, _, _) => null),
         new(BondOption.Prio, "prio", OptionFlags.Raw | OptionFlags.State, null, s_primaryModes, _ => "", (_, _, _, _) => null),
         new(BondOption.ActorPortPrio, "actor_port_prio", OptionFlags.Raw | OptionFlags.State, null, s_lacpModes, _ => "", (_, _, _, _) => null),

@@ -77,6 +77,10 @@ public static class ProcStatus
         s.Append(CultureInfo.InvariantCulture, $"LACP rate: {(o.LacpRate == LacpRate.Fast ? "fast" : "slow")}\n");
         s.Append(CultureInfo.InvariantCulture, $"Min links: {o.MinLinks}\n");
         s.Append(CultureInfo.InvariantCulture, $"Aggregator selection policy (ad_select): {OptionTable.NameOf(BondOption.AdSelect, (long)o.AdSelect)}\n");
+        if (o.LacpFallback)
+        {
+            s.Append("LACP fallback: ").Append(FallbackState(lacp) ?? "standby").Append('\n');
+        }
         s.Append(CultureInfo.InvariantCulture, $"System priority: {lacp.SystemPriority}\n");
         s.Append(CultureInfo.InvariantCulture, $"System MAC address: {lacp.System}\n");
         if (lacp.Active is not { } a)
@@ -91,6 +95,10 @@ public static class ProcStatus
         s.Append(CultureInfo.InvariantCulture, $"\tPartner Key: {a.PartnerKey}\n");
         s.Append(CultureInfo.InvariantCulture, $"\tPartner Mac Address: {a.PartnerSystem}\n");
     }
+
+    /// <summary>What lacp_fallback does now: "active-backup on MEMBER" (or without a member up), null when not in fallback.</summary>
+    public static string? FallbackState(LacpBondSnapshot lacp) =>
+        !lacp.Fallback ? null : lacp.FallbackMember is { } m ? $"active-backup on {m}" : "active-backup, no member up";
 
     /// <summary>bond_info_show_slave()'s 802.3ad lines.</summary>
     private static void AppendLacpPort(StringBuilder s, LacpPortSnapshot? p)

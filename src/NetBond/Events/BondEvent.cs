@@ -98,6 +98,10 @@ internal sealed record BondEvent(DateTimeOffset Time, string Bond, string Kind, 
         {
             yield return new BondEvent(time, bond, "active", From: before?.Active, To: after.Active);
         }
+        if (before?.Lacp is { } wasLacp && after.Lacp is { } nowLacp && ProcStatus.FallbackState(wasLacp) != ProcStatus.FallbackState(nowLacp))
+        {
+            yield return new BondEvent(time, bond, "lacp_fallback", From: ProcStatus.FallbackState(wasLacp) ?? "802.3ad", To: ProcStatus.FallbackState(nowLacp) ?? "802.3ad");
+        }
         if (before?.Carrier != after.Carrier)
         {
             yield return new BondEvent(time, bond, "carrier", From: before == null ? null : Up(before.Carrier), To: Up(after.Carrier));

@@ -50,6 +50,25 @@ internal static class PrometheusText
             [.. members.Where(x => x.Member.Lacp != null).Select(x => (x.Bond, x.Member, x.Member.Lacp!, x.Netns))];
         if (ports.Count > 0)
         {
+            w.Metric("netbond_lacp_fallback", "gauge", "1 while lacp_fallback runs the 802.3ad bond as active-backup (no partner speaks LACP).",
+                bonds.Where(x => x.Bond.Lacp != null).Select(x => (Labels(x.Netns, ("bond", x.Bond.Name)), x.Bond.Lacp!.Fallback ? 1.0 : 0)));
+            w.Metric("netbond_lacp_pdu_last_rx_age_seconds", "gauge", "Time since the member's partner last sent a LACPDU (members that never heard one are left out).",
+                ports.Where(x => x.Port.RxGaps.LastRxMs != null).Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name)),
+                    (Environment.TickCount64 - x.Port.RxGaps.LastRxMs!.Value) / 1000.0)));
+            w.Histogram("netbond_lacp_pdu_gap_seconds", "Gaps between the LACPDUs a member received (a fast-rate partner sends every second and is expired after three).",
+                ports.Select(x => (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name)), x.Port.RxGaps)));
+            w.Metric("netbond_lacp_rx_transitions_total", "counter", "Times the member's receive machine expired its partner (no LACPDU for three periods) or defaulted it.",
+                ports.SelectMany(x => new[]
+                {
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("to", "expired")), (double)x.Port.ExpiredCount),
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("to", "defaulted")), (double)x.Port.DefaultedCount),
+                }));
+            w.Metric("netbond_lacp_churns_total", "counter", "Times the churn machine found the actor or the partner out of sync 60 s after a change (Churned Count).",
+                ports.SelectMany(x => new[]
+                {
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("side", "actor")), (double)x.Port.ActorChurnCount),
+                    (Labels(x.Netns, ("bond", x.Bond.Name), ("member", x.Member.Name), ("side", "partner")), (double)x.Port.PartnerChurnCount),
+                }));
             w.Metric("netbond_lacp_port_state", "gauge", "The 802.3ad port state byte (Activity, Timeout, Aggregation, Synchronization, Collecting, Distributing, Defaulted, Expired), actor or partner.",
                 ports.SelectMany(x => new[]
                 {
@@ -103,6 +122,24 @@ internal static class PrometheusText
             foreach (((string, string)[] labels, double value) in samples)
             {
                 Sample(name, labels, value);
+            }
+        }
+
+        /// <summary>A histogram family: per series, cumulative buckets by le, then the sum and the count.</summary>
+        public void Histogram(string name, string help, IEnumerable<((string Name, string Value)[] Labels, LacpPduGaps Gaps)> series)
+        {
+            _text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" histogram\n");
+            foreach (((string, string)[] labels, LacpPduGaps g) in series)
+            {
+                long cumulative = 0;
+                for (int i = 0; i < g.Counts.Count; i++)
+                {
+                    cumulative += g.Counts[i];
+                    string le = i < LacpPduGaps.BoundsSeconds.Length ? LacpPduGaps.BoundsSeconds[i].ToString("R", CultureInfo.InvariantCulture) : "+Inf";
+                    Sample(name + "_bucket", [.. labels, ("le", le)], cumulative);
+                }
+                Sample(name + "_sum", labels, g.SumMs / 1000.0);
+                Sample(name + "_count", labels, g.Count);
             }
         }
 

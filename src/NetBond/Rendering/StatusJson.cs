@@ -162,6 +162,10 @@ internal static class StatusJson
         w.WriteStartObject("ad_info");
         w.WriteNumber("system_priority", lacp.SystemPriority);
         w.WriteString("system_mac_address", lacp.System.ToString());
+        w.WriteStartObject("lacp_fallback");
+        w.WriteBoolean("active", lacp.Fallback);
+        w.WriteString("member", lacp.FallbackMember);
+        w.WriteEndObject();
         if (lacp.Active is { } a)
         {
             w.WriteStartObject("active_aggregator");
@@ -203,9 +207,31 @@ internal static class StatusJson
         w.WriteString("partner_churn_state", ProcStatus.ChurnName(p.PartnerChurn));
         w.WriteNumber("actor_churned_count", p.ActorChurnCount);
         w.WriteNumber("partner_churned_count", p.PartnerChurnCount);
+        w.WriteNumber("expired_count", p.ExpiredCount);
+        w.WriteNumber("defaulted_count", p.DefaultedCount);
+        WriteLacpduGaps(w, p.RxGaps);
         WritePortInfo(w, "actor", p.Actor);
         WritePortInfo(w, "partner", p.Partner);
         WriteLacpCounters(w, p.Counters);
+        w.WriteEndObject();
+    }
+
+    /// <summary>When the partner's last LACPDU came, and the gaps between its LACPDUs (cumulative buckets, as the histogram metric).</summary>
+    private static void WriteLacpduGaps(Utf8JsonWriter w, LacpPduGaps g)
+    {
+        WriteAge(w, "last_lacpdu_rx_ms_ago", g.LastRxMs ?? 0);
+        w.WriteStartObject("lacpdu_rx_gaps");
+        w.WriteNumber("count", g.Count);
+        w.WriteNumber("max_ms", g.MaxMs);
+        w.WriteNumber("sum_ms", g.SumMs);
+        w.WriteStartObject("buckets");
+        long cumulative = 0;
+        for (int i = 0; i < g.Counts.Count; i++)
+        {
+            cumulative += g.Counts[i];
+            w.WriteNumber(i < LacpPduGaps.BoundsSeconds.Length ? LacpPduGaps.BoundsSeconds[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "+Inf", cumulative);
+        }
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 

@@ -1,0 +1,269 @@
+using NetBond.Core;
+
+namespace NetBond.Core.Tests;
+
+/// <summary>
+/// 802.3ad in the field, on a virtual clock: lacp_fallback (active-backup while no partner speaks LACP), what the
+/// partner's LACPDUs look like from here (gaps, expiries), and transitions a switch would punish.
+/// </summary>
+public sealed class LacpFallbackTests
+{
+    private const string Fallback = "mode=802.3ad lacp_rate=fast miimon=100 lacp_fallback=on";
+
+    /// <summary>A bond of two members whose far ends answer no LACPDU (a partner that does not speak LACP).</summary>
+    private static (LacpWorld World, LacpSide A) Alone(string options = Fallback)
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        a.Bond.IsUp = true;
+        return (w, a);
+    }
+
+    /// <summary>Bond A (with lacp_fallback) wired to bond B, whose LACPDUs are lost until the test lets them through.</summary>
+    private static (LacpWorld World, LacpSide A, LacpSide B) Silenced(string options = Fallback)
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, "mode=802.3ad lacp_rate=fast miimon=100");
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        b.Add("b1", 11);
+        b.Add("b2", 12);
+        w.Wire(a, "a1", b, "b1");
+        w.Wire(a, "a2", b, "b2");
+        w.Cut.UnionWith(["b1", "b2"]);
+        a.Bond.IsUp = b.Bond.IsUp = true;
+        return (w, a, b);
+    }
+
+    /// <summary>Runs <paramref name="ms"/>, checking every 10 ms that fallback never sends or delivers on two members.</summary>
+    private static int RunChecked(LacpWorld w, LacpSide a, long ms)
+    {
+        int changes = 0;
+        bool was = a.Bond.Lacp.InFallback;
+        for (long t = 0; t < ms; t += 10)
+        {
+            w.Run(10);
+            if (a.Bond.Lacp.InFallback)
+            {
+                Assert.True(a.Bond.Plan.Usable.Length <= 1, $"fallback transmits on {a.Bond.Plan.Usable.Length} members at {w.Now} ms");
+                Assert.True(a.Bond.Plan.Delivers.Count(d => d) <= 1, $"fallback delivers from two members at {w.Now} ms");
+            }
+            changes += a.Bond.Lacp.InFallback != was ? 1 : 0;
+            was = a.Bond.Lacp.InFallback;
+        }
+        return changes;
+    }
+
+    [Fact]
+    public void Without_lacpdus_the_bond_runs_as_active_backup_on_its_first_member_once_the_timeout_has_passed()
+    {
+        (LacpWorld w, LacpSide a) = Alone();
+
+        w.Run(2900);
+        Assert.False(a.Bond.Lacp.InFallback);
+        long took = w.RunUntil(() => a.Bond.Lacp.InFallback, 1000);
+
+        Assert.InRange(2900 + took, 2900, 3100);
+        Assert.Equal("a1", a.Bond.Lacp.FallbackMember!.Name);
+        Assert.Equal([0], a.Bond.Plan.Usable);
+        Assert.Equal([true, false], a.Bond.Plan.Delivers);
+        Assert.True(a.Carrier);
+        Assert.Contains("bondA: lacp_fallback: no LACPDU for 3 s, running as active-backup on a1", a.Logs);
+        string status = ProcStatus.Render(TestBonds.Snapshot(a.Bond));
+        Assert.Contains("\nAggregator selection policy (ad_select): stable\nLACP fallback: active-backup on a1\nSystem priority:", status, StringComparison.Ordinal);
+        Assert.Equal(0, RunChecked(w, a, 30_000));
+    }
+
+    [Fact]
+    public void Without_lacp_fallback_the_bond_never_falls_back_and_its_status_is_the_kernels()
+    {
+        (LacpWorld w, LacpSide a) = Alone("mode=802.3ad lacp_rate=fast miimon=100");
+
+        w.Run(30_000);
+
+        Assert.False(a.Bond.Lacp.InFallback);
+        Assert.DoesNotContain("fallback", ProcStatus.Render(TestBonds.Snapshot(a.Bond)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_fallback_a_lost_link_moves_the_traffic_at_once_and_actor_port_prio_ranks_the_members()
+    {
+        (LacpWorld w, LacpSide a) = Alone();
+        w.RunUntil(() => a.Bond.Lacp.InFallback, 5000);
+
+        w.SetLink(a, "a1", false);
+        long took = w.RunUntil(() => a.Bond.Plan.Usable.SequenceEqual([1]), 1000);
+
+        Assert.True(took <= 110, $"{took} ms");
+        Assert.Equal("a2", a.Bond.Lacp.FallbackMember!.Name);
+        Assert.Equal([false, true], a.Bond.Plan.Delivers);
+        // a1 back: the member that carries the traffic keeps it; a member ranked higher by actor_port_prio takes it.
+        w.SetLink(a, "a1", true);
+        RunChecked(w, a, 1000);
+        Assert.Equal("a2", a.Bond.Lacp.FallbackMember!.Name);
+        Assert.Null(a.Bond.SetMemberOptions(a.Bond.Find("a1")!, TestBonds.Parse("actor_port_prio=300"), []));
+        RunChecked(w, a, 200);
+        Assert.Equal("a1", a.Bond.Lacp.FallbackMember!.Name);
+        Assert.Equal([0], a.Bond.Plan.Usable);
+        // Every link down: no member, no carrier, still in fallback.
+        w.SetLink(a, "a1", false);
+        w.SetLink(a, "a2", false);
+        w.Run(300);
+        Assert.True(a.Bond.Lacp.InFallback);
+        Assert.Null(a.Bond.Lacp.FallbackMember);
+        Assert.False(a.Carrier);
+        Assert.Contains("LACP fallback: active-backup, no member up", ProcStatus.Render(TestBonds.Snapshot(a.Bond)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_partner_that_starts_speaking_lacp_ends_fallback_and_the_bond_aggregates_and_falls_back_when_it_stops()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = Silenced();
+        w.RunUntil(() => a.Bond.Lacp.InFallback, 5000);
+        RunChecked(w, a, 2000);
+
+        w.Cut.Clear();
+        long start = w.Now;
+        while (a.Bond.Lacp.InFallback && w.Now - start < 10_000)
+        {
+            RunChecked(w, a, 10);
+        }
+
+        // Fallback ends when the aggregation distributes, not before: until then its member carries on.
+        Assert.False(a.Bond.Lacp.InFallback);
+        Assert.True(a.Bond.Lacp.ActiveAggregator!.HasPartner);
+        w.RunUntil(() => a.Bond.Plan.Usable.SequenceEqual([0, 1]), 5000);
+        Assert.True(a.Carrier);
+        Assert.Contains("bondA: lacp_fallback: back to 802.3ad", a.Logs);
+
+        w.Cut.UnionWith(["b1", "b2"]);
+        w.RunUntil(() => a.Bond.Lacp.InFallback, 5000);
+        long lastHeard = Math.Max(a.Port("a1").RxGaps.LastRxMs!.Value, a.Port("a2").RxGaps.LastRxMs!.Value);
+        Assert.InRange(w.Now - lastHeard, 2900, 3100);
+        Assert.Equal([0], a.Bond.Plan.Usable);
+    }
+
+    [Fact]
+    public void A_partner_that_speaks_lacp_but_never_syncs_ends_fallback_after_the_timeout_as_the_kernels_bond_would_be()
+    {
+        (LacpWorld w, LacpSide a) = Alone();
+        w.RunUntil(() => a.Bond.Lacp.InFallback, 5000);
+        // A partner heard every second on a1 that never says it is in sync: the aggregation never distributes.
+        LacpPortInfo partner = new(0x8000, new MacAddress(0x02_CC_00_00_00_01), 7, 0xFF, 1, LacpState.Activity | LacpState.Timeout | LacpState.Aggregation);
+        long heard = w.Now;
+        int changes = 0;
+        long ended = -1;
+        for (int s = 0; s < 50; s++)
+        {
+            if (s % 10 == 0)
+            {
+                a.Bond.OnControlFrame(a.Bond.Find("a1")!, LacpPdu.Build(new MacAddress(0x02_CC_00_00_00_02), partner, LacpPortInfo.AdminDefault), w.Now);
+            }
+            changes += RunChecked(w, a, 100);
+            ended = ended < 0 && !a.Bond.Lacp.InFallback ? w.Now - heard : ended;
+        }
+
+        Assert.InRange(ended, 2900, 3100);
+        Assert.Equal(1, changes);
+        Assert.False(a.Bond.Lacp.InFallback);
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(5000)]
+    public void A_partner_flapping_between_lacp_and_silence_churns_boundedly_and_fallback_never_uses_two_members(int periodMs)
+    {
+        (LacpWorld w, LacpSide a, _) = Silenced();
+        int changes = 0;
+        for (int i = 0; i < 60_000 / periodMs; i++)
+        {
+            if (i % 2 == 0)
+            {
+                w.Cut.Clear();
+            }
+            else
+            {
+                w.Cut.UnionWith(["b1", "b2"]);
+            }
+            changes += RunChecked(w, a, periodMs);
+        }
+
+        // Silent for a second at a time never reaches the 3 s timeout; silent for 5 s does, once per silence.
+        Assert.InRange(changes, 0, periodMs == 1000 ? 0 : 60_000 / periodMs);
+    }
+
+    [Fact]
+    public void Lacp_fallback_is_an_802_3ad_option_with_a_timeout_of_1_to_3600_seconds()
+    {
+        Assert.Contains("mode dependency failed", TestBonds.Make("mode=active-backup", "eth0").Bond.SetOptions(TestBonds.Parse("lacp_fallback=on"), []));
+        (Bond bond, _) = TestBonds.Make("mode=802.3ad", "eth0");
+        Assert.NotNull(bond.SetOptions(TestBonds.Parse("lacp_fallback_timeout=0"), []));
+        Assert.NotNull(bond.SetOptions(TestBonds.Parse("lacp_fallback_timeout=3601"), []));
+        Assert.Null(bond.SetOptions(TestBonds.Parse("lacp_fallback=on lacp_fallback_timeout=10"), []));
+        Assert.Equal("10", OptionTable.Show(bond.Options, "lacp_fallback_timeout"));
+        Assert.Equal("on", OptionTable.Show(bond.Options, "lacp_fallback"));
+    }
+
+    [Fact]
+    public void Each_port_records_its_partners_lacpdu_gaps_expiries_and_defaults()
+    {
+        (LacpWorld w, LacpSide a, _) = Silenced("mode=802.3ad lacp_rate=fast miimon=100");
+        w.Cut.Clear();
+        w.Run(20_000);
+
+        LacpPduGaps gaps = a.Port("a1").RxGaps.Copy();
+        // A fast-rate partner sends every second, and at once on a change of its state while converging.
+        Assert.InRange(gaps.Count, 17, 30);
+        Assert.InRange(gaps.MaxMs, 900, 1100);
+        Assert.Equal(gaps.Count, gaps.Counts[0] + gaps.Counts[1] + gaps.Counts[2]);
+        int expired = a.Port("a1").ExpiredCount, defaulted = a.Port("a1").DefaultedCount;
+
+        w.Cut.Add("b1");
+        w.Run(7000);
+
+        Assert.Equal(expired + 1, a.Port("a1").ExpiredCount);
+        Assert.Equal(defaulted + 1, a.Port("a1").DefaultedCount);
+        w.Cut.Clear();
+        w.RunUntil(() => a.Port("a1").RxState == LacpRxState.Current, 2000);
+        Assert.InRange(a.Port("a1").RxGaps.MaxMs, 7000, 8100);
+        Assert.Equal(1, a.Port("a1").RxGaps.Counts[7]);
+    }
+
+    [Fact]
+    public void A_set_that_changes_nothing_for_lacp_sends_no_extra_lacpdu_and_no_state_change()
+    {
+        (LacpWorld w, LacpSide a, _) = Silenced("mode=802.3ad lacp_rate=fast miimon=100");
+        w.Cut.Clear();
+        w.Run(10_000);
+        int before = a.LacpduTimes("a1").Count;
+
+        Assert.Null(a.Bond.SetOptions(TestBonds.Parse("miimon=50 xmit_hash_policy=layer3+4 min_links=1 ad_actor_sys_prio=65535"), []));
+        w.Run(5000);
+
+        List<byte[]> sent = [.. a.Sent.Where(s => s.Member == "a1" && LacpPdu.Classify(s.Frame) == SlowFrameKind.Lacpdu).Skip(before).Select(s => s.Frame)];
+        Assert.InRange(sent.Count, 4, 6);
+        Assert.All(sent, f => Assert.Equal(LacpPdu.ReadActor(a.Sent[before].Frame).State, LacpPdu.ReadActor(f).State));
+    }
+
+    [Fact]
+    public void Enslaving_a_member_never_takes_the_others_out_of_distributing()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = Silenced("mode=802.3ad lacp_rate=fast miimon=100");
+        w.Cut.Clear();
+        w.RunUntil(() => a.Bond.Plan.Usable.Length == 2 && b.Bond.Plan.Usable.Length == 2, 10_000);
+
+        a.Add("a3", 3);
+        b.Add("b3", 13);
+        w.Wire(a, "a3", b, "b3");
+        for (int t = 0; t < 10_000; t += 10)
+        {
+            w.Run(10);
+            Assert.True(a.Bond.Plan.Usable.Take(2).SequenceEqual([0, 1]), $"at {t} ms A transmits on {string.Join(",", a.Bond.Plan.Usable)}");
+            Assert.True(b.Bond.Plan.Usable.Take(2).SequenceEqual([0, 1]), $"at {t} ms B transmits on {string.Join(",", b.Bond.Plan.Usable)}");
+        }
+        Assert.Equal([0, 1, 2], a.Bond.Plan.Usable);
+    }
+}
