@@ -110,6 +110,68 @@ public class LacpTests
         Assert.True(t.Ping());
     }
 
+    /// <summary>
+    /// lacp_fallback against a switch whose ports are not yet an LACP bond (Open vSwitch with two plain ports), then
+    /// configured for LACP, then plain again: one member carries the traffic, the bond aggregates, falls back again.
+    /// </summary>
+    [IntegrationFact]
+    public void Lacp_fallback_carries_one_member_until_the_switch_speaks_lacp_and_again_after_it_stops()
+    {
+        using Topology t = new(members: 2);
+        using OvsSwitch ovs = new(t, "fast");
+        ovs.Vsctl("add-port br0 sw0 -- add-port br0 sw1");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond($"add bond0 {FastBond} lacp_fallback=on").ShouldSucceed();
+        System.Diagnostics.Process events = t.Start($"ip netns exec {t.Host} {Topology.NetBondExe} events bond0");
+        Assert.True(Topology.Eventually(() =>
+        {
+            t.NetBond($"set bond0 num_grat_arp={Environment.TickCount % 200 + 2}").ShouldSucceed();
+            return t.OutputOf(events).Contains("num_grat_arp", StringComparison.Ordinal);
+        }, 20_000));
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.RaiseBond();
+
+        Assert.True(Topology.Eventually(() => t.Status().Contains("\nLACP fallback: active-backup on eth0\n", StringComparison.Ordinal), 10_000), t.Status());
+        JsonElement fallback = BondJson(t).GetProperty("ad_info").GetProperty("lacp_fallback");
+        Assert.True(fallback.GetProperty("active").GetBoolean());
+        Assert.Equal("eth0", fallback.GetProperty("member").GetString());
+        Assert.True(Topology.Eventually(() => t.Ping(1), 5000), t.Status());
+        long[] bytes = EightFlows(t, "sw0", "sw1");
+        Assert.True(bytes[0] > 10_000_000 && bytes[1] < 100_000, $"switch ports received {string.Join(", ", bytes)} bytes");
+
+        System.Diagnostics.Stopwatch clock = new();
+        int lostToLacp = t.LostDuring(t.Host, Topology.PeerAddress, 12, () =>
+        {
+            clock.Start();
+            ovs.Vsctl("del-port sw0 -- del-port sw1 -- add-bond br0 bond0 sw0 sw1 lacp=active bond_mode=balance-tcp other_config:lacp-time=fast");
+            Assert.True(Topology.Eventually(() => AllDistributing(t) && t.Status().Contains("\nLACP fallback: standby\n", StringComparison.Ordinal), 10_000), t.Status());
+            clock.Stop();
+        });
+        Assert.Equal(2, ActivePorts(t));
+        Assert.Contains("lacp_status: negotiated", ovs.Appctl("bond/show"), StringComparison.Ordinal);
+        bytes = EightFlows(t, "sw0", "sw1");
+        Assert.True(bytes.All(b => b > 10_000_000), $"switch ports received {string.Join(", ", bytes)} bytes");
+        long toLacpMs = clock.ElapsedMilliseconds;
+
+        clock.Restart();
+        int lostToFallback = t.LostDuring(t.Host, Topology.PeerAddress, 12, () =>
+        {
+            ovs.Vsctl("del-port bond0 -- add-port br0 sw0 -- add-port br0 sw1");
+            Assert.True(Topology.Eventually(() => t.Status().Contains("\nLACP fallback: active-backup on eth0\n", StringComparison.Ordinal), 10_000), t.Status());
+            clock.Stop();
+        });
+        Assert.True(t.Ping());
+        Assert.True(Topology.Eventually(() => t.OutputOf(events).Contains("bond0: lacp_fallback active-backup on eth0 -> 802.3ad", StringComparison.Ordinal), 3000), t.OutputOf(events));
+        string lines = t.OutputOf(events);
+        Assert.Equal(2, Regex.Count(lines, "bond0: lacp_fallback 802.3ad -> active-backup on eth0"));
+        Console.WriteLine($"lacp_fallback: to 802.3ad in {toLacpMs} ms, {lostToLacp} of the pings at 20 ms lost; back to fallback in {clock.ElapsedMilliseconds} ms, {lostToFallback} lost");
+        // The switch disables its ports until LACP is negotiated, then expires the last partner's LACPDU after 3 s:
+        // each change costs what the change itself takes, no more.
+        Assert.True(lostToLacp * 20 <= toLacpMs + 1000, $"{lostToLacp} pings lost in a change of {toLacpMs} ms");
+        Assert.InRange(lostToFallback * 20, 0, 4000);
+    }
+
     [IntegrationFact]
     public void The_partner_sends_every_second_for_lacp_rate_fast_and_every_thirty_for_slow()
     {

@@ -27,7 +27,8 @@ public class MetricsTests
         t.WaitForDaemon();
         t.AddBond("mode=active-backup miimon=100");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
-        t.NetBond("add bond1 mode=802.3ad lacp_rate=fast").ShouldSucceed();
+        // The switch (a Linux bridge) speaks no LACP: after a second, lacp_fallback runs bond1 as active-backup.
+        t.NetBond("add bond1 mode=802.3ad lacp_rate=fast lacp_fallback=on lacp_fallback_timeout=1").ShouldSucceed();
         t.NetBond("enslave bond1 eth2").ShouldSucceed();
         t.In(t.Host, "ip link set bond1 up").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1), 5000), t.Status());
@@ -37,11 +38,16 @@ public class MetricsTests
         string metrics = Scrape(t);
         Assert.Equal(0, Value(metrics, $"netbond_bond_up{{bond=\"bond0\",netns=\"{t.Peer}\"}}"));
         Assert.Equal(1, Value(metrics, $"netbond_bond_info{{bond=\"bond0\",mode=\"balance-rr\",datapath=\"{Topology.DefaultDataPath}\",netns=\"{t.Peer}\"}}"));
+        Assert.True(Topology.Eventually(() => Value(Scrape(t), "netbond_lacp_fallback{bond=\"bond1\"}") == 1, 5000), Scrape(t));
+        string lacp = Scrape(t);
+        Assert.Equal(0, Value(lacp, "netbond_lacp_pdu_gap_seconds_count{bond=\"bond1\",member=\"eth2\"}"));
+        Assert.Equal(0, Value(lacp, "netbond_lacp_pdu_gap_seconds_bucket{bond=\"bond1\",member=\"eth2\",le=\"+Inf\"}"));
+        Assert.Equal(1, Value(lacp, "netbond_lacp_rx_transitions_total{bond=\"bond1\",member=\"eth2\",to=\"expired\"}"));
         string file = Path.Combine(Path.GetTempPath(), $"netbond-metrics-{Environment.ProcessId}.txt");
-        File.WriteAllText(file, metrics);
+        File.WriteAllText(file, lacp);
         using Cleanup remove = new(() => File.Delete(file));
         Result check = t.In(t.Host, $"promtool check metrics < {file}");
-        Assert.True(check.Exit == 0, $"promtool: {check.Out}{check.Err}\n{metrics}");
+        Assert.True(check.Exit == 0, $"promtool: {check.Out}{check.Err}\n{lacp}");
         Assert.Equal(2, Value(metrics, "node_bonding_slaves{master=\"bond0\"}"));
         Assert.Equal(2, Value(metrics, "node_bonding_active{master=\"bond0\"}"));
         Assert.Equal(1, Value(metrics, "netbond_member_active{bond=\"bond0\",member=\"eth0\"}"));
