@@ -324,6 +324,25 @@ public sealed partial class Bond
         }
     }
 
+    /// <summary>
+    /// An adopted 802.3ad bond takes over its previous daemon's machines (<see cref="LacpEngine.Restore"/>) once its
+    /// members are back. Returns why it cannot; the machines then start over.
+    /// </summary>
+    public string? RestoreLacp(LacpSavedState state)
+    {
+        if (!Traits.Lacp)
+        {
+            return "not an 802.3ad bond";
+        }
+        if (Lacp.Restore(state) is string error)
+        {
+            return error;
+        }
+        UpdateCarrier();
+        Publish();
+        return null;
+    }
+
     /// <summary>__bond_release_one(): the member leaves; the bond picks a new active and keeps its MAC.</summary>
     public void Release(Member member)
     {

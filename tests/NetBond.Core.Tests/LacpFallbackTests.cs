@@ -266,4 +266,80 @@ public sealed class LacpFallbackTests
         }
         Assert.Equal([0, 1, 2], a.Bond.Plan.Usable);
     }
+
+    /// <summary>A saved state as the next daemon reads it: through JSON, as the state file carries it.</summary>
+    private static LacpSavedState RoundTrip(LacpSavedState s) =>
+        System.Text.Json.JsonSerializer.Deserialize<LacpSavedState>(System.Text.Json.JsonSerializer.Serialize(s))!;
+
+    [Theory]
+    [InlineData("fast", 10_000)]
+    [InlineData("slow", 100_000)]
+    public void A_restarted_bond_takes_over_its_machines_and_the_partner_sees_no_change(string rate, int watchMs)
+    {
+        LacpWorld w = new();
+        string options = $"mode=802.3ad lacp_rate={rate} miimon=100";
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, options);
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        b.Add("b1", 11);
+        b.Add("b2", 12);
+        w.Wire(a, "a1", b, "b1");
+        w.Wire(a, "a2", b, "b2");
+        a.Bond.IsUp = b.Bond.IsUp = true;
+        w.RunUntil(() => a.Bond.Plan.Usable.Length == 2 && b.Bond.Plan.Usable.Length == 2, 10_000);
+        w.Run(5000);
+        LacpSavedState saved = RoundTrip(a.Bond.Lacp.Save());
+        byte[] last = a.Sent.Last(f => f.Member == "a1" && LacpPdu.Classify(f.Frame) == SlowFrameKind.Lacpdu).Frame;
+        int[] expired = [b.Port("b1").ExpiredCount, b.Port("b2").ExpiredCount];
+        LacpPortInfo partner = a.Port("a1").Partner;
+
+        // The daemon is killed; 700 ms later the next one adopts the members and takes the machines over.
+        w.Remove(a);
+        w.Run(700);
+        LacpSide next = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        next.Bond.IsUp = true;
+        next.Add("a1", 1, adopt: true);
+        next.Add("a2", 2, adopt: true);
+        Assert.Null(next.Bond.RestoreLacp(saved));
+        w.Wire(next, "a1", b, "b1");
+        w.Wire(next, "a2", b, "b2");
+
+        Assert.Equal([0, 1], next.Bond.Plan.Usable);
+        Assert.True(next.Carrier);
+        Assert.Equal(a.Bond.Lacp.StateStamp(), next.Bond.Lacp.StateStamp());
+        for (int t = 0; t < watchMs; t += 10)
+        {
+            w.Run(10);
+            Assert.True(b.Bond.Plan.Usable.SequenceEqual([0, 1]) && next.Bond.Plan.Usable.SequenceEqual([0, 1]), $"at {t} ms after the restart");
+        }
+        List<byte[]> sent = [.. next.Sent.Where(f => f.Member == "a1" && LacpPdu.Classify(f.Frame) == SlowFrameKind.Lacpdu).Select(f => f.Frame)];
+        // The first LACPDU goes at the first tick, then at the partner's rate; each says of us what the last one before
+        // the restart said, and of the partner what we last heard (at slow rate, newer than our last LACPDU).
+        Assert.Equal(w.Now - watchMs, next.LacpduTimes("a1")[0]);
+        Assert.InRange(sent.Count, rate == "fast" ? watchMs / 1000 : watchMs / 30_000, watchMs / (rate == "fast" ? 1000 : 30_000) + 1);
+        Assert.All(sent, f => Assert.Equal(LacpPdu.ReadActor(last), LacpPdu.ReadActor(f)));
+        Assert.All(sent, f => Assert.Equal(partner, LacpPdu.ReadPartner(f)));
+        Assert.Equal(expired, new[] { b.Port("b1").ExpiredCount, b.Port("b2").ExpiredCount });
+        Assert.DoesNotContain(next.Logs, l => l.Contains("Mux Machine", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_saved_state_for_other_members_is_refused_and_the_machines_start_over()
+    {
+        (LacpWorld w, LacpSide a, LacpSide b) = Silenced("mode=802.3ad lacp_rate=fast miimon=100");
+        w.Cut.Clear();
+        w.Run(10_000);
+        LacpSavedState saved = a.Bond.Lacp.Save();
+        LacpSide other = w.Side("bondC", 0x02_CC_00_00_00_01, "mode=802.3ad lacp_rate=fast miimon=100");
+        other.Add("c1", 21, adopt: true);
+        other.Add("a2", 2, adopt: true);
+        int stamp = other.Bond.Lacp.StateStamp();
+
+        Assert.Equal("port 1 was saved for a1, the member is c1", other.Bond.RestoreLacp(saved));
+        Assert.Equal(stamp, other.Bond.Lacp.StateStamp());
+        Assert.Contains("2 ports saved, 1 members adopted", TestBonds.Make("mode=802.3ad", "eth0").Bond.RestoreLacp(saved));
+        Assert.Equal("not an 802.3ad bond", TestBonds.Make("mode=active-backup", "a1", "a2").Bond.RestoreLacp(saved));
+        Assert.Contains("unreadable port state", other.Bond.RestoreLacp(saved with { Ports = [saved.Ports[0] with { Member = "c1", Number = 1, Mux = "Sideways" }, saved.Ports[1]] }));
+    }
 }

@@ -21,11 +21,19 @@ internal sealed class LacpSide : IBondHost
     public List<string> Logs { get; } = [];
     public bool Carrier { get; private set; }
 
-    public Member Add(string name, int ifIndex, int speed = 10000, int duplex = 1)
+    /// <param name="adopt">Taken over from a previous daemon's bond (<see cref="Bond.Adopt"/>) rather than enslaved.</param>
+    public Member Add(string name, int ifIndex, int speed = 10000, int duplex = 1, bool adopt = false)
     {
         Member m = new(name, ifIndex, new MacAddress(0x02_00_00_00_10_00UL + (ulong)ifIndex)) { Speed = speed, Duplex = duplex };
         Carriers[name] = true;
-        Bond.Enslave(m, true, _world.Now);
+        if (adopt)
+        {
+            Bond.Adopt(m, true, _world.Now);
+        }
+        else
+        {
+            Bond.Enslave(m, true, _world.Now);
+        }
         return m;
     }
 
@@ -72,6 +80,17 @@ internal sealed class LacpWorld : IVirtualWorld
         LacpSide side = new(this, name, mac, options);
         _sides.Add(side);
         return side;
+    }
+
+    /// <summary>A bond's daemon is gone: it runs no more, and what was on its wires is lost.</summary>
+    public void Remove(LacpSide side)
+    {
+        _sides.Remove(side);
+        foreach ((LacpSide, string) end in _wires.Keys.Where(k => k.Item1 == side || _wires[k].Item1 == side).ToList())
+        {
+            _wires.Remove(end);
+        }
+        _inFlight.RemoveAll(f => f.To == side);
     }
 
     public void Wire(LacpSide a, string am, LacpSide b, string bm)

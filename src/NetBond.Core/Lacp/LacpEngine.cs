@@ -8,7 +8,7 @@ namespace NetBond.Core;
 /// transmit (<see cref="Transmits"/>) and whether the bond has carrier (<see cref="Carrier"/>). The bond owns the
 /// members and composes this with the other engines: what the engine needs of it comes in through the constructor.
 /// </summary>
-public sealed class LacpEngine
+public sealed partial class LacpEngine
 {
     internal const int TickMs = 1000 / LacpPort.TicksPerSecond;
 

@@ -86,6 +86,14 @@ internal sealed class LacpFallback
         return true;
     }
 
+    /// <summary>A previous daemon's fallback, taken over with its bond: the silence already counted is not counted again.</summary>
+    public void Restore(bool on, Member? active)
+    {
+        IsOn = on;
+        Active = on ? active : null;
+        _sinceHeardTicks = -1;
+    }
+
     private static int Rank(Member m) => m.Lacp?.PortPriority ?? 0;
 
     private bool Leave()

@@ -231,6 +231,10 @@ internal sealed class BondRegistry : IDisposable
                     adopted.Add(name);
                 }
             }
+            if (record.Lacp != null && runtime.Bond.RestoreLacp(record.Lacp) is string notRestored)
+            {
+                _log($"{record.Name}: the 802.3ad state left by the previous daemon is not taken over ({notRestored}): its LACP machines start over");
+            }
             if (record.Active != null && runtime.Bond.Active?.Name != record.Active && adopted.Contains(record.Active))
             {
                 runtime.Bond.ForceActive(record.Active);

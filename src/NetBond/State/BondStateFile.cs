@@ -7,14 +7,14 @@ namespace NetBond;
 /// <summary>One recorded request of options, as name=value texts.</summary>
 internal sealed record OptionRequestRecord(List<string> Options, bool OneRequest);
 
-/// <summary>What a next daemon needs to adopt a bond running on the kernel data path.</summary>
-internal sealed record BondRecord(string Name, int IfIndex, List<OptionRequestRecord> Options, List<string> Members, string? Active);
+/// <summary>What a next daemon needs to adopt a bond running on the kernel data path (in 802.3ad, with its LACP machines).</summary>
+internal sealed record BondRecord(string Name, int IfIndex, List<OptionRequestRecord> Options, List<string> Members, string? Active, LacpSavedState? Lacp = null);
 
 internal sealed record BondStateContents(string? Namespace, List<BondRecord> Bonds);
 
 /// <summary>
-/// bonds.json: the bonds on the kernel data path — their options as requested, members in enslave order and
-/// active member — rewritten atomically whenever one of these changes. The kernel keeps such a bond's frames
+/// bonds.json: the bonds on the kernel data path — their options as requested, members in enslave order, active
+/// member and 802.3ad machines — rewritten atomically whenever one of these changes. The kernel keeps such a bond's frames
 /// moving after a SIGKILL; this file is how the next daemon takes it over instead of tearing it down. Bonds on
 /// the userspace data path die with their daemon and are not recorded. It names its namespace as members.json does.
 /// </summary>
@@ -23,7 +23,7 @@ internal sealed class BondStateFile
     private readonly string _path;
     private readonly string? _namespace;
     /// <summary>What the file holds now; null until the first save, which always writes (a previous daemon's file goes).</summary>
-    private List<(BondRuntime Bond, int Members, Member? Active, int Requests)>? _saved;
+    private List<(BondRuntime Bond, int Members, Member? Active, int Requests, int Lacp)>? _saved;
 
     public BondStateFile(string directory, string? namespaceIdentity)
     {
@@ -86,16 +86,19 @@ internal sealed class BondStateFile
             return;
         }
         _saved = [.. bonds.Where(b => b.DataPath.OutlivesDaemon).Select(Key)];
-        List<(BondRuntime, int, Member?, int)> now = _saved;
+        List<(BondRuntime, int, Member?, int, int)> now = _saved;
         List<BondRecord> records = [.. now.Select(e => Record(e.Item1))];
         PrivateFiles.Write(_path, JsonSerializer.Serialize(new BondStateContents(_namespace, records), NetBondJson.Default.BondStateContents));
     }
 
     /// <summary>What a change of makes the file out of date.</summary>
-    private static (BondRuntime, int, Member?, int) Key(BondRuntime b) => (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count);
+    private static (BondRuntime, int, Member?, int, int) Key(BondRuntime b) =>
+        (b, b.Bond.Members.Count, b.Bond.Active, b.OptionHistory.Count, IsLacp(b) ? b.Bond.Lacp.StateStamp() : 0);
+
+    private static bool IsLacp(BondRuntime b) => ModeTraits.Of(b.Bond.Options.Mode).Lacp;
 
     /// <summary>Compared in place: the daemon asks at every tick of every namespace, and almost always nothing changed.</summary>
-    private static bool Unchanged(IEnumerable<BondRuntime> bonds, List<(BondRuntime, int, Member?, int)> saved)
+    private static bool Unchanged(IEnumerable<BondRuntime> bonds, List<(BondRuntime, int, Member?, int, int)> saved)
     {
         int i = 0;
         foreach (BondRuntime b in bonds)
@@ -117,5 +120,6 @@ internal sealed class BondStateFile
         b.Bond.Name, b.IfIndex,
         [.. b.OptionHistory.Select(r => new OptionRequestRecord([.. r.Options.Select(a => $"{OptionTable.NameOf(a.Option)}={a.Value}")], r.OneRequest))],
         [.. b.Bond.Members.Select(m => m.Name)],
-        b.Bond.Active?.Name);
+        b.Bond.Active?.Name,
+        IsLacp(b) ? b.Bond.Lacp.Save() : null);
 }
