@@ -216,6 +216,13 @@ public sealed partial class LacpEngine
             port.PeriodicMachine();
             PortSelection(port);
             MuxMachine(port);
+            // Every change of the actor's state goes out at the next chance (at most three LACPDUs a second), where the
+            // kernel waits for the next periodic LACPDU after some (sync in ATTACHED, DISTRIBUTING, expired, defaulted).
+            // Not on a port that does not talk (passive with a passive partner): it stays silent as the kernel's.
+            if (port.ActorState != port.SentActorState && port.PeriodicState != LacpPeriodicState.NoPeriodic)
+            {
+                port.Ntt = true;
+            }
             if (port.TxMachine())
             {
                 SendLacpdu(port);
@@ -266,6 +273,7 @@ public sealed partial class LacpEngine
     private void SendLacpdu(LacpPort port)
     {
         _host.SendFrame(port.Member, LacpPdu.Build(port.Member.PermanentMac, port.Actor(SystemPriority, _lacpSystem), port.Partner));
+        port.SentActorState = port.ActorState;
         port.Counters.LacpduTx++;
     }
 

@@ -124,6 +124,8 @@ public sealed class LacpPort
 
     internal PortVars Vars;
     internal bool Ntt;
+    /// <summary>The actor state the last LACPDU carried: a change of it is news the partner gets at once.</summary>
+    internal LacpState SentActorState;
     internal int RxTimer;
     internal int PeriodicTimer;
     internal int MuxTimer;

@@ -4,9 +4,10 @@ namespace NetBond.Core.Tests;
 
 /// <summary>
 /// 802.3ad in the field, on a virtual clock: lacp_fallback (active-backup while no partner speaks LACP), what the
-/// partner's LACPDUs look like from here (gaps, expiries), and transitions a switch would punish.
+/// partner's LACPDUs look like from here (gaps, expiries), transitions a switch would punish, partners that make no
+/// sense, and restarts the partner never sees.
 /// </summary>
-public sealed class LacpFallbackTests
+public sealed class LacpFieldTests
 {
     private const string Fallback = "mode=802.3ad lacp_rate=fast miimon=100 lacp_fallback=on";
 
@@ -341,5 +342,85 @@ public sealed class LacpFallbackTests
         Assert.Contains("2 ports saved, 1 members adopted", TestBonds.Make("mode=802.3ad", "eth0").Bond.RestoreLacp(saved));
         Assert.Equal("not an 802.3ad bond", TestBonds.Make("mode=active-backup", "a1", "a2").Bond.RestoreLacp(saved));
         Assert.Contains("unreadable port state", other.Bond.RestoreLacp(saved with { Ports = [saved.Ports[0] with { Member = "c1", Number = 1, Mux = "Sideways" }, saved.Ports[1]] }));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_partner_with_a_changing_system_id_and_zero_key_priority_and_port_churns_boundedly_and_says_so(bool fallback)
+    {
+        (LacpWorld w, LacpSide a) = Alone(fallback ? Fallback : "mode=802.3ad lacp_rate=fast miimon=100");
+        Random random = new(7);
+        for (int s = 0; s < 90; s++)
+        {
+            foreach (string member in new[] { "a1", "a2" })
+            {
+                LacpPortInfo partner = new(0, new MacAddress(0x02_00_00_00_00_00UL | (ulong)random.NextInt64(1L << 40)), 0, 0, 0,
+                    LacpState.Activity | LacpState.Timeout | LacpState.Aggregation | LacpState.Synchronization | LacpState.Collecting | LacpState.Distributing);
+                a.Bond.OnControlFrame(a.Bond.Find(member)!, LacpPdu.Build(new MacAddress(0x02_DD_00_00_00_01), partner, LacpPortInfo.AdminDefault), w.Now);
+            }
+            RunChecked(w, a, 1000);
+        }
+
+        // Our LACPDUs stay within the kernel's three a second per port, whatever the partner does.
+        foreach (string member in new[] { "a1", "a2" })
+        {
+            List<long> times = a.LacpduTimes(member);
+            Assert.All(times.Zip(times.Skip(3)), p => Assert.True(p.Second - p.First >= 900, $"{member}: 4 LACPDUs within {p.Second - p.First} ms"));
+        }
+        // The churn machine says the partner never settles, as /proc and the metrics show it.
+        Assert.Contains(a.Bond.Members, m => m.Lacp!.PartnerChurnCount + m.Lacp.ActorChurnCount > 0);
+        Assert.Contains("Churn State: churned", ProcStatus.Render(TestBonds.Snapshot(a.Bond)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("slow", "on")]
+    [InlineData("fast", "off")]
+    public void Every_change_of_the_actors_state_goes_out_at_the_next_chance_within_three_lacpdus_a_second(string rate, string coupled)
+    {
+        LacpWorld w = new();
+        string options = $"mode=802.3ad lacp_rate={rate} coupled_control={coupled}";
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, options);
+        a.Add("a1", 1);
+        b.Add("b1", 11);
+        w.Wire(a, "a1", b, "b1");
+        a.Bond.IsUp = b.Bond.IsUp = true;
+        List<(long At, LacpState State)> changes = [];
+        LacpState last = a.Port("a1").ActorState;
+        void Watch(long ms)
+        {
+            for (long t = 0; t < ms; t++)
+            {
+                w.Run(1);
+                if (a.Port("a1").ActorState != last)
+                {
+                    last = a.Port("a1").ActorState;
+                    changes.Add((w.Now, last));
+                }
+            }
+        }
+        // Converge, then the partner goes silent until expired and defaulted, and speaks again.
+        Watch(10_000);
+        w.Cut.Add("b1");
+        Watch(rate == "slow" ? 95_000 : 8000);
+        w.Cut.Clear();
+        Watch(rate == "slow" ? 40_000 : 10_000);
+
+        // Each state that lasted goes out at the first tick the rate limit (300 ms since the last LACPDU) allows.
+        List<(long At, LacpState Actor)> sent = [.. a.Sent.Where(f => LacpPdu.Classify(f.Frame) == SlowFrameKind.Lacpdu).Select(f => (f.At, LacpPdu.ReadActor(f.Frame).State))];
+        Assert.True(changes.Count >= 6, string.Join(", ", changes));
+        for (int i = 0; i < changes.Count; i++)
+        {
+            (long at, LacpState state) = changes[i];
+            long until = i + 1 < changes.Count ? changes[i + 1].At : w.Now;
+            long previous = sent.LastOrDefault(p => p.At < at, (-1000, LacpState.None)).At;
+            long due = Math.Max(at, previous + 300) + 100;
+            if (until > due)
+            {
+                Assert.True(sent.Exists(p => p.Actor == state && p.At >= at - 1 && p.At <= due), $"state {state} from {at} ms not sent by {due} ms");
+            }
+        }
+        Assert.True(a.Bond.Plan.Usable.SequenceEqual([0]) && b.Bond.Plan.Usable.SequenceEqual([0]));
     }
 }
