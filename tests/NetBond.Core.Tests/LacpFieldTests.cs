@@ -90,6 +90,23 @@ public sealed class LacpFieldTests
     }
 
     [Fact]
+    public void Lacp_fallback_set_off_ends_fallback_and_set_on_again_counts_the_silence_from_then()
+    {
+        (LacpWorld w, LacpSide a) = Alone();
+        w.RunUntil(() => a.Bond.Lacp.InFallback, 5000);
+
+        Assert.Null(a.Bond.SetOptions(TestBonds.Parse("lacp_fallback=off"), []));
+        w.Run(200);
+        Assert.False(a.Bond.Lacp.InFallback);
+        Assert.Single(a.Bond.Plan.Usable);
+        w.Run(10_000);
+        Assert.Null(a.Bond.SetOptions(TestBonds.Parse("lacp_fallback=on"), []));
+        long took = w.RunUntil(() => a.Bond.Lacp.InFallback, 5000);
+
+        Assert.InRange(took, 2900, 3100);
+    }
+
+    [Fact]
     public void In_fallback_a_lost_link_moves_the_traffic_at_once_and_actor_port_prio_ranks_the_members()
     {
         (LacpWorld w, LacpSide a) = Alone();

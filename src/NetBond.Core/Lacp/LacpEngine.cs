@@ -206,7 +206,7 @@ public sealed partial class LacpEngine
             AggregatorSelection();
         }
         // Before the machines: when fallback ends, the mux states enable the aggregation's ports on this very tick.
-        if (_fallback.Tick(Options, _members, Aggregated()))
+        if ((Options.LacpFallback || _fallback.IsOn) && _fallback.Tick(Options, _members, Aggregated()))
         {
             ApplyFallback();
         }

@@ -40,6 +40,7 @@ internal sealed class LacpFallback
         _silentTicks = anyUp ? _silentTicks + 1 : 0;
         if (!o.LacpFallback)
         {
+            _silentTicks = 0;
             return Leave();
         }
         if (!IsOn)
