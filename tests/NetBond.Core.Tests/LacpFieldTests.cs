@@ -440,4 +440,58 @@ public sealed class LacpFieldTests
         }
         Assert.True(a.Bond.Plan.Usable.SequenceEqual([0]) && b.Bond.Plan.Usable.SequenceEqual([0]));
     }
+
+    /// <summary>
+    /// bond_3ad_unbind_slave reads is_active before it detaches the leaving port: the last port of the active
+    /// aggregator leaving makes the bond choose another (issue 25, item 5). Three ports hear one partner and share
+    /// a1's aggregator; a1 and then a2 hear another partner and move to a2's; a3 alone keeps the active aggregator
+    /// (ad_select=stable) and is released.
+    /// </summary>
+    [Fact]
+    public void The_last_port_of_the_active_aggregator_leaving_makes_the_bond_choose_another()
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, "mode=802.3ad lacp_rate=fast miimon=100");
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        a.Add("a3", 3);
+        a.Bond.IsUp = true;
+        const LacpState Working = LacpState.Activity | LacpState.Timeout | LacpState.Aggregation | LacpState.Synchronization | LacpState.Collecting | LacpState.Distributing;
+        Dictionary<string, ulong> partnerOf = new() { ["a1"] = 0x02_CC_00_00_00_01, ["a2"] = 0x02_CC_00_00_00_01, ["a3"] = 0x02_CC_00_00_00_01 };
+        void Speak(int seconds)
+        {
+            for (int s = 0; s < seconds; s++)
+            {
+                foreach ((string member, ulong system) in partnerOf)
+                {
+                    if (a.Bond.Find(member) is { } m)
+                    {
+                        LacpPortInfo partner = new(0x8000, new MacAddress(system), 9, 0xFF, (ushort)m.IfIndex, Working);
+                        LacpPort p = m.Lacp!;
+                        LacpPortInfo us = new(0xFFFF, a.Bond.Lacp.LacpSystem, p.OperKey, p.PortPriority, p.Number, p.ActorState);
+                        a.Bond.OnControlFrame(m, LacpPdu.Build(new MacAddress(system + 1), partner, us), w.Now);
+                    }
+                }
+                w.Run(1000);
+            }
+        }
+        Speak(10);
+        Assert.Equal(3, a.Bond.Lacp.ActiveAggregator!.Ports.Count);
+        Assert.Equal([0, 1, 2], a.Bond.Plan.Usable);
+        partnerOf["a1"] = 0x02_DD_00_00_00_01;
+        Speak(5);
+        partnerOf["a2"] = 0x02_DD_00_00_00_01;
+        Speak(5);
+        Aggregator lone = a.Port("a3").Aggregator!;
+        Assert.True(lone.IsActive);
+        Assert.Single(lone.Ports);
+        Assert.Equal(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
+
+        a.Bond.Release(a.Bond.Find("a3")!);
+
+        Assert.Same(a.Port("a1").Aggregator, a.Bond.Lacp.ActiveAggregator);
+        Speak(3);
+        Assert.Equal([0, 1], a.Bond.Plan.Usable);
+        Assert.True(a.Carrier);
+    }
 }

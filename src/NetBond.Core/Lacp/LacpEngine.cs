@@ -143,8 +143,10 @@ public sealed partial class LacpEngine
         }
         if (port.Aggregator is { } agg)
         {
+            // Read before the detach, which clears an aggregator left empty: its last port leaving makes the bond choose.
+            bool wasActive = agg.IsActive;
             agg.Detach(port);
-            reselect |= agg.EnabledPorts == 0 && agg.IsActive;
+            reselect |= agg.EnabledPorts == 0 && wasActive;
         }
         member.Lacp = null;
         if (reselect && Ports.Any())
