@@ -199,6 +199,7 @@ public sealed class LacpTests
     {
         (LacpWorld w, LacpSide a, LacpSide b) = BackToBack("mode=802.3ad lacp_rate=fast coupled_control=0");
         w.RunUntil(() => a.Port("a1").MuxState == LacpMuxState.Collecting, 10_000);
+        // A documented difference: the kernel's collecting port is still inactive (exact-match frames only).
         Assert.True(a.Bond.Plan.Delivers[0]);
         Assert.False(a.Bond.Plan.CanTransmit[0]);
         w.RunUntil(() => a.Port("a1").MuxState == LacpMuxState.Distributing && b.Port("b1").MuxState == LacpMuxState.Distributing, 5000);
