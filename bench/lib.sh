@@ -10,7 +10,7 @@ export NETBOND_STATE_DIR="$STATE"
 # The bench starts and stops its own daemon; a CLI call after that must not start another behind its back.
 export NETBOND_NO_AUTOSTART=1
 
-nb() { ip netns exec "$H" "$ROOT/netbond" "$@"; }
+nb() { ip netns exec "$H" "$NETBOND" "$@"; }
 
 topology_up() { # members
     for ns in $H $S $P; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
@@ -22,7 +22,7 @@ topology_up() { # members
     ip link add eth0 netns $P type veth peer name swp netns $S
     ip -n $S link set swp master br0 && ip -n $S link set swp up
     ip -n $P addr add 198.18.0.2/24 dev eth0 && ip -n $P link set eth0 up
-    ip netns exec $H "$ROOT/netbond" daemon 2>>"$STATE/daemon.log" &
+    ip netns exec $H "$NETBOND" daemon 2>>"$STATE/daemon.log" &
     DAEMON_PID=$!
     for _ in $(seq 100); do nb status >/dev/null 2>&1 && return 0; sleep 0.1; done
     echo "bench: the daemon did not start" >&2; return 1
