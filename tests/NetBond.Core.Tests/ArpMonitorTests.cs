@@ -195,8 +195,7 @@ public sealed class ArpMonitorTests
     [Fact]
     public void The_ns_monitor_fails_over_on_a_blackholed_path_to_an_ipv6_target()
     {
-        // arp_validate=active: backups count any frame (the relayed solicitation). Under backup or all they would need
-        // an advertisement of their own, which a switch does not flood to them; the kernel marks them down alike.
+        // arp_validate=active: backups count any frame (the relayed solicitation).
         ArpWorld w = new("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe arp_validate=active", "eth0", "eth1");
         w.Run(1000);
         Assert.Equal("eth0", w.Bond.Active?.Name);
@@ -205,6 +204,27 @@ public sealed class ArpMonitorTests
         w.Blackholed.Add("eth0");
         w.RunUntil(() => w.Bond.Active?.Name == "eth1", 1000);
         Assert.Equal(LinkState.Down, w.M("eth0").Link);
+    }
+
+    /// <summary>
+    /// bond_get_targets_ip6 matches a target by its address or its solicited-node group: a backup validates the bond's
+    /// own solicitation relayed by the switch (to ff02::1:ffXX:XXXX, from the bond's address) as the kernel does, and
+    /// stays up under arp_validate=backup, all and filter_backup (issue 25, item 1).
+    /// </summary>
+    [Theory]
+    [InlineData("backup")]
+    [InlineData("all")]
+    [InlineData("filter_backup")]
+    public void A_backup_validates_the_relayed_solicitation_by_the_targets_solicited_node_group(string validate)
+    {
+        ArpWorld w = new($"mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe arp_validate={validate}", "eth0", "eth1");
+
+        w.Run(3000);
+
+        Assert.Equal("eth0", w.Bond.Active?.Name);
+        Assert.All(w.Bond.Members, m => Assert.Equal(LinkState.Up, m.Link));
+        Assert.All(w.Bond.Members, m => Assert.Equal(0, m.LinkFailureCount));
+        Assert.Equal(IPAddress.Parse("ff02::1:ff00:fe"), ProbeFrames.SolicitedNode(IPAddress.Parse("2001:db8::fe")));
     }
 
     [Fact]

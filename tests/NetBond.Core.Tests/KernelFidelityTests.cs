@@ -15,6 +15,21 @@ public class KernelFidelityTests
         Assert.Equal("eth0", bond.Active!.Name);
     }
 
+    /// <summary>/proc for an 802.3ad bond never enslaved shows the zeroed ad_info: priority 0, MAC 00:…; setting an ad_actor_* option or a first member fills it, a release keeps it (issue 25, item 22).</summary>
+    [Fact]
+    public void An_802_3ad_bond_never_enslaved_shows_a_zero_system_until_one_is_recorded()
+    {
+        (Bond bond, _) = TestBonds.Make("mode=802.3ad");
+        Assert.Contains("\nSystem priority: 0\nSystem MAC address: 00:00:00:00:00:00\n", ProcStatus.Render(TestBonds.Snapshot(bond)), StringComparison.Ordinal);
+
+        Assert.Null(bond.SetOptions(TestBonds.Parse("ad_actor_sys_prio=100"), []));
+        Assert.Contains("\nSystem priority: 100\nSystem MAC address: 02:00:00:00:00:99\n", ProcStatus.Render(TestBonds.Snapshot(bond)), StringComparison.Ordinal);
+
+        (Bond enslaved, _) = TestBonds.Make("mode=802.3ad", "eth0");
+        enslaved.Release(enslaved.Find("eth0")!);
+        Assert.Contains("\nSystem priority: 65535\nSystem MAC address: 02:00:00:00:00:01\n", ProcStatus.Render(TestBonds.Snapshot(enslaved)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_primary_name_longer_than_ifnamsiz_is_cut_not_refused()
     {

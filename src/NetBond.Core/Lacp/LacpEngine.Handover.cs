@@ -114,6 +114,7 @@ public sealed partial class LacpEngine
         }
 
         _lacpSystem = system;
+        _systemRecorded = true;
         _lastAggregatorId = s.LastAggregatorId;
         _aggSelectTimer = 0;
         for (int i = 0; i < ports.Length; i++)

@@ -19,6 +19,8 @@ public sealed partial class LacpEngine
     private int _aggSelectTimer;
     private int _lastAggregatorId;
     private MacAddress _lacpSystem;
+    /// <summary>The system id and priority were recorded (a first member, or ad_actor_* set): until then the kernel's ad_info is zero.</summary>
+    private bool _systemRecorded;
     private bool _lacpPlanChanged;
     private readonly LacpFallback _fallback = new();
 
@@ -60,7 +62,10 @@ public sealed partial class LacpEngine
     /// or ad_actor_system or ad_actor_sys_prio was last set (bond_3ad_initialize, bond_3ad_update_ad_actor_settings).
     /// A later change of the bond's MAC does not reach it: partners would re-aggregate for nothing.
     /// </summary>
-    public MacAddress LacpSystem => _members.Count == 0 ? ConfiguredSystem : _lacpSystem;
+    public MacAddress LacpSystem => _systemRecorded ? _lacpSystem : MacAddress.Zero;
+
+    /// <summary>The system priority as /proc shows it (BOND_AD_INFO): 0 until a first member or ad_actor_* set recorded it.</summary>
+    public ushort ShownSystemPriority => _systemRecorded ? SystemPriority : (ushort)0;
 
     private MacAddress ConfiguredSystem => Options.AdActorSystem.IsZero ? _bondMac() : Options.AdActorSystem;
 
@@ -85,6 +90,7 @@ public sealed partial class LacpEngine
             _lastAggregatorId = 0;
             _aggSelectTimer = AggSelectionTicks;
             _lacpSystem = ConfiguredSystem;
+            _systemRecorded = true;
         }
         int number = _members.Count == 0 ? 1 : _members[^1].Lacp!.Number + 1;
         LacpState state = LacpState.Aggregation;
@@ -187,6 +193,7 @@ public sealed partial class LacpEngine
         {
             // bond_3ad_update_ad_actor_settings(): a zero ad_actor_system takes the bond's MAC as it is now.
             _lacpSystem = ConfiguredSystem;
+            _systemRecorded = true;
         }
         foreach (LacpPort p in Ports)
         {

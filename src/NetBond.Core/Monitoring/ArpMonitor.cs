@@ -285,13 +285,29 @@ public sealed class ArpMonitor
         bool toUs = isArp
             ? !sender.Equals(IPAddress.Any) && _bond.Addresses.Contains(target)
             : !sender.Equals(IPAddress.IPv6Any) && (target.Equals(IPAddress.Parse("ff02::1")) || _bond.Addresses.Contains(target));
-        int i = isArp ? Options.ArpIpTargets.IndexOf(sender) : Options.NsIp6Targets.IndexOf(sender);
+        int i = isArp ? Options.ArpIpTargets.IndexOf(sender) : NsTargetIndex(sender);
         if (!toUs || i < 0)
         {
             return;
         }
         m.ArpRxMs = Now;
         m.TargetRxMs[i] = Now;
+    }
+
+    /// <summary>
+    /// bond_get_targets_ip6(): a target by its address or by its solicited-node multicast address — what a backup
+    /// sees as the "sender" of the bond's own solicitation relayed by the switch, which validates it.
+    /// </summary>
+    private int NsTargetIndex(IPAddress address)
+    {
+        for (int i = 0; i < Options.NsIp6Targets.Count; i++)
+        {
+            if (Options.NsIp6Targets[i].Equals(address) || ProbeFrames.SolicitedNode(Options.NsIp6Targets[i]).Equals(address))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /// <summary>slave_do_arp_validate(): arp_validate bit 0 covers the active member, bit 1 the backups.</summary>

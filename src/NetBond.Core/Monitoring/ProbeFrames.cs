@@ -37,6 +37,16 @@ public static class ProbeFrames
         return f;
     }
 
+    /// <summary>The solicited-node multicast address of <paramref name="target"/> (addrconf_addr_solict_mult): ff02::1:ff and its last 24 bits.</summary>
+    public static IPAddress SolicitedNode(IPAddress target)
+    {
+        Span<byte> group = stackalloc byte[16];
+        target.TryWriteBytes(group, out _);
+        ReadOnlySpan<byte> prefix = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff];
+        prefix.CopyTo(group);
+        return new IPAddress(group);
+    }
+
     /// <summary>A neighbour solicitation for <paramref name="target"/>; from :: it carries no source link-layer option (RFC 4861).</summary>
     public static byte[] NeighborSolicitation(MacAddress source, IPAddress? senderIp, IPAddress target)
     {
@@ -45,9 +55,8 @@ public static class ProbeFrames
         int icmpLength = 24 + (withOption ? 8 : 0);
         byte[] f = new byte[Icmp + icmpLength];
         Span<byte> group = stackalloc byte[16];
-        IPAddress.Parse("ff02::1:ff00:0").TryWriteBytes(group, out _);
+        SolicitedNode(target).TryWriteBytes(group, out _);
         target.TryWriteBytes(f.AsSpan(Icmp + 8), out _);
-        f.AsSpan(Icmp + 8 + 13, 3).CopyTo(group[13..]);
         // 33:33 and the group's last four bytes.
         f[0] = 0x33;
         f[1] = 0x33;

@@ -6,7 +6,7 @@ public sealed record AggregatorSnapshot(int Id, int Ports, ushort ActorKey, usho
 /// <summary>A bond's 802.3ad state: its system, its active aggregator if any, and whether lacp_fallback runs it as active-backup (on which member).</summary>
 public sealed record LacpBondSnapshot(ushort SystemPriority, MacAddress System, AggregatorSnapshot? Active, bool Fallback = false, string? FallbackMember = null)
 {
-    public static LacpBondSnapshot Of(Bond bond) => new((ushort)bond.Options.AdActorSysPrio, bond.Lacp.LacpSystem,
+    public static LacpBondSnapshot Of(Bond bond) => new(bond.Lacp.ShownSystemPriority, bond.Lacp.LacpSystem,
         bond.Lacp.ActiveAggregator is { } a ? new AggregatorSnapshot(a.Id, a.EnabledPorts, a.ActorKey, a.PartnerKey, a.PartnerSystem) : null,
         bond.Lacp.InFallback, bond.Lacp.FallbackMember?.Name);
 }
