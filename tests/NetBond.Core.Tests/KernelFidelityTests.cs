@@ -30,6 +30,53 @@ public class KernelFidelityTests
         Assert.Contains("\nSystem priority: 65535\nSystem MAC address: 02:00:00:00:00:01\n", ProcStatus.Render(TestBonds.Snapshot(enslaved)), StringComparison.Ordinal);
     }
 
+    /// <summary>The kernel's words where an unusable target is refused, for addition or for removal (issue 25, item 23).</summary>
+    [Fact]
+    public void An_unusable_target_is_refused_for_addition_or_for_removal()
+    {
+        (Bond bond, _) = TestBonds.Make("mode=active-backup arp_interval=100 arp_ip_target=198.18.0.2", "eth0");
+        Assert.Equal("option arp_ip_target: invalid ARP target 255.255.255.255 specified for addition", bond.SetOptions(TestBonds.Parse("arp_ip_target=+255.255.255.255"), []));
+        Assert.Equal("option arp_ip_target: invalid ARP target 0.0.0.1 specified for removal", bond.SetOptions(TestBonds.Parse("arp_ip_target=-0.0.0.1"), []));
+        Assert.Equal("option arp_ip_target: invalid ARP target 255.255.255.255 specified for addition", bond.SetOptions(TestBonds.Parse("arp_ip_target=198.18.0.3,255.255.255.255"), []));
+        Assert.Equal("option ns_ip6_target: invalid NS target ff02::1 specified for addition", bond.SetOptions(TestBonds.Parse("ns_ip6_target=ff02::1"), []));
+    }
+
+    /// <summary>bond_miimon_commit() says an unknown speed is 0 Mbps and an unknown duplex full (issue 25, item 23).</summary>
+    [Fact]
+    public void A_link_of_unknown_speed_and_duplex_comes_up_as_0_mbps_full_duplex_in_the_log()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=balance-rr miimon=100", "eth0");
+        Member eth0 = bond.Find("eth0")!;
+        eth0.Speed = -1;
+        eth0.Duplex = -1;
+        host.Fail(bond, "eth0");
+        host.Recover(bond, "eth0");
+        Assert.Contains("bond0: link status definitely up for interface eth0, 0 Mbps full duplex", host.Logs);
+    }
+
+    /// <summary>
+    /// A member whose link is coming back made active before its updelay ran out: bond_change_active_slave() says so
+    /// ("… ms earlier") only where the mode uses a primary (issue 25, item 23), though it does it in every mode.
+    /// </summary>
+    [Theory]
+    [InlineData("balance-rr", false)]
+    [InlineData("active-backup", true)]
+    public void A_member_made_active_early_is_announced_only_in_the_primary_modes(string mode, bool announced)
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make($"mode={mode} miimon=100 updelay=1000", "eth0", "eth1");
+        host.Run(bond, 1500);
+        host.Fail(bond, "eth0");
+        Assert.Equal("eth1", bond.Active?.Name);
+        host.Recover(bond, "eth0");
+        Assert.Equal(LinkState.Back, bond.Find("eth0")!.Link);
+
+        host.Fail(bond, "eth1");
+
+        Assert.Equal("eth0", bond.Active?.Name);
+        Assert.Equal(LinkState.Up, bond.Find("eth0")!.Link);
+        Assert.Equal(announced, host.Logs.Exists(l => l.Contains("the new active one", StringComparison.Ordinal) && l.Contains("ms earlier", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void A_primary_name_longer_than_ifnamsiz_is_cut_not_refused()
     {

@@ -39,6 +39,8 @@ public class BadInputTests
             ("enslave bond0 eth1 nosuch0", "nosuch0: no such interface"),
             ("release bond0 eth2", "eth2 is not a member"),
             ("active bond0 eth2", "eth2 is not enslaved"),
+            ("active bond0 nosuch0", "option active_slave: interface nosuch0 does not exist!"),
+            ("set bond0 active_slave=nosuch0", "option active_slave: interface nosuch0 does not exist!"),
             ("active bond1 eth2", "not supported in mode balance-rr"),
             ("status bond7", "bond7: no such bond"),
             ("status bond0 bond7", "bond7: no such bond"),

@@ -179,6 +179,6 @@ public sealed partial class Bond
         return m == Active;
     }
 
-    private static string SpeedText(Member m) =>
-        m.Speed < 0 ? "speed unknown" : $"{m.Speed} Mbps {(m.Duplex == 1 ? "full" : m.Duplex == 0 ? "half" : "unknown")} duplex";
+    /// <summary>bond_miimon_commit()'s words: an unknown speed is 0 Mbps, an unknown duplex (DUPLEX_UNKNOWN, not 0) full.</summary>
+    private static string SpeedText(Member m) => $"{Math.Max(m.Speed, 0)} Mbps {(m.Duplex == 0 ? "half" : "full")} duplex";
 }

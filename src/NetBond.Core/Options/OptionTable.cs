@@ -477,7 +477,7 @@ public static class OptionTable
         }
         if (text[0] is '+' or '-')
         {
-            if (!TryParseTarget(text[1..], family, out IPAddress? addr, out string? err))
+            if (!TryParseTarget(text[1..], family, text[0] == '+' ? "addition" : "removal", out IPAddress? addr, out string? err))
             {
                 return err;
             }
@@ -499,7 +499,7 @@ public static class OptionTable
         List<IPAddress> list = [];
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!TryParseTarget(part, family, out IPAddress? addr, out string? err))
+            if (!TryParseTarget(part, family, "addition", out IPAddress? addr, out string? err))
             {
                 return err;
             }
@@ -518,7 +518,8 @@ public static class OptionTable
         return null;
     }
 
-    private static bool TryParseTarget(string text, AddressFamily family, out IPAddress? addr, out string? error)
+    /// <param name="purpose">"addition" or "removal", as the kernel's refusal of an unusable target says.</param>
+    private static bool TryParseTarget(string text, AddressFamily family, string purpose, out IPAddress? addr, out string? error)
     {
         error = null;
         if (!IPAddress.TryParse(text, out addr) || addr.AddressFamily != family)
@@ -531,13 +532,13 @@ public static class OptionTable
             byte[] b = addr.GetAddressBytes();
             if (addr.Equals(IPAddress.Broadcast) || b[0] == 0)
             {
-                error = $"invalid ARP target {addr} specified";
+                error = $"invalid ARP target {addr} specified for {purpose}";
                 return false;
             }
         }
         else if (addr.Equals(IPAddress.IPv6Any) || addr.Equals(IPAddress.IPv6Loopback) || addr.IsIPv6Multicast)
         {
-            error = $"invalid NS target {addr} specified";
+            error = $"invalid NS target {addr} specified for {purpose}";
             return false;
         }
         return true;

@@ -100,8 +100,11 @@ public sealed partial class Bond
         bool earlier = next != null && next.Link == LinkState.Back;
         if (earlier)
         {
-            _host.Log($"{Name}: making interface {next!.Name} the new active one {Ms(Options.UpdelayTicks - next.Delay)} ms earlier");
-            next.Link = LinkState.Up;
+            if (Traits.UsesPrimary)
+            {
+                _host.Log($"{Name}: making interface {next!.Name} the new active one {Ms(Options.UpdelayTicks - next.Delay)} ms earlier");
+            }
+            next!.Link = LinkState.Up;
             next.Delay = 0;
         }
         Active = next;

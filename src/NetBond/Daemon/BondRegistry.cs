@@ -181,7 +181,8 @@ internal sealed class BondRegistry : IDisposable
         }
         List<string> warnings = [];
         BondMode mode = bond.Bond.Options.Mode;
-        string? error = bond.Bond.SetOptions(options, warnings);
+        string? error = options.FirstOrDefault(o => o.Option == BondOption.ActiveSlave) is { Value: { } active } ? MissingInterface(bond, active) : null;
+        error ??= bond.Bond.SetOptions(options, warnings);
         if (error != null)
         {
             return FailFor(name, error, r);
@@ -255,9 +256,17 @@ internal sealed class BondRegistry : IDisposable
         {
             return r;
         }
-        string? error = bond.Bond.ForceActive(member);
+        string? error = MissingInterface(bond, member) ?? bond.Bond.ForceActive(member);
         return error == null ? r : FailFor(name, error, r);
     }
+
+    /// <summary>
+    /// bond_option_active_slave_set()'s -ENODEV in the kernel's words: no interface of that name at all (a bond whose
+    /// mode takes active_slave tells an interface that is not its member apart itself).
+    /// </summary>
+    private string? MissingInterface(BondRuntime bond, string name) =>
+        ModeTraits.Of(bond.Bond.Options.Mode).UsesPrimary && name.Trim().Length > 0 && _rt.GetLink(name.Trim()) == null
+            ? $"option active_slave: interface {name.Trim()} does not exist!" : null;
 
     /// <summary>The link monitor of every bond, due or not; each decides for itself.</summary>
     /// <summary>
