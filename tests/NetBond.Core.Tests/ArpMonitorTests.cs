@@ -227,6 +227,34 @@ public sealed class ArpMonitorTests
         Assert.Equal(IPAddress.Parse("ff02::1:ff00:fe"), ProbeFrames.SolicitedNode(IPAddress.Parse("2001:db8::fe")));
     }
 
+    /// <summary>
+    /// bond_slave_state_change(): in balance-rr, xor and broadcast a member whose link went down is a backup, and up
+    /// an active member again — arp_validate goes by that state. Under arp_validate=active a down member is not
+    /// validated, so any ARP it hears counts and brings it back (issue 25, item 17); as an active member it would
+    /// need a target's reply.
+    /// </summary>
+    [Fact]
+    public void In_balance_xor_a_member_whose_link_went_down_is_a_backup_that_arp_validate_active_does_not_cover()
+    {
+        ArpWorld w = new("mode=balance-xor arp_interval=100 arp_ip_target=198.18.0.254 arp_validate=active", "eth0", "eth1");
+        w.Run(1000);
+        Assert.All(w.Bond.Members, m => Assert.Equal(LinkState.Up, m.Link));
+        w.Blackholed.Add("eth1");
+        w.RunUntil(() => w.M("eth1").Link == LinkState.Down, 1000);
+
+        // Still cut off from the target: what eth1 hears is another host's ARP, delivered here past the blackhole.
+        byte[] stranger = ProbeFrames.ArpRequest(new MacAddress(0x02_00_00_00_55_55), IPAddress.Parse("198.18.0.9"), IPAddress.Parse("198.18.0.77"));
+        long start = w.Now;
+        while (w.M("eth1").Link != LinkState.Up && w.Now - start < 1000)
+        {
+            w.Bond.OnControlFrame(w.M("eth1"), stranger, w.Now);
+            w.Run(20);
+        }
+
+        Assert.Equal(LinkState.Up, w.M("eth1").Link);
+        Assert.True(w.Now - start <= 300, $"{w.Now - start} ms");
+    }
+
     [Fact]
     public void Solicitations_go_to_the_targets_solicited_node_group_from_the_bonds_address()
     {

@@ -78,6 +78,12 @@ public sealed class Member
     /// </summary>
     public bool RxOnly { get; internal set; }
 
+    /// <summary>
+    /// balance-rr, xor and broadcast under the ARP monitor: the member is in the backup state since its link went
+    /// down (bond_slave_state_change), which arp_validate goes by; it is not inactive, so it still feeds the bond.
+    /// </summary>
+    internal bool ArpBackup { get; set; }
+
     /// <summary>The member's 802.3ad port, in mode 802.3ad.</summary>
     public LacpPort? Lacp { get; internal set; }
 

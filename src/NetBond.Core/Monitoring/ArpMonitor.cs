@@ -216,6 +216,14 @@ public sealed class ArpMonitor
         {
             m.Link = state;
         }
+        if (changed)
+        {
+            // bond_slave_state_change(): members up are active, members down backups.
+            foreach (Member m in Members)
+            {
+                m.ArpBackup = m.Link == LinkState.Down;
+            }
+        }
         return (failover, changed);
     }
 
@@ -265,7 +273,7 @@ public sealed class ArpMonitor
         // Whom to trust (bond_arp_rcv): an active member; a backup hearing our own request through the switch
         // (sender and target swapped) once the active member has been validated; any member receiving a reply
         // while a candidate is being tried.
-        if (m.IsActive)
+        if (IsActiveState(m))
         {
             ValidateProbeReply(m, sender, target, isArp);
         }
@@ -311,7 +319,10 @@ public sealed class ArpMonitor
     }
 
     /// <summary>slave_do_arp_validate(): arp_validate bit 0 covers the active member, bit 1 the backups.</summary>
-    internal bool ArpValidates(Member m) => ((int)Options.ArpValidate & (m.IsActive ? 1 : 2)) != 0;
+    internal bool ArpValidates(Member m) => ((int)Options.ArpValidate & (IsActiveState(m) ? 1 : 2)) != 0;
+
+    /// <summary>bond_is_active_slave(): the member's state is active (in the load-balancing modes, unless its link went down).</summary>
+    private static bool IsActiveState(Member m) => m.IsActive && !m.ArpBackup;
 
     /// <summary>slave_last_rx(), the receive time the monitor judges a member by: with arp_all_targets=all the oldest reply over the targets, else <see cref="LastRx"/>.</summary>
     internal long ArpLastRx(Member m)
@@ -363,6 +374,7 @@ public sealed class ArpMonitor
     /// <summary>bond_enslave(): a new member counts as last heard, and last probed, just over an interval ago.</summary>
     internal void Enslave(Member m)
     {
+        m.ArpBackup = false;
         long heard = Now - Options.ArpInterval - 1;
         m.ArpRxMs = heard;
         Array.Fill(m.TargetRxMs, heard);
