@@ -130,6 +130,8 @@ public static class FuzzTargets
 
         public void RejoinMulticastGroups(Member member) { }
 
+        public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
+
         public void DataPlanChanged(DataPlan plan) { }
 
         public void Log(string message) { }

@@ -354,6 +354,11 @@ public sealed partial class Bond
         {
             Lacp.Unbind(member);
         }
+        if (member.NsGroups.Count > 0)
+        {
+            _host.SetMemberMulticast(member, member.NsGroups, []);
+            member.NsGroups = [];
+        }
         _members.Remove(member);
         _host.Log($"{Name}: Releasing {(member.IsActive ? "active" : "backup")} interface {member.Name}");
         if (member == _primary)
@@ -750,6 +755,7 @@ public sealed partial class Bond
 
     private void Publish()
     {
+        SyncNsGroups();
         ResumeMii();
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
@@ -757,6 +763,26 @@ public sealed partial class Bond
             Traits.Lacp ? Lacp.Transmits : null, Options.BroadcastNeighbor, Mac, Alb.TlbForPlan,
             m => Options.ArpInterval > 0 && !Traits.ReceiveBalancing && _arp.ArpValidates(m), [.. Options.ArpIpTargets.Select(ArpMessage.Value)]);
         _host.DataPlanChanged(Plan);
+    }
+
+    /// <summary>
+    /// bond_slave_ns_maddrs_add/del: in active-backup with arp_validate, each backup joins the solicited-node groups
+    /// of the NS targets, so a switch that snoops MLD still sends it the relayed solicitations that validate it; the
+    /// active member, and one released, leave them.
+    /// </summary>
+    private void SyncNsGroups()
+    {
+        foreach (Member m in _members)
+        {
+            IReadOnlyList<MacAddress> want = Options.Mode == BondMode.ActiveBackup && !m.IsActive && Options.ArpValidate != ArpValidate.None
+                ? [.. Options.NsIp6Targets.Select(ProbeFrames.SolicitedNodeMac)]
+                : [];
+            if (!want.SequenceEqual(m.NsGroups))
+            {
+                _host.SetMemberMulticast(m, [.. m.NsGroups.Except(want)], [.. want.Except(m.NsGroups)]);
+                m.NsGroups = want;
+            }
+        }
     }
 
     /// <summary>Which received frames the control plane needs: LACPDUs and Markers in 802.3ad, ARP and neighbour discovery for the ARP/NS monitor, ARP for alb's clients.</summary>

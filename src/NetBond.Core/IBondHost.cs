@@ -23,6 +23,12 @@ public interface IBondHost
     /// </summary>
     void RejoinMulticastGroups(Member member);
 
+    /// <summary>
+    /// The link-layer multicast addresses the bond has a member listen to changed (dev_mc_add/dev_mc_del): leave
+    /// <paramref name="leave"/>, join <paramref name="join"/>.
+    /// </summary>
+    void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join);
+
     /// <summary>Which members transmit or deliver changed: the data plane must take the new <see cref="DataPlan"/>.</summary>
     void DataPlanChanged(DataPlan plan);
 

@@ -453,6 +453,21 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
+    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
+    {
+        foreach ((MacAddress mac, bool add) in leave.Select(m => (m, false)).Concat(join.Select(m => (m, true))))
+        {
+            try
+            {
+                _ethtool.SetMulticast(member.Name, mac, add);
+            }
+            catch (NativeException e)
+            {
+                _log($"{Bond.Name}: {e.Message}");
+            }
+        }
+    }
+
     /// <summary>What NETDEV_RESEND_IGMP makes the kernel's IGMP do for a bond: report its memberships again, here on the member.</summary>
     public void RejoinMulticastGroups(Member member)
     {

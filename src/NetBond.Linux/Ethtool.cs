@@ -12,6 +12,8 @@ namespace NetBond.Linux;
 public sealed unsafe class Ethtool : IDisposable
 {
     private const nuint SIOCETHTOOL = 0x8946;
+    private const nuint SIOCADDMULTI = 0x8931;
+    private const nuint SIOCDELMULTI = 0x8932;
     private const uint ETHTOOL_GSET = 0x1;
     private const uint ETHTOOL_GLINK = 0xa;
 
@@ -51,6 +53,23 @@ public sealed unsafe class Ethtool : IDisposable
         byte duplex = cmd[14];
         // bond_update_speed_duplex: both known, or both unknown.
         return speed is 0 or 0xFFFF or 0xFFFFFFFF || duplex is not (0 or 1) ? (-1, -1) : ((int)speed, duplex);
+    }
+
+    /// <summary>
+    /// SIOCADDMULTI / SIOCDELMULTI on the same socket (dev_mc_add_global, dev_mc_del_global): a link-layer multicast
+    /// address the device listens to, added or removed once however often asked.
+    /// </summary>
+    public void SetMulticast(string name, Core.MacAddress mac, bool add)
+    {
+        // struct ifreq: ifr_name[16], then ifr_hwaddr, a struct sockaddr: sa_family (AF_UNSPEC) and sa_data.
+        byte* ifr = stackalloc byte[40];
+        new Span<byte>(ifr, 40).Clear();
+        Encoding.ASCII.GetBytes(name, new Span<byte>(ifr, 15));
+        mac.CopyTo(new Span<byte>(ifr + 18, 6));
+        if (LibC.Ioctl(_socket.Fd, add ? SIOCADDMULTI : SIOCDELMULTI, ifr) != 0)
+        {
+            NativeException.Throw($"{(add ? "SIOCADDMULTI" : "SIOCDELMULTI")} {mac} on {name}");
+        }
     }
 
     private bool Request(string name, void* data)

@@ -134,6 +134,8 @@ internal sealed class ArpWorld : IBondHost, IVirtualWorld
 
     public void RejoinMulticastGroups(Member member) { }
 
+    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
+
     public void SetBondCarrier(bool up) { }
 
     public void DataPlanChanged(DataPlan plan) { }

@@ -77,6 +77,33 @@ public class KernelFidelityTests
         Assert.Equal(announced, host.Logs.Exists(l => l.Contains("the new active one", StringComparison.Ordinal) && l.Contains("ms earlier", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// bond_slave_ns_maddrs_add/del: in active-backup with arp_validate, a backup listens to the solicited-node groups
+    /// of the NS targets; the active member does not, and a member released or made active leaves them (the kernel's
+    /// bond_options.sh "join mcast group").
+    /// </summary>
+    [Fact]
+    public void Backups_join_the_solicited_node_groups_of_the_ns_targets_under_arp_validate()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe,2001:db8::1:2:3 arp_validate=all", "eth0", "eth1");
+        HashSet<MacAddress> groups = [new MacAddress(0x33_33_ff_00_00_feUL), new MacAddress(0x33_33_ff_02_00_03UL)];
+        Assert.Equal("eth0", bond.Active?.Name);
+        Assert.Equal(groups, host.Multicast["eth1"]);
+        Assert.Empty(host.Multicast.GetValueOrDefault("eth0") ?? []);
+
+        Assert.Null(bond.ForceActive("eth1"));
+        Assert.Equal(groups, host.Multicast["eth0"]);
+        Assert.Empty(host.Multicast["eth1"]);
+
+        Assert.Null(bond.SetOptions(TestBonds.Parse("ns_ip6_target=2001:db8::fe"), []));
+        Assert.Equal([new MacAddress(0x33_33_ff_00_00_feUL)], host.Multicast["eth0"]);
+        bond.Release(bond.Find("eth0")!);
+        Assert.Empty(host.Multicast["eth0"]);
+
+        (Bond none, VirtualHost noneHost) = TestBonds.Make("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe", "eth0", "eth1");
+        Assert.Empty(noneHost.Multicast);
+    }
+
     [Fact]
     public void A_primary_name_longer_than_ifnamsiz_is_cut_not_refused()
     {

@@ -49,6 +49,8 @@ internal sealed class LacpSide : IBondHost
 
     public void RejoinMulticastGroups(Member member) { }
 
+    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
+
     public void SetBondCarrier(bool up) => Carrier = up;
 
     public void SendFrame(Member member, ReadOnlySpan<byte> frame)

@@ -40,6 +40,16 @@ internal sealed class VirtualHost : IBondHost
 
     public void RejoinMulticastGroups(Member member) => Rejoins.Add((Now, member.Name));
 
+    /// <summary>Each member's link-layer multicast addresses as the bond left them.</summary>
+    public Dictionary<string, HashSet<MacAddress>> Multicast { get; } = [];
+
+    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
+    {
+        HashSet<MacAddress> set = Multicast.TryGetValue(member.Name, out HashSet<MacAddress>? s) ? s : Multicast[member.Name] = [];
+        Assert.All(leave, mac => Assert.True(set.Remove(mac), $"{member.Name} leaves {mac}, which it had not joined"));
+        Assert.All(join, mac => Assert.True(set.Add(mac), $"{member.Name} joins {mac} twice"));
+    }
+
     /// <summary>Every frame the bond sent, by member; peer notifications (one address, so one frame a round) also by time.</summary>
     public void SendFrame(Member member, ReadOnlySpan<byte> frame)
     {

@@ -77,6 +77,39 @@ public class ArpMonitorTests
         Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth0") == "up", 3000), t.Status());
     }
 
+    /// <summary>
+    /// The NS monitor with arp_validate=all on real links (the kernel's bond_options.sh "join mcast group"): the backup
+    /// listens to the target's solicited-node group and stays up on the relayed solicitations; the group follows the
+    /// backup role, and a released member leaves it.
+    /// </summary>
+    [IntegrationFact]
+    public void Under_the_ns_monitor_a_backup_joins_the_targets_solicited_node_group_and_stays_up()
+    {
+        using Topology t = new(members: 2);
+        t.Sh($"ip -n {t.Peer} addr add 2001:db8::2/64 dev eth0 nodad");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::2 arp_validate=all primary=eth0");
+        t.Sh($"ip -n {t.Host} addr add 2001:db8::1/64 dev bond0 nodad");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        string Groups(string member) => t.In(t.Host, $"ip maddr show dev {member}").Out;
+        Assert.True(Topology.Eventually(() => ActiveOf(t) == "eth0" && MiiStatusOf(t, "eth1") == "up", 5000), t.Status());
+        Assert.Contains("link  33:33:ff:00:00:02", Groups("eth1"), StringComparison.Ordinal);
+        Assert.DoesNotContain("33:33:ff:00:00:02", Groups("eth0"), StringComparison.Ordinal);
+
+        // A backup validated only by the relayed solicitations (to the solicited-node group) stays up.
+        Thread.Sleep(1500);
+        Assert.Equal("up", MiiStatusOf(t, "eth1"));
+        Assert.Contains("Link Failure Count: 0\nPermanent HW addr", t.Status(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Link Failure Count: 1", t.Status(), StringComparison.Ordinal);
+
+        t.NetBond("active bond0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => Groups("eth0").Contains("33:33:ff:00:00:02", StringComparison.Ordinal)
+            && !Groups("eth1").Contains("33:33:ff:00:00:02", StringComparison.Ordinal), 3000), Groups("eth0") + Groups("eth1"));
+        t.NetBond("release bond0 eth0").ShouldSucceed();
+        Assert.DoesNotContain("33:33:ff:00:00:02", Groups("eth0"), StringComparison.Ordinal);
+    }
+
     [IntegrationFact]
     public void Arp_validate_backup_takes_down_a_backup_that_still_receives_traffic_but_no_arp()
     {

@@ -282,6 +282,10 @@ public class KernelDecisionTests
         {
         }
 
+        public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
+        {
+        }
+
         public void Log(string message)
         {
         }

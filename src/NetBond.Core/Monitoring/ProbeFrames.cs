@@ -47,6 +47,16 @@ public static class ProbeFrames
         return new IPAddress(group);
     }
 
+    /// <summary>The link-layer address of <paramref name="target"/>'s solicited-node group (ndisc_mc_map): 33:33 and the group's last four bytes.</summary>
+    public static MacAddress SolicitedNodeMac(IPAddress target)
+    {
+        Span<byte> mac = stackalloc byte[16];
+        SolicitedNode(target).TryWriteBytes(mac, out _);
+        mac[10] = 0x33;
+        mac[11] = 0x33;
+        return MacAddress.FromBytes(mac[10..]);
+    }
+
     /// <summary>A neighbour solicitation for <paramref name="target"/>; from :: it carries no source link-layer option (RFC 4861).</summary>
     public static byte[] NeighborSolicitation(MacAddress source, IPAddress? senderIp, IPAddress target)
     {
