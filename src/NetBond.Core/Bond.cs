@@ -354,10 +354,10 @@ public sealed partial class Bond
         {
             Lacp.Unbind(member);
         }
-        if (member.NsGroups.Count > 0)
+        if (member.Multicast.Count > 0)
         {
-            _host.SetMemberMulticast(member, member.NsGroups, []);
-            member.NsGroups = [];
+            _host.SetMemberMulticast(member, member.Multicast, []);
+            member.Multicast = [];
         }
         _members.Remove(member);
         _host.Log($"{Name}: Releasing {(member.IsActive ? "active" : "backup")} interface {member.Name}");
@@ -755,7 +755,7 @@ public sealed partial class Bond
 
     private void Publish()
     {
-        SyncNsGroups();
+        SyncMemberMulticast();
         ResumeMii();
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
@@ -766,21 +766,24 @@ public sealed partial class Bond
     }
 
     /// <summary>
-    /// bond_slave_ns_maddrs_add/del: in active-backup with arp_validate, each backup joins the solicited-node groups
-    /// of the NS targets, so a switch that snoops MLD still sends it the relayed solicitations that validate it; the
-    /// active member, and one released, leave them.
+    /// The link-layer multicast addresses a member listens to for the bond: in 802.3ad the LACPDU address, up or down
+    /// (bond_enslave's dev_mc_add); in active-backup with arp_validate, on a backup, the solicited-node groups of the
+    /// NS targets, so a switch that snoops MLD still sends it the relayed solicitations that validate it
+    /// (bond_slave_ns_maddrs_add/del). A member released leaves them all.
     /// </summary>
-    private void SyncNsGroups()
+    private void SyncMemberMulticast()
     {
         foreach (Member m in _members)
         {
-            IReadOnlyList<MacAddress> want = Options.Mode == BondMode.ActiveBackup && !m.IsActive && Options.ArpValidate != ArpValidate.None
-                ? [.. Options.NsIp6Targets.Select(ProbeFrames.SolicitedNodeMac)]
+            IEnumerable<MacAddress> lacp = Traits.Lacp ? [LacpPdu.Multicast] : [];
+            IEnumerable<MacAddress> ns = Options.Mode == BondMode.ActiveBackup && !m.IsActive && Options.ArpValidate != ArpValidate.None
+                ? Options.NsIp6Targets.Select(ProbeFrames.SolicitedNodeMac)
                 : [];
-            if (!want.SequenceEqual(m.NsGroups))
+            IReadOnlyList<MacAddress> want = [.. lacp.Concat(ns)];
+            if (!want.SequenceEqual(m.Multicast))
             {
-                _host.SetMemberMulticast(m, [.. m.NsGroups.Except(want)], [.. want.Except(m.NsGroups)]);
-                m.NsGroups = want;
+                _host.SetMemberMulticast(m, [.. m.Multicast.Except(want)], [.. want.Except(m.Multicast)]);
+                m.Multicast = want;
             }
         }
     }

@@ -466,6 +466,13 @@ public sealed class BondRuntime : IBondHost, IDisposable
                 _log($"{Bond.Name}: {e.Message}");
             }
         }
+        // Journaled, so that a member left behind by a killed daemon is put back without them too.
+        if (_originals.TryGetValue(member, out MemberOriginalState? original))
+        {
+            string[] now = [.. member.Multicast.Except(leave).Concat(join).Select(m => m.ToString())];
+            _originals[member] = original with { Multicast = now };
+            _journal.Record(_originals[member]);
+        }
     }
 
     /// <summary>What NETDEV_RESEND_IGMP makes the kernel's IGMP do for a bond: report its memberships again, here on the member.</summary>

@@ -14,7 +14,8 @@ public sealed record MemberOriginalState(
     int? DisableIpv6,
     bool ClsactCreated,
     bool DropFilterAdded,
-    string[]? Ipv6Addresses = null);
+    string[]? Ipv6Addresses = null,
+    string[]? Multicast = null);
 
 /// <summary>Where original states are kept (the daemon's state file).</summary>
 public interface IMemberJournal

@@ -96,6 +96,18 @@ public static class MemberSetup
             // The kernel data path's program, which a killed daemon leaves in front of the drop filter.
             Step("remove kernel data path filter", () => rt.DeleteBpfFilter(state.IfIndex, egress: false, RtNetlink.KernelPathPref));
         }
+        if (state.Multicast is { Length: > 0 })
+        {
+            // The link-layer multicast addresses the bond had the member listen to (the LACPDU address, NS groups).
+            using Ethtool ioctl = new();
+            foreach (string group in state.Multicast)
+            {
+                if (MacAddress.TryParse(group, out MacAddress address))
+                {
+                    Step($"leave multicast address {group}", () => ioctl.SetMulticast(state.Name, address, add: false));
+                }
+            }
+        }
         if (state.DisableIpv6 is int v)
         {
             Step("restore disable_ipv6", () => InterfaceSysctl.Set("ipv6", state.Name, "disable_ipv6", v));

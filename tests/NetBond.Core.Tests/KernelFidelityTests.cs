@@ -104,6 +104,19 @@ public class KernelFidelityTests
         Assert.Empty(noneHost.Multicast);
     }
 
+    /// <summary>An 802.3ad member listens to the LACPDU address whether the bond is up or down, and leaves it when released (dev_addr_lists.sh).</summary>
+    [Fact]
+    public void An_802_3ad_member_listens_to_the_lacpdu_address_until_it_is_released()
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make("mode=802.3ad", "eth0", "eth1");
+        bond.IsUp = false;
+        Assert.Equal([LacpPdu.Multicast], host.Multicast["eth0"]);
+        Assert.Equal([LacpPdu.Multicast], host.Multicast["eth1"]);
+        bond.Release(bond.Find("eth0")!);
+        Assert.Empty(host.Multicast["eth0"]);
+        Assert.Equal([LacpPdu.Multicast], host.Multicast["eth1"]);
+    }
+
     [Fact]
     public void A_primary_name_longer_than_ifnamsiz_is_cut_not_refused()
     {

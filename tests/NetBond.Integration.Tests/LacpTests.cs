@@ -353,6 +353,9 @@ public class LacpTests
         string status = t.Status();
         Assert.Contains("\nLACP rate: fast\nMin links: 1\nAggregator selection policy (ad_select): count\nSystem priority: 100\n", status, StringComparison.Ordinal);
         Assert.True(t.Ping());
+        // Each member listens to the LACPDU address while it is a member (the kernel's dev_mc_add at enslave).
+        Assert.All(new[] { "eth0", "eth1" }, m => Assert.Contains("link  01:80:c2:00:00:02", t.In(t.Host, $"ip maddr show dev {m}").Out, StringComparison.Ordinal));
         t.NetBond($"down bond0 --root {root}").ShouldSucceed();
+        Assert.All(new[] { "eth0", "eth1" }, m => Assert.DoesNotContain("01:80:c2:00:00:02", t.In(t.Host, $"ip maddr show dev {m}").Out, StringComparison.Ordinal));
     }
 }

@@ -29,6 +29,7 @@ public class MemberRestoreTests
         Assert.Contains(",UP", eth1);
         Assert.DoesNotContain("clsact", t.In(t.Host, "tc qdisc show dev eth0; tc qdisc show dev eth1").Out);
         Assert.Equal("0\n0\n", t.In(t.Host, "cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6 /proc/sys/net/ipv6/conf/eth1/disable_ipv6").Out);
+        Assert.DoesNotContain("01:80:c2:00:00:02", t.In(t.Host, "ip maddr show dev eth0; ip maddr show dev eth1").Out);
     }
 
     private static void AssertEnslaved(Topology t)
@@ -76,9 +77,11 @@ public class MemberRestoreTests
         System.Diagnostics.Process daemon = t.StartDaemon();
         t.WaitForDaemon();
         // On the userspace path a bond dies with its daemon; the kernel path's adoption is KernelDataPathTests'.
-        t.AddBond("mode=0 miimon=100 datapath=user");
+        // 802.3ad: the members listen to the LACPDU address, which the next daemon takes away with the rest.
+        t.AddBond("mode=802.3ad miimon=100 datapath=user");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         AssertEnslaved(t);
+        Assert.Contains("01:80:c2:00:00:02", t.In(t.Host, "ip maddr show dev eth1").Out);
         daemon.Kill();
         Assert.True(daemon.WaitForExit(10_000));
         AssertEnslaved(t);

@@ -84,8 +84,8 @@ public sealed class Member
     /// </summary>
     internal bool ArpBackup { get; set; }
 
-    /// <summary>The solicited-node groups of the NS targets the member was made to join (see Bond.SyncNsGroups).</summary>
-    public IReadOnlyList<MacAddress> NsGroups { get; internal set; } = [];
+    /// <summary>The link-layer multicast addresses the bond made the member listen to (see Bond.SyncMemberMulticast).</summary>
+    public IReadOnlyList<MacAddress> Multicast { get; internal set; } = [];
 
     /// <summary>The member's 802.3ad port, in mode 802.3ad.</summary>
     public LacpPort? Lacp { get; internal set; }
