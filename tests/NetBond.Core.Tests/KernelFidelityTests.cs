@@ -117,6 +117,24 @@ public class KernelFidelityTests
         Assert.Equal([LacpPdu.Multicast], host.Multicast["eth1"]);
     }
 
+    /// <summary>
+    /// all_slaves_active set at run time applies at once to every member but the active one, in balance-alb too — a
+    /// documented difference: bond_option_all_slaves_active_set() skips tlb/alb members, which are all in the active
+    /// state, so the kernel's toggle reaches them only at their next failover (issue 25, item 14).
+    /// </summary>
+    [Theory]
+    [InlineData("active-backup")]
+    [InlineData("balance-alb")]
+    public void All_slaves_active_set_at_run_time_reaches_every_member_but_the_active_one_at_once(string mode)
+    {
+        (Bond bond, VirtualHost host) = TestBonds.Make($"mode={mode} miimon=100", "eth0", "eth1");
+        Assert.Equal([true, false], bond.Plan.Delivers);
+        Assert.Null(bond.SetOptions(TestBonds.Parse("all_slaves_active=1"), []));
+        Assert.Equal([true, true], bond.Plan.Delivers);
+        Assert.Null(bond.SetOptions(TestBonds.Parse("all_slaves_active=0"), []));
+        Assert.Equal([true, false], bond.Plan.Delivers);
+    }
+
     [Fact]
     public void A_primary_name_longer_than_ifnamsiz_is_cut_not_refused()
     {
