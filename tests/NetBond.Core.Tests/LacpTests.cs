@@ -82,6 +82,30 @@ public sealed class LacpTests
         Assert.Equal(1, a.Bond.Find("a1")!.LinkFailureCount);
     }
 
+    /// <summary>
+    /// A member whose link went down neither collects nor distributes in its actor state, with lacp_strict on or off
+    /// (the upstream bond_lacp_strict.sh after 6.17; 802.1AX's receive machine takes the partner's sync away in
+    /// PORT_DISABLED), and comes back to both when its link returns (issue 25).
+    /// </summary>
+    [Theory]
+    [InlineData("off")]
+    [InlineData("on")]
+    public void A_member_whose_link_went_down_neither_collects_nor_distributes(string strict)
+    {
+        (LacpWorld w, LacpSide a, _) = BackToBack($"mode=802.3ad lacp_rate=fast miimon=100 lacp_strict={strict}");
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+
+        w.SetLink(a, "a1", false);
+        w.Run(300);
+
+        Assert.Equal(LacpState.None, a.Port("a1").ActorState & (LacpState.Collecting | LacpState.Distributing));
+        Assert.NotEqual(LacpMuxState.CollectingDistributing, a.Port("a1").MuxState);
+        Assert.Equal([1], a.Bond.Plan.Usable);
+        w.SetLink(a, "a1", true);
+        w.RunUntil(() => Distributing(a, "a1") && a.Bond.Plan.Usable.Length == 2, 10_000);
+        Assert.Equal(LacpState.Collecting | LacpState.Distributing, a.Port("a1").ActorState & (LacpState.Collecting | LacpState.Distributing));
+    }
+
     [Fact]
     public void Min_links_takes_the_carrier_away_when_too_few_ports_remain()
     {

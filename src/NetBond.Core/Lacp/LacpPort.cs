@@ -198,7 +198,10 @@ public sealed class LacpPort
                 Set(PortVars.Matched, false);
                 break;
             case LacpRxState.PortDisabled:
+                // 802.1AX-2014 figure 6-18, as the kernel after 6.17 ("fix mux port state on oper down"): the partner
+                // is out of sync, so the mux leaves collecting and distributing on a port whose link went down.
                 Set(PortVars.Matched, false);
+                Partner = Partner with { State = Partner.State & ~LacpState.Synchronization };
                 break;
             case LacpRxState.LacpDisabled:
                 Set(PortVars.Selected, false);
