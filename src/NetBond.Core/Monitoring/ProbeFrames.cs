@@ -67,10 +67,7 @@ public static class ProbeFrames
         Span<byte> group = stackalloc byte[16];
         SolicitedNode(target).TryWriteBytes(group, out _);
         target.TryWriteBytes(f.AsSpan(Icmp + 8), out _);
-        // 33:33 and the group's last four bytes.
-        f[0] = 0x33;
-        f[1] = 0x33;
-        group[12..].CopyTo(f.AsSpan(2));
+        SolicitedNodeMac(target).CopyTo(f);
         source.CopyTo(f.AsSpan(6));
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), EthPIpv6);
         Span<byte> ip = f.AsSpan(14);
