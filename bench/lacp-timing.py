@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """bench/run lacp-timing's tools: what the partner sees of the host's LACPDUs, and the load put on the daemon meanwhile.
 
-  capture IFACE SECONDS       one line per LACPDU the host sends into IFACE (a switch port): monotonic time, actor state
+  capture IFACE SECONDS       one line per LACPDU the host sends into IFACE (a switch port): monotonic time, actor state,
+                              partner state (also LacpRestartTests' capture)
   gaps FILE                   of a capture: LACPDUs, median, 99th and 99.9th percentile and longest gap, in seconds
   status SOCKET RATE SECONDS  `status --json` requests on the daemon's control socket, RATE a second; prints those answered
   scrape URL PERIOD SECONDS   a metrics scrape every PERIOD seconds; prints those answered
@@ -21,8 +22,8 @@ def capture(iface, seconds):
             data, addr = s.recvfrom(2048)
         except socket.timeout:
             continue
-        if addr[2] != socket.PACKET_OUTGOING and len(data) >= 33 and data[12:14] == b'\x88\x09' and data[14] == 1:
-            print(f'{time.monotonic():.6f} {data[32]}', flush=True)
+        if addr[2] != socket.PACKET_OUTGOING and len(data) >= 53 and data[12:14] == b'\x88\x09' and data[14] == 1:
+            print(f'{time.monotonic():.6f} {data[32]} {data[52]}', flush=True)
 
 
 def gaps(path):

@@ -25,17 +25,8 @@ public sealed class LacpFieldTests
     /// <summary>Bond A (with lacp_fallback) wired to bond B, whose LACPDUs are lost until the test lets them through.</summary>
     private static (LacpWorld World, LacpSide A, LacpSide B) Silenced(string options = Fallback)
     {
-        LacpWorld w = new();
-        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
-        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, "mode=802.3ad lacp_rate=fast miimon=100");
-        a.Add("a1", 1);
-        a.Add("a2", 2);
-        b.Add("b1", 11);
-        b.Add("b2", 12);
-        w.Wire(a, "a1", b, "b1");
-        w.Wire(a, "a2", b, "b2");
+        (LacpWorld w, LacpSide a, LacpSide b) = LacpWorld.BackToBack(options, "mode=802.3ad lacp_rate=fast miimon=100");
         w.Cut.UnionWith(["b1", "b2"]);
-        a.Bond.IsUp = b.Bond.IsUp = true;
         return (w, a, b);
     }
 
@@ -294,17 +285,8 @@ public sealed class LacpFieldTests
     [InlineData("slow", 100_000)]
     public void A_restarted_bond_takes_over_its_machines_and_the_partner_sees_no_change(string rate, int watchMs)
     {
-        LacpWorld w = new();
         string options = $"mode=802.3ad lacp_rate={rate} miimon=100";
-        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
-        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, options);
-        a.Add("a1", 1);
-        a.Add("a2", 2);
-        b.Add("b1", 11);
-        b.Add("b2", 12);
-        w.Wire(a, "a1", b, "b1");
-        w.Wire(a, "a2", b, "b2");
-        a.Bond.IsUp = b.Bond.IsUp = true;
+        (LacpWorld w, LacpSide a, LacpSide b) = LacpWorld.BackToBack(options);
         w.RunUntil(() => a.Bond.Plan.Usable.Length == 2 && b.Bond.Plan.Usable.Length == 2, 10_000);
         w.Run(5000);
         LacpSavedState saved = RoundTrip(a.Bond.Lacp.Save());

@@ -8,21 +8,8 @@ public sealed class LacpTests
     private const LacpState Healthy = LacpState.Activity | LacpState.Aggregation | LacpState.Synchronization
         | LacpState.Collecting | LacpState.Distributing;
 
-    private static (LacpWorld World, LacpSide A, LacpSide B) BackToBack(string options = "mode=802.3ad lacp_rate=fast", string? optionsB = null)
-    {
-        LacpWorld w = new();
-        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
-        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, optionsB ?? options);
-        a.Add("a1", 1);
-        a.Add("a2", 2);
-        b.Add("b1", 11);
-        b.Add("b2", 12);
-        w.Wire(a, "a1", b, "b1");
-        w.Wire(a, "a2", b, "b2");
-        a.Bond.IsUp = true;
-        b.Bond.IsUp = true;
-        return (w, a, b);
-    }
+    private static (LacpWorld World, LacpSide A, LacpSide B) BackToBack(string options = "mode=802.3ad lacp_rate=fast", string? optionsB = null) =>
+        LacpWorld.BackToBack(options, optionsB);
 
     private static bool Distributing(LacpSide s, string m) =>
         s.Port(m).MuxState == LacpMuxState.CollectingDistributing && s.Bond.Plan.CanTransmit[s.Bond.Members.ToList().FindIndex(x => x.Name == m)];

@@ -77,6 +77,23 @@ internal sealed class LacpWorld : IVirtualWorld
     public long Now { get; private set; }
     public HashSet<string> Cut { get; } = [];
 
+    /// <summary>Bond A (a1, a2) wired member to member to bond B (b1, b2), both up.</summary>
+    public static (LacpWorld World, LacpSide A, LacpSide B) BackToBack(string options, string? optionsB = null)
+    {
+        LacpWorld w = new();
+        LacpSide a = w.Side("bondA", 0x02_AA_00_00_00_01, options);
+        LacpSide b = w.Side("bondB", 0x02_BB_00_00_00_01, optionsB ?? options);
+        a.Add("a1", 1);
+        a.Add("a2", 2);
+        b.Add("b1", 11);
+        b.Add("b2", 12);
+        w.Wire(a, "a1", b, "b1");
+        w.Wire(a, "a2", b, "b2");
+        a.Bond.IsUp = true;
+        b.Bond.IsUp = true;
+        return (w, a, b);
+    }
+
     public LacpSide Side(string name, ulong mac, string options)
     {
         LacpSide side = new(this, name, mac, options);

@@ -144,10 +144,7 @@ public class ChaosTests(ITestOutputHelper output)
             default:
                 Dictionary<string, string> settled = SettledMembers(t);
                 string signal = random.Next(2) == 0 ? "KILL" : "USR2";
-                t.Signal(daemon, signal);
-                Assert.True(daemon.WaitForExit(10_000));
-                daemon = t.StartDaemon();
-                t.WaitForDaemon();
+                daemon = t.RestartDaemon(daemon, signal);
                 // Ten ARP intervals, ten MII intervals at the walk's longest: time for a monitor to judge.
                 Thread.Sleep(1000);
                 // The new daemon's failure counts start at 0: "(has failed)" after the restart is a member it judged down.

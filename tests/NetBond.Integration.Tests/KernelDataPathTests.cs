@@ -188,10 +188,7 @@ public class KernelDataPathTests
         System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} timeout 4 tcpdump -l -n -i sw1 arp");
         System.Diagnostics.Process ping = t.Start($"ip netns exec {t.Host} ping -i 0.01 -c 300 -W 1 {Topology.PeerAddress}");
         Thread.Sleep(500);
-        t.Signal(daemon, signal);
-        Assert.True(daemon.WaitForExit(10_000));
-        System.Diagnostics.Process next = t.StartDaemon();
-        t.WaitForDaemon();
+        System.Diagnostics.Process next = t.RestartDaemon(daemon, signal);
 
         Assert.True(Topology.Finish(ping, 60_000), t.OutputOf(ping));
         Topology.Finish(capture);
@@ -230,10 +227,7 @@ public class KernelDataPathTests
             ping = t.Start($"ip netns exec {t.Host} ping -i 0.01 -c 300 -W 1 {Topology.PeerAddress}");
             Thread.Sleep(500);
         }
-        t.Signal(daemon, "KILL");
-        Assert.True(daemon.WaitForExit(10_000));
-        System.Diagnostics.Process next = t.StartDaemon();
-        t.WaitForDaemon();
+        System.Diagnostics.Process next = t.RestartDaemon(daemon, "KILL");
 
         if (ping != null)
         {

@@ -12,26 +12,6 @@ namespace NetBond.Integration.Tests;
 /// </summary>
 public class LacpRestartTests
 {
-    /// <summary>
-    /// Records the LACPDUs the host sends into a switch port: per LACPDU the time, the actor state and the partner
-    /// state it carries (an AF_PACKET tap of every protocol, which sees a frame before tc ingress can redirect it;
-    /// frames the switch sends are left out).
-    /// </summary>
-    private const string Capture = """
-        import socket, sys, time
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-        s.bind((sys.argv[1], 0))
-        s.settimeout(0.2)
-        end = time.monotonic() + float(sys.argv[2])
-        while time.monotonic() < end:
-            try:
-                data, addr = s.recvfrom(2048)
-            except socket.timeout:
-                continue
-            if addr[2] != socket.PACKET_OUTGOING and len(data) >= 53 and data[12:14] == b'\x88\x09' and data[14] == 1:
-                print(f'{time.monotonic():.3f} {data[32]} {data[52]}', flush=True)
-        """;
-
     private static JsonElement BondJson(Topology t, string? ns = null)
     {
         using JsonDocument doc = JsonDocument.Parse(t.NetBond("status --json", ns).ShouldSucceed().Out);
@@ -82,18 +62,15 @@ public class LacpRestartTests
         string statsBefore = ovs?.Appctl("lacp/show-stats") ?? "";
         string viewBefore = ovs == null ? PartnerView(t, t.Switch) : "";
 
-        string script = Path.Combine(Path.GetTempPath(), $"netbond-lacp-capture-{Environment.ProcessId}.py");
-        File.WriteAllText(script, Capture);
-        using Cleanup removeScript = new(() => File.Delete(script));
         // At slow rate a window of 8 s holds the LACPDU the next daemon sends at once (and the previous one's, if due).
+        // bench/lacp-timing.py's capture: a line per LACPDU the host sends into the switch port (time, actor and
+        // partner state), from a tap that sees a frame before tc ingress could redirect it.
         const int seconds = 8;
-        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} python3 {script} sw0 {seconds}");
+        string tool = Path.Combine(Topology.RepositoryRoot, "bench", "lacp-timing.py");
+        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} python3 {tool} capture sw0 {seconds}");
         System.Diagnostics.Process ping = t.Start($"ip netns exec {t.Host} ping -i 0.01 -c {(seconds - 2) * 100} -W 1 {Topology.PeerAddress}");
         Thread.Sleep(1500);
-        t.Signal(daemon, signal);
-        Assert.True(daemon.WaitForExit(10_000));
-        System.Diagnostics.Process next = t.StartDaemon();
-        t.WaitForDaemon();
+        System.Diagnostics.Process next = t.RestartDaemon(daemon, signal);
 
         Assert.True(Topology.Finish(ping, 120_000), t.OutputOf(ping));
         Assert.True(Topology.Finish(capture, 120_000), t.OutputOf(capture));

@@ -200,6 +200,16 @@ internal sealed class Topology : IDisposable
 
     public void Signal(Process p, string signal) => Sh($"kill -{signal} {p.Id}");
 
+    /// <summary>Ends <paramref name="daemon"/> by <paramref name="signal"/> and starts the next one, which answers on return.</summary>
+    public Process RestartDaemon(Process daemon, string signal)
+    {
+        Signal(daemon, signal);
+        Assert.True(daemon.WaitForExit(10_000));
+        Process next = StartDaemon();
+        WaitForDaemon();
+        return next;
+    }
+
     /// <summary>Another host behind the switch, on switch port swcN, at <paramref name="address"/>/24; removed with the rest.</summary>
     public string AddClient(string address)
     {
