@@ -45,6 +45,9 @@ struct map_def tlb_def SEC("bond_maps") = { BPF_MAP_TYPE_ARRAY, sizeof(__u32), s
 struct map_def tlb_load_def SEC("bond_maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct tlb_bytes), 1, 0 };
 /* balance-alb: the members' MACs (in the low 48 bits), to readdress received frames to the bond. */
 struct map_def member_macs_def SEC("bond_maps") = { BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u32), MAX_MEMBERS * 2, 0 };
+/* When each member last received an IPv6 frame (ns): arp_validate's filter bit counts those as heard. A map of its
+ * own rather than a field of struct counters, so that a daemon adopting an older one's maps can add it. */
+struct map_def rx_ipv6_def SEC("bond_maps") = { BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64), MAX_MEMBERS + 1, 0 };
 
 /* Every bond's maps of each kind, at the bond's id: what the programs reference. */
 #define OUTER(name) struct map_def name SEC("maps") = { BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32), sizeof(__u32), MAX_BONDS, 0 }
@@ -55,6 +58,7 @@ OUTER(rr_counter);
 OUTER(tlb);
 OUTER(tlb_load);
 OUTER(member_macs);
+OUTER(rx_ipv6);
 
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_lookup_elem;
 static __u64 (*bpf_ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
@@ -535,6 +539,12 @@ int member_ingress(struct __sk_buff *skb)
 	/* A LACPDU or Marker the daemon takes is consumed (bond_3ad_lacpdu_recv): its socket saw it already. Any other
 	 * slow-protocols frame (another subtype, too short, to another address) goes on to the bond. */
 	__u64 now = bpf_ktime_get_ns();
+	/* bond_rcv_validate's is_ipv6 (skb->protocol: the inner type of a frame whose tag was taken off). */
+	if (skb->protocol == __builtin_bswap16(0x86DD)) {
+		__u64 *t = lookup(&rx_ipv6, bond, &m->slot);
+		if (t)
+			*t = now;
+	}
 	if ((c->flags & F_CONSUME_SLOW) && ethertype(skb) == 0x8809 && is_lacpdu_or_marker(skb)) {
 		count_rx_drop(bond, m->slot, now, 0);
 		return TC_ACT_SHOT;

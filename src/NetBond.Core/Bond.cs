@@ -478,11 +478,15 @@ public sealed partial class Bond
     /// <summary>Whether a link monitor judges members by <see cref="OnTraffic"/> (the ARP monitor's slave->last_rx).</summary>
     public bool JudgesByTraffic => Options.ArpInterval > 0;
 
-    /// <summary>When the data path last received and sent on a member (monotonic ms, 0 for never): what the link monitors judge by.</summary>
-    public void OnTraffic(Member member, long lastRxMs, long lastTxMs)
+    /// <summary>
+    /// When the data path last received, sent, and received an IPv6 frame on a member (monotonic ms, 0 for never):
+    /// what the link monitors judge by.
+    /// </summary>
+    public void OnTraffic(Member member, long lastRxMs, long lastTxMs, long lastRxIpv6Ms = 0)
     {
         member.LastRxMs = lastRxMs;
         member.LastTxMs = lastTxMs;
+        member.LastRxIpv6Ms = lastRxIpv6Ms;
     }
 
     /// <summary>An ARP the bond device sent in balance-alb, which the data path handed over: the alb engine places and sends it.</summary>

@@ -349,7 +349,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
             if (Bond.JudgesByTraffic)
             {
                 PortCounters c = DataPath.MemberCounters(m);
-                Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs);
+                Bond.OnTraffic(m, c.LastRxMs, c.LastTxMs, c.LastRxIpv6Ms);
             }
             if (Bond.CarrierReadDue(m, nowMs))
             {

@@ -130,6 +130,29 @@ public sealed class ArpMonitorTests
     }
 
     [Fact]
+    public void Arp_validate_filter_counts_any_ipv6_frame_as_heard_and_other_traffic_not()
+    {
+        // bond_rcv_validate(): on a member arp_validate does not validate, the filter bit lets ARP and IPv6 frames
+        // of any kind count (is_arp, is_ipv6); without it every frame counts.
+        foreach ((string validate, bool ipv6, bool staysUp) in new[]
+        {
+            ("filter", false, false), ("filter", true, true), ("filter_backup", true, true), ("none", false, true),
+        })
+        {
+            ArpWorld w = new($"{ActiveBackup} arp_validate={validate}", "eth0");
+            w.Run(1000);
+            Assert.Equal(LinkState.Up, w.M("eth0").Link);
+            w.Blackholed.Add("eth0");
+            for (int i = 0; i < 20; i++)
+            {
+                w.Bond.OnTraffic(w.M("eth0"), w.Now, 0, ipv6 ? w.Now : 0);
+                w.Run(50);
+            }
+            Assert.True(staysUp == (w.M("eth0").LinkFailureCount == 0), $"arp_validate={validate}, IPv6 traffic {ipv6}: {string.Join("; ", w.Logs)}");
+        }
+    }
+
+    [Fact]
     public void A_backup_validated_by_our_own_request_relayed_by_the_switch_stays_up_under_arp_validate_all()
     {
         ArpWorld w = new($"{ActiveBackup} arp_validate=all", "eth0", "eth1");

@@ -110,24 +110,34 @@ public class ArpMonitorTests
         Assert.DoesNotContain("33:33:ff:00:00:02", Groups("eth0"), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// arp_validate=filter on real links: a member it does not validate counts ARP and IPv6 frames of any kind as
+    /// heard and nothing else (bond_rcv_validate's is_arp, is_ipv6) — the data paths tell the monitor of IPv6.
+    /// </summary>
     [IntegrationFact]
-    public void Arp_validate_backup_takes_down_a_backup_that_still_receives_traffic_but_no_arp()
+    public void Arp_validate_filter_takes_down_a_backup_that_receives_ipv4_but_no_arp_and_ipv6_brings_it_back()
     {
         using Topology t = new(members: 2);
         t.StartDaemon();
         t.WaitForDaemon();
-        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=backup primary=eth0");
+        t.AddBond($"mode=active-backup arp_interval=100 arp_ip_target={Topology.PeerAddress} arp_validate=filter primary=eth0");
+        // Neighbour discovery would count too: no IPv6 on the bond or the switch, which would answer the peer's pings.
+        t.Sh($"ip netns exec {t.Host} sysctl -qw net.ipv6.conf.bond0.disable_ipv6=1");
+        t.Sh($"ip netns exec {t.Switch} sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
         t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
         Assert.True(Topology.Eventually(() => t.Ping(1) && MiiStatusOf(t, "eth1") == "up" && ActiveOf(t) == "eth0", 5000), t.Status());
 
-        // The switch stops sending ARP to the backup's port; the peer's broadcasts still reach it.
+        // The switch stops sending ARP to the backup's port; the peer's IPv4 broadcasts still reach it.
         t.Sh($"ip netns exec {t.Switch} tc qdisc add dev sw1 clsact");
         t.Sh($"ip netns exec {t.Switch} tc filter add dev sw1 egress bpf da bytecode '{DropArp}'");
         System.Diagnostics.Process noise = t.Start($"ip netns exec {t.Peer} ping -b -i 0.05 -w 3 198.18.0.255");
-
         Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth1") == "down", 3000), t.Status());
         Assert.Equal("eth0", ActiveOf(t));
-        Assert.True(t.Ping());
+        Topology.Finish(noise);
+
+        // Echo requests to all nodes: IPv6, but neither ARP nor neighbour discovery.
+        noise = t.Start($"ip netns exec {t.Peer} ping -6 -i 0.05 -w 3 ff02::1%eth0");
+        Assert.True(Topology.Eventually(() => MiiStatusOf(t, "eth1") == "up", 3000), t.Status());
         Topology.Finish(noise);
     }
 

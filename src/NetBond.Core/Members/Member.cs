@@ -48,6 +48,9 @@ public sealed class Member
     /// <summary>When the data path last received a frame on this member (monotonic ms, 0 for never): the kernel's slave->last_rx.</summary>
     public long LastRxMs { get; internal set; }
 
+    /// <summary>When the data path last received an IPv6 frame on this member (monotonic ms, 0 for never): arp_validate's filter bit counts it.</summary>
+    public long LastRxIpv6Ms { get; internal set; }
+
     /// <summary>When the data path last sent a frame on this member (monotonic ms, 0 for never): dev_trans_start().</summary>
     public long LastTxMs { get; internal set; }
 

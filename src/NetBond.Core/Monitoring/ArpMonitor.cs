@@ -339,11 +339,18 @@ public sealed class ArpMonitor
         return LastRx(m);
     }
 
-    /// <summary>slave->last_rx: where nothing is validated and the filter bit is off, the last frame of any kind (the data path's time).</summary>
+    /// <summary>
+    /// slave->last_rx: where nothing is validated, the last frame of any kind (the data path's time), or with the
+    /// filter bit set the last ARP or IPv6 frame of any kind (bond_rcv_validate's is_arp, is_ipv6).
+    /// </summary>
     private long LastRx(Member m)
     {
-        bool anyFrame = !ArpValidates(m) && ((int)Options.ArpValidate & (int)ArpValidate.Filter) == 0;
-        return anyFrame && m.LastRxMs > 0 ? Math.Max(m.ArpRxMs, m.LastRxMs) : m.ArpRxMs;
+        if (ArpValidates(m))
+        {
+            return m.ArpRxMs;
+        }
+        long heard = ((int)Options.ArpValidate & (int)ArpValidate.Filter) == 0 ? m.LastRxMs : m.LastRxIpv6Ms;
+        return heard > 0 ? Math.Max(m.ArpRxMs, heard) : m.ArpRxMs;
     }
 
     /// <summary>bond_time_in_interval(): now within [last − Δ, last + k·Δ + Δ/2], Δ = arp_interval.</summary>

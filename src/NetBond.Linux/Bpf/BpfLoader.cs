@@ -61,7 +61,7 @@ public sealed class BpfLoader : IDisposable
     /// </summary>
     public static BpfLoader Adopt(BpfObject obj, string prefix, string bondPrefix, uint egressProgram)
     {
-        BpfLoader loader = new(obj, prefix, bondPrefix, FindMaps(ProgramsSharingMaps(egressProgram), obj.Maps, prefix, missingOk: true));
+        BpfLoader loader = new(obj, prefix, bondPrefix, FindMaps(ProgramsSharingMaps(egressProgram), obj.Maps, prefix));
         try
         {
             foreach (BpfMapDefinition d in obj.Maps.Where(d => !loader._maps.ContainsKey(d.Name)))
@@ -103,8 +103,8 @@ public sealed class BpfLoader : IDisposable
     }
 
     /// <summary>The maps named <paramref name="prefix"/> + each of <paramref name="definitions"/>' names that the programs use, each checked for its definition's shape.</summary>
-    /// <exception cref="InvalidDataException">One of another shape, or one the programs do not use (unless <paramref name="missingOk"/>).</exception>
-    private static Dictionary<string, BpfHandle> FindMaps(IEnumerable<uint> programIds, IReadOnlyList<BpfMapDefinition> definitions, string prefix, bool missingOk = false)
+    /// <exception cref="InvalidDataException">One of another shape.</exception>
+    private static Dictionary<string, BpfHandle> FindMaps(IEnumerable<uint> programIds, IReadOnlyList<BpfMapDefinition> definitions, string prefix)
     {
         Dictionary<string, BpfHandle> found = [];
         try
@@ -124,10 +124,6 @@ public sealed class BpfLoader : IDisposable
                     found.Add(d.Name, map);
                     CheckShape(map, d);
                 }
-            }
-            if (!missingOk && definitions.FirstOrDefault(m => !found.ContainsKey(m.Name)) is { } missing)
-            {
-                throw new InvalidDataException($"the attached programs do not use map {prefix}{missing.Name}");
             }
             return found;
         }
@@ -181,10 +177,18 @@ public sealed class BpfLoader : IDisposable
     /// <summary>
     /// A bond a NetBond that loaded its programs per bond left running (its filters carry no classid): the maps those
     /// programs use, of a bond's maps' names (with <see cref="Prefix"/>) and shapes, become bond <paramref name="bond"/>'s,
-    /// plan and counters as they are.
+    /// plan and counters as they are; a kind of map those programs did not have is made anew.
     /// </summary>
     public BondMapSet AdoptPerBondMaps(uint bond, IEnumerable<uint> programIds) =>
-        Install(bond, () => FindMaps(programIds, Object.BondMaps, Prefix));
+        Install(bond, () =>
+        {
+            Dictionary<string, BpfHandle> maps = FindMaps(programIds, Object.BondMaps, Prefix);
+            foreach (BpfMapDefinition d in Object.BondMaps.Where(d => !maps.ContainsKey(d.Name)))
+            {
+                maps.Add(d.Name, Create(d));
+            }
+            return maps;
+        });
 
     /// <summary>Puts a bond's maps into the maps of maps at <paramref name="bond"/>; takes them out again if that fails.</summary>
     private BondMapSet Install(uint bond, Func<Dictionary<string, BpfHandle>> make)

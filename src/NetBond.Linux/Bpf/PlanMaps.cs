@@ -217,7 +217,22 @@ public sealed unsafe class PlanMaps
             sum.LastTxNs = Math.Max(sum.LastTxNs, perCpu[i].LastTxNs);
         }
         return new PortCounters((long)sum.RxPackets, (long)sum.RxBytes, 0, (long)sum.RxDropped,
-            (long)sum.TxPackets, (long)sum.TxBytes, 0, (long)sum.TxDropped, (long)(sum.LastRxNs / 1_000_000), (long)(sum.LastTxNs / 1_000_000));
+            (long)sum.TxPackets, (long)sum.TxBytes, 0, (long)sum.TxDropped, (long)(sum.LastRxNs / 1_000_000), (long)(sum.LastTxNs / 1_000_000),
+            (long)(LastRxIpv6Ns(slot) / 1_000_000));
+    }
+
+    private ulong LastRxIpv6Ns(uint slot)
+    {
+        ulong* perCpu = stackalloc ulong[_cpus];
+        ulong last = 0;
+        if (Lookup("rx_ipv6", &slot, perCpu))
+        {
+            for (int i = 0; i < _cpus; i++)
+            {
+                last = Math.Max(last, perCpu[i]);
+            }
+        }
+        return last;
     }
 
     public void ClearCounters(uint slot)
@@ -225,6 +240,7 @@ public sealed unsafe class PlanMaps
         BpfCounters* zeros = stackalloc BpfCounters[_cpus];
         new Span<byte>(zeros, sizeof(BpfCounters) * _cpus).Clear();
         Update("counters", &slot, zeros, "clear a member's counters");
+        Update("rx_ipv6", &slot, zeros, "clear a member's last IPv6 receive time");
     }
 
     /// <summary>Sets the round-robin counter of every CPU, so a test knows which value the next frame's CPU starts from.</summary>

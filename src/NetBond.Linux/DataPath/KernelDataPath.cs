@@ -267,7 +267,7 @@ public sealed class KernelDataPath : IDataPath
     private static PortCounters Add(PortCounters a, PortCounters b) =>
         new(a.RxPackets + b.RxPackets, a.RxBytes + b.RxBytes, a.RxErrors + b.RxErrors, a.RxDropped + b.RxDropped,
             a.TxPackets + b.TxPackets, a.TxBytes + b.TxBytes, a.TxErrors + b.TxErrors, a.TxDropped + b.TxDropped,
-            Math.Max(a.LastRxMs, b.LastRxMs), Math.Max(a.LastTxMs, b.LastTxMs));
+            Math.Max(a.LastRxMs, b.LastRxMs), Math.Max(a.LastTxMs, b.LastTxMs), Math.Max(a.LastRxIpv6Ms, b.LastRxIpv6Ms));
 
     /// <summary>Closes this daemon's descriptors and leaves the programs, maps and filters running for the next one.</summary>
     public void LeaveRunning()

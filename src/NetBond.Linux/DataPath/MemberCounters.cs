@@ -20,6 +20,9 @@ public sealed class MemberCounters
     public long LastRxMs;
     public long LastTxMs;
 
+    /// <summary>Monotonic ms of the last IPv6 frame received (bond_rcv_validate's is_ipv6, for arp_validate's filter bit).</summary>
+    public long LastRxIpv6Ms;
+
     /// <summary>The control plane's frames sent (peer notifications, probes, LACPDUs), by the control thread.</summary>
     public long ControlTxPackets;
     public long ControlTxBytes;
@@ -27,5 +30,5 @@ public sealed class MemberCounters
 
     public Core.PortCounters Snapshot() =>
         new(RxPackets, RxBytes, RxErrors, RxDropped, TxPackets + ControlTxPackets, TxBytes + ControlTxBytes, TxErrors, TxDropped,
-            LastRxMs, Math.Max(LastTxMs, ControlLastTxMs));
+            LastRxMs, Math.Max(LastTxMs, ControlLastTxMs), LastRxIpv6Ms);
 }

@@ -381,15 +381,22 @@ public sealed unsafe class UserDataPath : IDataPath
         {
             return false;
         }
-        port.Counters.LastRxMs = Environment.TickCount64;
+        long now = Environment.TickCount64;
+        port.Counters.LastRxMs = now;
         Lanes lanes = _lanes;
         int index = Array.IndexOf(lanes.Ports, port);
         bool filterOutgoing = !port.Socket.IgnoresOutgoing;
         for (int i = 0; i < count; i++)
         {
-            if (filterOutgoing && rx.Addresses[(i * ReceiveBuffers.AddressSize) + 10] == PACKET_OUTGOING)
+            // sockaddr_ll: sll_protocol (skb->protocol, a tag taken off) at 2, sll_pkttype at 10.
+            byte* address = rx.Addresses + (i * ReceiveBuffers.AddressSize);
+            if (filterOutgoing && address[10] == PACKET_OUTGOING)
             {
                 continue;
+            }
+            if (address[2] == 0x86 && address[3] == 0xDD)
+            {
+                port.Counters.LastRxIpv6Ms = now;
             }
             Deliver(port, lanes.Plan, index, &rx.Messages[i].Header, rx.Buffer(i), (nint)rx.Messages[i].Length);
         }
