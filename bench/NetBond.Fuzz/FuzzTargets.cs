@@ -130,7 +130,7 @@ public static class FuzzTargets
 
         public void RejoinMulticastGroups(Member member) { }
 
-        public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
+        public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
 
         public void DataPlanChanged(DataPlan plan) { }
 

@@ -99,7 +99,12 @@ public sealed partial class Bond
             {
                 Alb.Close();
             }
+            bool changed = value != _isUp;
             _isUp = value;
+            if (changed)
+            {
+                SyncMemberAddresses();
+            }
         }
     }
 
@@ -313,10 +318,12 @@ public sealed partial class Bond
     /// <summary>
     /// A member of a bond a previous daemon ran and this one takes over: enslaved as any, except that the monitors
     /// count it as heard from just now. The previous daemon's monitors had it up, and a new daemon's first probes
-    /// need their interval to be answered; without this grace a restart would take every member down.
+    /// need their interval to be answered; without this grace a restart would take every member down. What the
+    /// previous daemon put on its address lists, <paramref name="addressList"/>, is there still.
     /// </summary>
-    public void Adopt(Member member, bool carrier, long nowMs)
+    public void Adopt(Member member, bool carrier, long nowMs, IReadOnlyList<MacAddress>? addressList = null)
     {
+        member.AddressList = addressList ?? [];
         Enslave(member, carrier, nowMs);
         if (Options.ArpInterval > 0)
         {
@@ -354,10 +361,10 @@ public sealed partial class Bond
         {
             Lacp.Unbind(member);
         }
-        if (member.Multicast.Count > 0)
+        if (member.AddressList.Count > 0)
         {
-            _host.SetMemberMulticast(member, member.Multicast, []);
-            member.Multicast = [];
+            _host.SetMemberAddresses(member, member.AddressList, []);
+            member.AddressList = [];
         }
         _members.Remove(member);
         _host.Log($"{Name}: Releasing {(member.IsActive ? "active" : "backup")} interface {member.Name}");
@@ -759,7 +766,7 @@ public sealed partial class Bond
 
     private void Publish()
     {
-        SyncMemberMulticast();
+        SyncMemberAddresses();
         ResumeMii();
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
@@ -770,24 +777,41 @@ public sealed partial class Bond
     }
 
     /// <summary>
-    /// The link-layer multicast addresses a member listens to for the bond: in 802.3ad the LACPDU address, up or down
-    /// (bond_enslave's dev_mc_add); in active-backup with arp_validate, on a backup, the solicited-node groups of the
-    /// NS targets, so a switch that snoops MLD still sends it the relayed solicitations that validate it
-    /// (bond_slave_ns_maddrs_add/del). A member released leaves them all.
+    /// The bond device's own address lists (dev->uc, dev->mc: a macvlan's address, the stack's multicast groups), as
+    /// the host last read them: synced to the members that receive for the bond (bond_set_rx_mode).
     /// </summary>
-    private void SyncMemberMulticast()
+    public void OnAddressLists(IReadOnlyList<MacAddress> lists)
+    {
+        if (!lists.SequenceEqual(_deviceLists))
+        {
+            _deviceLists = lists;
+            SyncMemberAddresses();
+        }
+    }
+
+    private IReadOnlyList<MacAddress> _deviceLists = [];
+
+    /// <summary>
+    /// The link-layer addresses the bond puts on a member's lists: while the bond is up (bond_open; bond_close's
+    /// bond_hw_addr_flush) the bond device's own lists, on the active member in the modes with one (bond_hw_addr_swap)
+    /// and on every member in the others (dev_uc_sync_multiple), and in 802.3ad the LACPDU address; in active-backup with arp_validate, on a backup, the
+    /// solicited-node groups of the NS targets, so a switch that snoops MLD still sends it the relayed solicitations
+    /// that validate it (bond_slave_ns_maddrs_add/del). A member released has them all taken off.
+    /// </summary>
+    private void SyncMemberAddresses()
     {
         foreach (Member m in _members)
         {
-            IEnumerable<MacAddress> lacp = Traits.Lacp ? [LacpPdu.Multicast] : [];
+            IEnumerable<MacAddress> lacp = Traits.Lacp && IsUp ? [LacpPdu.Multicast] : [];
             IEnumerable<MacAddress> ns = Options.Mode == BondMode.ActiveBackup && !m.IsActive && Options.ArpValidate != ArpValidate.None
                 ? Options.NsIp6Targets.Select(ProbeFrames.SolicitedNodeMac)
                 : [];
-            IReadOnlyList<MacAddress> want = [.. lacp.Concat(ns)];
-            if (!want.SequenceEqual(m.Multicast))
+            IEnumerable<MacAddress> device = IsUp && (!Traits.UsesPrimary || m == Active) ? _deviceLists : [];
+            IReadOnlyList<MacAddress> want = [.. lacp.Concat(ns).Concat(device).Distinct()];
+            if (!want.SequenceEqual(m.AddressList))
             {
-                _host.SetMemberMulticast(m, [.. m.Multicast.Except(want)], [.. want.Except(m.Multicast)]);
-                m.Multicast = want;
+                _host.SetMemberAddresses(m, [.. m.AddressList.Except(want)], [.. want.Except(m.AddressList)]);
+                m.AddressList = want;
             }
         }
     }

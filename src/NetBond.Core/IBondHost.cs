@@ -24,10 +24,11 @@ public interface IBondHost
     void RejoinMulticastGroups(Member member);
 
     /// <summary>
-    /// The link-layer multicast addresses the bond has a member listen to changed (dev_mc_add/dev_mc_del): leave
-    /// <paramref name="leave"/>, join <paramref name="join"/>.
+    /// The link-layer addresses the bond put on a member's own address lists changed (dev_uc_add/dev_mc_add and
+    /// their _del, dev_uc_sync/dev_mc_sync): take <paramref name="leave"/> off, put <paramref name="join"/> on —
+    /// each on the unicast or the multicast list, as its group bit says.
     /// </summary>
-    void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join);
+    void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join);
 
     /// <summary>Which members transmit or deliver changed: the data plane must take the new <see cref="DataPlan"/>.</summary>
     void DataPlanChanged(DataPlan plan);

@@ -58,8 +58,10 @@ public sealed class BondRuntime : IBondHost, IDisposable
             InterfaceSysctl.Set("ipv6", tap.Name, "ndisc_evict_nocarrier", 0);
         }
         Bond = new Bond(tap.Name, options, link.Mac, this) { IsUp = link.IsUp };
-        // An adopted bond has its addresses already, and no event will tell: the ARP/NS monitors probe from them.
+        // An adopted bond has its addresses already, and no event will tell: the ARP/NS monitors probe from them;
+        // and its address lists, which its members keep carrying.
         OnAddressesChanged();
+        ReadAddressLists();
     }
 
     public Bond Bond { get; }
@@ -149,7 +151,10 @@ public sealed class BondRuntime : IBondHost, IDisposable
         _journal.Record(original);
         DataPath.Attach(member);
         _originals.Add(member, original);
-        Bond.Adopt(member, ReadCarrier(member), nowMs);
+        // What the previous daemon put on its address lists is there still: only differences change it.
+        MacAddress[] listed = [.. (original.Multicast ?? []).Concat(original.Unicast ?? [])
+            .Select(a => MacAddress.TryParse(a, out MacAddress mac) ? mac : default).Where(mac => !mac.IsZero)];
+        Bond.Adopt(member, ReadCarrier(member), nowMs, listed);
     }
 
     /// <summary>Every member is back: the bond's plan, as this daemon made it, takes over from the previous one's.</summary>
@@ -453,13 +458,13 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
-    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
+    public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
     {
         foreach ((MacAddress mac, bool add) in leave.Select(m => (m, false)).Concat(join.Select(m => (m, true))))
         {
             try
             {
-                _ethtool.SetMulticast(member.Name, mac, add);
+                MemberSetup.SetListed(_rt, _ethtool, member.Name, member.IfIndex, mac, add);
             }
             catch (NativeException e)
             {
@@ -469,8 +474,12 @@ public sealed class BondRuntime : IBondHost, IDisposable
         // Journaled, so that a member left behind by a killed daemon is put back without them too.
         if (_originals.TryGetValue(member, out MemberOriginalState? original))
         {
-            string[] now = [.. member.Multicast.Except(leave).Concat(join).Select(m => m.ToString())];
-            _originals[member] = original with { Multicast = now };
+            MacAddress[] now = [.. member.AddressList.Except(leave).Concat(join)];
+            _originals[member] = original with
+            {
+                Multicast = [.. now.Where(m => m.IsMulticast).Select(m => m.ToString())],
+                Unicast = [.. now.Where(m => !m.IsMulticast).Select(m => m.ToString())],
+            };
             _journal.Record(_originals[member]);
         }
     }
@@ -506,6 +515,19 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     /// <summary>Reads the bond device's addresses and hands them to the bond; called when an address event names it.</summary>
     public void OnAddressesChanged() => Bond.OnAddresses(_rt.GetAddresses(IfIndex));
+
+    /// <summary>The bond device's own address lists (dev->uc, dev->mc), which the bond syncs to its members.</summary>
+    public void ReadAddressLists()
+    {
+        try
+        {
+            Bond.OnAddressLists(_rt.GetAddressLists(IfIndex));
+        }
+        catch (NativeException e)
+        {
+            _log($"{Bond.Name}: cannot read its address lists: {e.Message}");
+        }
+    }
 
     public void DataPlanChanged(DataPlan plan) => DataPath.Publish(plan);
 

@@ -15,7 +15,8 @@ public sealed record MemberOriginalState(
     bool ClsactCreated,
     bool DropFilterAdded,
     string[]? Ipv6Addresses = null,
-    string[]? Multicast = null);
+    string[]? Multicast = null,
+    string[]? Unicast = null);
 
 /// <summary>Where original states are kept (the daemon's state file).</summary>
 public interface IMemberJournal

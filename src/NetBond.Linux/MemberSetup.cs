@@ -96,15 +96,15 @@ public static class MemberSetup
             // The kernel data path's program, which a killed daemon leaves in front of the drop filter.
             Step("remove kernel data path filter", () => rt.DeleteBpfFilter(state.IfIndex, egress: false, RtNetlink.KernelPathPref));
         }
-        if (state.Multicast is { Length: > 0 })
+        if (state.Multicast is { Length: > 0 } || state.Unicast is { Length: > 0 })
         {
-            // The link-layer multicast addresses the bond had the member listen to (the LACPDU address, NS groups).
+            // The link-layer addresses the bond put on the member's lists (the LACPDU address, NS groups, the bond's own).
             using Ethtool ioctl = new();
-            foreach (string group in state.Multicast)
+            foreach (string listed in (state.Multicast ?? []).Concat(state.Unicast ?? []))
             {
-                if (MacAddress.TryParse(group, out MacAddress address))
+                if (MacAddress.TryParse(listed, out MacAddress address))
                 {
-                    Step($"leave multicast address {group}", () => ioctl.SetMulticast(state.Name, address, add: false));
+                    Step($"take {listed} off its address list", () => SetListed(rt, ioctl, state.Name, state.IfIndex, address, add: false));
                 }
             }
         }
@@ -136,6 +136,27 @@ public static class MemberSetup
             rt.SetUp(member.IfIndex, false);
             rt.SetMac(member.IfIndex, mac);
             rt.SetUp(member.IfIndex, true);
+        }
+    }
+
+    /// <summary>
+    /// Puts a link-layer address on a member's own list or takes it off: a multicast one with SIOCADDMULTI/DELMULTI
+    /// (dev_mc_add_global: beside the member's own groups, which keep theirs), a unicast one as `bridge fdb add …
+    /// self` does (dev_uc_add_excl).
+    /// </summary>
+    public static void SetListed(RtNetlink rt, Ethtool ioctl, string name, int ifIndex, MacAddress mac, bool add)
+    {
+        if (mac.IsMulticast)
+        {
+            ioctl.SetMulticast(name, mac, add);
+        }
+        else if (add)
+        {
+            rt.AddUnicastAddress(ifIndex, mac);
+        }
+        else
+        {
+            rt.DeleteUnicastAddress(ifIndex, mac);
         }
     }
 }

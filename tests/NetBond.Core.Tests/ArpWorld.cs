@@ -134,7 +134,7 @@ internal sealed class ArpWorld : IBondHost, IVirtualWorld
 
     public void RejoinMulticastGroups(Member member) { }
 
-    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
+    public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
 
     public void SetBondCarrier(bool up) { }
 

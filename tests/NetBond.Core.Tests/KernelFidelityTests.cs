@@ -88,33 +88,70 @@ public class KernelFidelityTests
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe,2001:db8::1:2:3 arp_validate=all", "eth0", "eth1");
         HashSet<MacAddress> groups = [new MacAddress(0x33_33_ff_00_00_feUL), new MacAddress(0x33_33_ff_02_00_03UL)];
         Assert.Equal("eth0", bond.Active?.Name);
-        Assert.Equal(groups, host.Multicast["eth1"]);
-        Assert.Empty(host.Multicast.GetValueOrDefault("eth0") ?? []);
+        Assert.Equal(groups, host.AddressLists["eth1"]);
+        Assert.Empty(host.AddressLists.GetValueOrDefault("eth0") ?? []);
 
         Assert.Null(bond.ForceActive("eth1"));
-        Assert.Equal(groups, host.Multicast["eth0"]);
-        Assert.Empty(host.Multicast["eth1"]);
+        Assert.Equal(groups, host.AddressLists["eth0"]);
+        Assert.Empty(host.AddressLists["eth1"]);
 
         Assert.Null(bond.SetOptions(TestBonds.Parse("ns_ip6_target=2001:db8::fe"), []));
-        Assert.Equal([new MacAddress(0x33_33_ff_00_00_feUL)], host.Multicast["eth0"]);
+        Assert.Equal([new MacAddress(0x33_33_ff_00_00_feUL)], host.AddressLists["eth0"]);
         bond.Release(bond.Find("eth0")!);
-        Assert.Empty(host.Multicast["eth0"]);
+        Assert.Empty(host.AddressLists["eth0"]);
 
         (Bond none, VirtualHost noneHost) = TestBonds.Make("mode=active-backup arp_interval=100 ns_ip6_target=2001:db8::fe", "eth0", "eth1");
-        Assert.Empty(noneHost.Multicast);
+        Assert.Empty(noneHost.AddressLists);
     }
 
-    /// <summary>An 802.3ad member listens to the LACPDU address whether the bond is up or down, and leaves it when released (dev_addr_lists.sh).</summary>
+    /// <summary>
+    /// An 802.3ad member listens to the LACPDU address while the bond is up (bond_open; bond_close flushes it), and
+    /// leaves it when released (dev_addr_lists.sh's bond_listen_lacpdu_multicast).
+    /// </summary>
     [Fact]
-    public void An_802_3ad_member_listens_to_the_lacpdu_address_until_it_is_released()
+    public void An_802_3ad_member_listens_to_the_lacpdu_address_while_the_bond_is_up_until_it_is_released()
     {
         (Bond bond, VirtualHost host) = TestBonds.Make("mode=802.3ad", "eth0", "eth1");
+        Assert.Equal([LacpPdu.Multicast], host.AddressLists["eth0"]);
+        Assert.Equal([LacpPdu.Multicast], host.AddressLists["eth1"]);
         bond.IsUp = false;
-        Assert.Equal([LacpPdu.Multicast], host.Multicast["eth0"]);
-        Assert.Equal([LacpPdu.Multicast], host.Multicast["eth1"]);
+        Assert.Empty(host.AddressLists["eth0"]);
+        bond.IsUp = true;
+        Assert.Equal([LacpPdu.Multicast], host.AddressLists["eth0"]);
         bond.Release(bond.Find("eth0")!);
-        Assert.Empty(host.Multicast["eth0"]);
-        Assert.Equal([LacpPdu.Multicast], host.Multicast["eth1"]);
+        Assert.Empty(host.AddressLists["eth0"]);
+        Assert.Equal([LacpPdu.Multicast], host.AddressLists["eth1"]);
+    }
+
+    /// <summary>
+    /// bond_set_rx_mode / bond_hw_addr_swap / bond_hw_addr_flush: the bond device's own address lists (a macvlan's
+    /// unicast address, its multicast groups) go to the active member in the modes that have one, following it on
+    /// failover, and to every member in the others; none while the bond is down, and none left on a released member.
+    /// </summary>
+    [Fact]
+    public void The_bond_devices_address_lists_reach_the_members_that_receive_for_it()
+    {
+        MacAddress macvlan = new(0x02_00_00_12_34_56UL), group = new(0x33_33_ff_78_9a_bcUL);
+        (Bond ab, VirtualHost abHost) = TestBonds.Make("mode=active-backup miimon=100", "eth0", "eth1");
+        ab.OnAddressLists([macvlan, group]);
+        Assert.Equal([macvlan, group], abHost.AddressLists["eth0"]);
+        Assert.Empty(abHost.AddressLists.GetValueOrDefault("eth1") ?? []);
+        Assert.Null(ab.ForceActive("eth1"));
+        Assert.Empty(abHost.AddressLists["eth0"]);
+        Assert.Equal([macvlan, group], abHost.AddressLists["eth1"]);
+        ab.OnAddressLists([group]);
+        Assert.Equal([group], abHost.AddressLists["eth1"]);
+        ab.IsUp = false;
+        Assert.Empty(abHost.AddressLists["eth1"]);
+        ab.IsUp = true;
+        ab.Release(ab.Find("eth1")!);
+        Assert.Empty(abHost.AddressLists["eth1"]);
+        Assert.Equal([group], abHost.AddressLists["eth0"]);
+
+        (Bond xor, VirtualHost xorHost) = TestBonds.Make("mode=balance-xor miimon=100", "eth0", "eth1");
+        xor.OnAddressLists([macvlan]);
+        Assert.Equal([macvlan], xorHost.AddressLists["eth0"]);
+        Assert.Equal([macvlan], xorHost.AddressLists["eth1"]);
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ internal sealed class LacpSide : IBondHost
 
     public void RejoinMulticastGroups(Member member) { }
 
-    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
+    public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
 
     public void SetBondCarrier(bool up) => Carrier = up;
 

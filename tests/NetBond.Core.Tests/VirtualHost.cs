@@ -40,12 +40,12 @@ internal sealed class VirtualHost : IBondHost
 
     public void RejoinMulticastGroups(Member member) => Rejoins.Add((Now, member.Name));
 
-    /// <summary>Each member's link-layer multicast addresses as the bond left them.</summary>
-    public Dictionary<string, HashSet<MacAddress>> Multicast { get; } = [];
+    /// <summary>The link-layer addresses the bond left on each member's address lists.</summary>
+    public Dictionary<string, HashSet<MacAddress>> AddressLists { get; } = [];
 
-    public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
+    public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
     {
-        HashSet<MacAddress> set = Multicast.TryGetValue(member.Name, out HashSet<MacAddress>? s) ? s : Multicast[member.Name] = [];
+        HashSet<MacAddress> set = AddressLists.TryGetValue(member.Name, out HashSet<MacAddress>? s) ? s : AddressLists[member.Name] = [];
         Assert.All(leave, mac => Assert.True(set.Remove(mac), $"{member.Name} leaves {mac}, which it had not joined"));
         Assert.All(join, mac => Assert.True(set.Add(mac), $"{member.Name} joins {mac} twice"));
     }

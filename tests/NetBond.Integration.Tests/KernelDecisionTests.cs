@@ -290,7 +290,7 @@ public class KernelDecisionTests
         {
         }
 
-        public void SetMemberMulticast(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
+        public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join)
         {
         }
 

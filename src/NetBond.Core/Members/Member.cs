@@ -87,8 +87,8 @@ public sealed class Member
     /// </summary>
     internal bool ArpBackup { get; set; }
 
-    /// <summary>The link-layer multicast addresses the bond made the member listen to (see Bond.SyncMemberMulticast).</summary>
-    public IReadOnlyList<MacAddress> Multicast { get; internal set; } = [];
+    /// <summary>The link-layer addresses, unicast and multicast, the bond put on the member's address lists (see Bond.SyncMemberAddresses).</summary>
+    public IReadOnlyList<MacAddress> AddressList { get; internal set; } = [];
 
     /// <summary>The member's 802.3ad port, in mode 802.3ad.</summary>
     public LacpPort? Lacp { get; internal set; }

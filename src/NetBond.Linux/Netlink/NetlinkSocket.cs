@@ -47,6 +47,12 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     public int Fd => _handle.Fd;
 
+    /// <summary>Joins a multicast group beyond the 32 a bind names (NETLINK_ADD_MEMBERSHIP); false where the kernel has no such group.</summary>
+    public bool TryJoinGroup(int group) => LibC.SetInt(_handle.Fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group) == 0;
+
+    private const int SOL_NETLINK = 270;
+    private const int NETLINK_ADD_MEMBERSHIP = 1;
+
     /// <summary>Sends a request and returns the error the kernel acknowledged it with (0 = success).</summary>
     public int Execute(NetlinkMessageWriter request) => Exchange(request, null);
 

@@ -19,6 +19,13 @@ public sealed class RtNetlink : IDisposable
     private const ushort RTM_DELADDR = 21;
     private const ushort RTM_GETADDR = 22;
     private const ushort RTM_NEWROUTE = 24;
+    private const ushort RTM_NEWNEIGH = 28;
+    private const ushort RTM_DELNEIGH = 29;
+    private const ushort RTM_GETNEIGH = 30;
+    private const ushort NDA_LLADDR = 2;
+    private const byte NTF_SELF = 0x02;
+    private const ushort NUD_PERMANENT = 0x80;
+    private const byte AF_BRIDGE = 7;
     private const ushort RTA_DST = 1;
     private const ushort RTA_OIF = 4;
     private const ushort RTA_GATEWAY = 5;
@@ -352,6 +359,49 @@ public sealed class RtNetlink : IDisposable
         {
             Check(error, $"delete BPF filter on link {index}");
         }
+    }
+
+    /// <summary>
+    /// A device's own address lists, dev->uc then dev->mc (`bridge fdb show dev X`, the "self" entries): what upper
+    /// devices such as a macvlan and the stack's multicast groups put there.
+    /// </summary>
+    public List<MacAddress> GetAddressLists(int index)
+    {
+        // An ifinfomsg-sized request names the device to dump (rtnl_fdb_dump's legacy parsing, as bridge(8) sends it).
+        NetlinkMessageWriter w = new(RTM_GETNEIGH, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP);
+        Span<byte> ifi = w.Reserve(16);
+        ifi[0] = AF_BRIDGE;
+        BinaryPrimitives.WriteInt32LittleEndian(ifi[4..], index);
+        List<MacAddress> lists = [];
+        _socket.Query(w, (type, payload) =>
+        {
+            // struct ndmsg: family, pad, pad, ifindex, state, flags, type; then its attributes.
+            if (type == RTM_NEWNEIGH && payload.Length >= 12 && BinaryPrimitives.ReadInt32LittleEndian(payload[4..]) == index
+                && (payload[10] & NTF_SELF) != 0 && new NetlinkAttributes(payload[12..]).TryGet(NDA_LLADDR, out ReadOnlySpan<byte> mac) && mac.Length == 6)
+            {
+                lists.Add(MacAddress.FromBytes(mac));
+            }
+        });
+        return lists;
+    }
+
+    /// <summary>Adds a unicast address to a device's own list (`bridge fdb add MAC dev X self permanent`: dev_uc_add_excl).</summary>
+    public void AddUnicastAddress(int index, MacAddress mac) =>
+        Check(_socket.Execute(NeighRequest(RTM_NEWNEIGH, NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL, index, mac)), $"add address {mac} to link {index}'s unicast list");
+
+    public void DeleteUnicastAddress(int index, MacAddress mac) =>
+        Check(_socket.Execute(NeighRequest(RTM_DELNEIGH, 0, index, mac)), $"delete address {mac} from link {index}'s unicast list");
+
+    private static NetlinkMessageWriter NeighRequest(ushort type, ushort flags, int index, MacAddress mac)
+    {
+        NetlinkMessageWriter w = new(type, (ushort)(NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | flags));
+        Span<byte> ndm = w.Reserve(12);
+        ndm[0] = AF_BRIDGE;
+        BinaryPrimitives.WriteInt32LittleEndian(ndm[4..], index);
+        BinaryPrimitives.WriteUInt16LittleEndian(ndm[8..], NUD_PERMANENT);
+        ndm[10] = NTF_SELF;
+        w.Attribute(NDA_LLADDR, mac.ToBytes());
+        return w;
     }
 
     public void Dispose() => _socket.Dispose();

@@ -139,7 +139,11 @@ internal sealed class BondNamespace : IDisposable
 
     private void DrainLinkEvents()
     {
-        if (_events.Drain(Registry.OnLinkChanged, Registry.OnLinkDeleted, Registry.OnAddressesChanged))
+        bool overrun = _events.Drain(Registry.OnLinkChanged, Registry.OnLinkDeleted, Registry.OnAddressesChanged);
+        // Any of these events may have changed a bond device's address lists (a macvlan made, opened or deleted on
+        // it, an address and its multicast group): one dump per bond reads them again.
+        Registry.OnAddressListsMaybeChanged();
+        if (overrun)
         {
             List<LinkInfo> links = _rt.GetLinks();
             foreach (LinkInfo link in links)

@@ -301,6 +301,15 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
+    /// <summary>Link, address or multicast events arrived: the bond devices' own address lists are read again.</summary>
+    public void OnAddressListsMaybeChanged()
+    {
+        foreach (BondRuntime b in _bonds.Values)
+        {
+            b.ReadAddressLists();
+        }
+    }
+
     /// <summary>An RTM_NEWLINK: the bond device's own changes, or a member renamed (it is its ifindex, not its name).</summary>
     public void OnLinkChanged(LinkInfo link)
     {
