@@ -73,4 +73,202 @@ public class KernelSelftestTests
         t.Sh($"ip -n {t.Host} link set bond0 up");
         Assert.True(Topology.Eventually(Listed), "LACPDU multicast address not present on slave (2)\n" + AddressLists(t, "eth0"));
     }
+
+    /// <summary>
+    /// mode-1-recovery-updelay.sh and mode-2-recovery-updelay.sh (lag_lib.sh's test_bond_recovery): with updelay, when
+    /// the links flap so that no member is up, the bond brings one up at once and pings again within 2 s. The scripts
+    /// run updelay 0, 200, 500, 1000, 2000, 5000 and 10000 and keep the first link down 2 s; this runs the shortest,
+    /// one between and the longest (longer than the 2 s allowed, so only the rule being tested passes it), with the
+    /// first link down 0.5 s, five miimon intervals — enough for it to be down, as in the script.
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData("active-backup")]
+    [InlineData("balance-xor")]
+    public void Mode_recovery_updelay(string mode)
+    {
+        using Topology t = new(members: 2);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        foreach (int updelay in new[] { 0, 500, 10_000 })
+        {
+            t.NetBond($"add bond0 mode={mode} miimon=100 updelay={updelay}").ShouldSucceed();
+            t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+            t.RaiseBond();
+            Assert.True(Topology.Eventually(() => t.In(t.Host, $"ping -c 2 -i 0.2 -W 0.1 {Topology.PeerAddress}").Exit == 0, 2000 + updelay),
+                $"No connectivity, updelay {updelay}\n{t.Status()}");
+
+            t.Sh($"ip -n {t.Switch} link set sw0 down");
+            Thread.Sleep(500);
+            t.Sh($"ip -n {t.Switch} link set sw0 up");
+            t.Sh($"ip -n {t.Switch} link set sw1 down");
+            Assert.True(Topology.Eventually(() => t.In(t.Host, $"ping -c 2 -i 0.2 -W 0.1 {Topology.PeerAddress}").Exit == 0, 2000),
+                $"Bond failed to recover, updelay {updelay}\n{t.Status()}");
+
+            t.NetBond("del bond0").ShouldSucceed();
+            t.Sh($"ip -n {t.Switch} link set sw1 up");
+        }
+    }
+
+    /// <summary>
+    /// bond-arp-interval-causes-panic.sh: an active-backup bond with all_slaves_active, emptied, taken down, turned
+    /// into a balance-rr bond under the ARP monitor and filled again still pings (the kernel oopsed in
+    /// bond_rr_gen_slave_id). The script's 5 pings a second apart are 5 pings 0.2 s apart.
+    /// </summary>
+    [IntegrationFact]
+    public void Bond_arp_interval_causes_panic()
+    {
+        using Topology t = new(members: 1);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("add bond0 mode=active-backup miimon=100 all_slaves_active=1").ShouldSucceed();
+        t.NetBond("enslave bond0 eth0").ShouldSucceed();
+        t.RaiseBond();
+        Assert.True(Topology.Eventually(() => t.In(t.Host, $"ping -c 5 -i 0.2 -W 1 {Topology.PeerAddress}").Exit == 0), t.Status());
+
+        t.NetBond("release bond0 eth0").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set bond0 down");
+        t.NetBond($"set bond0 mode=balance-rr arp_interval=1000 arp_ip_target=+{Topology.PeerAddress}").ShouldSucceed();
+        t.NetBond("enslave bond0 eth0").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set bond0 up");
+        Assert.True(Topology.Eventually(() => t.In(t.Host, $"ping -c 5 -i 0.2 -W 1 {Topology.PeerAddress}").Exit == 0), t.Status());
+    }
+
+    /// <summary>
+    /// bond-break-lacpdu-tx.sh: an 802.3ad bond given a MAC and then its ad_actor_sys_prio again, a port of a bridge of
+    /// the same MAC, sends LACPDUs once members join (the far end of a member captures 2 within 15 s).
+    /// </summary>
+    [IntegrationFact]
+    public void Bond_break_lacpdu_tx()
+    {
+        using Topology t = new(members: 2);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.Sh($"ip -n {t.Host} link add fab-br0 address 52:54:00:3B:7C:A6 mtu 1500 type bridge forward_delay 15");
+        t.NetBond("add bond0 mode=802.3ad miimon=200 xmit_hash_policy=layer3+4 ad_actor_sys_prio=65535 lacp_rate=fast").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set bond0 address 52:54:00:3B:7C:A6");
+        t.Sh($"ip -n {t.Host} link set bond0 up");
+        t.NetBond("set bond0 ad_actor_sys_prio=65535").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set bond0 master fab-br0");
+        // The far end listens before the members join: the first LACPDUs go out as they do.
+        System.Diagnostics.Process capture = t.Start($"ip netns exec {t.Switch} timeout 15 tcpdump -n -i sw0 -c 2 ether proto 0x8809");
+        Thread.Sleep(500);
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} link set fab-br0 up && ip -n {t.Host} link set bond0 up && ip -n {t.Host} addr add 198.18.0.3/24 dev fab-br0");
+        Assert.True(Topology.Finish(capture) && capture.ExitCode == 0, "no 2 LACPDUs captured: " + t.OutputOf(capture));
+    }
+
+    /// <summary>A member's 802.3ad actor state and LACPDUs sent, as the status JSON reports them.</summary>
+    private static (int State, long Sent) Port(Topology t, string ns, string member)
+    {
+        using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(t.NetBond("status --json", ns).ShouldSucceed().Out);
+        System.Text.Json.JsonElement ad = doc.RootElement.GetProperty("bonds")[0].GetProperty("slaves").EnumerateArray()
+            .First(m => m.GetProperty("name").GetString() == member).GetProperty("ad");
+        return (ad.GetProperty("actor").GetProperty("port_state").GetInt32(), ad.GetProperty("stats").GetProperty("lacpdu_tx").GetInt64());
+    }
+
+    /// <summary>
+    /// bond_passive_lacp.sh: a bond with lacp_active off sends no LACPDU until its partner speaks, never sets its
+    /// Activity bit, aggregates with an active partner without expiring, and once that partner is gone sends nothing
+    /// while the active side keeps sending. Fast rate on both sides; the script's windows (65 s, for slow rate's
+    /// 30 s period) are three fast periods here (and the last, see below).
+    /// </summary>
+    [IntegrationFact]
+    public void Bond_passive_lacp()
+    {
+        const int Activity = 0x01, Distributing = 0x20, Expired = 0x80;
+        using Topology t = new(members: 2);
+        // c_ns is the host, s_ns the switch namespace with its bridge gone: its ends of the links are the other bond's.
+        string c = t.Host, s = t.Switch;
+        t.Sh($"ip -n {s} link del br0");
+        t.StartDaemon();
+        t.StartDaemon(s);
+        t.WaitForDaemon();
+        t.WaitForDaemon(s);
+        t.NetBond("add bond0 mode=802.3ad lacp_active=on lacp_rate=fast", s).ShouldSucceed();
+        t.Sh($"ip -n {s} link set bond0 down");
+        t.NetBond("enslave bond0 sw0 sw1", s).ShouldSucceed();
+        t.NetBond("add bond0 mode=802.3ad lacp_active=off lacp_rate=fast").ShouldSucceed();
+        t.Sh($"ip -n {c} link set bond0 down");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+
+        // The script's counts are increases from when it starts counting (lib.sh's wait_for_counter): the LACPDUs a
+        // port sends as it starts (two, the script says) come before.
+        t.Sh($"ip -n {c} link set bond0 up");
+        Thread.Sleep(2000);
+        long initSent = Port(t, c, "eth0").Sent;
+        Thread.Sleep(3000);
+        Assert.True(Port(t, c, "eth0").Sent - initSent < 2, "802.3ad lacp_active off, init port: the passive side sends LACPDUs");
+
+        t.Sh($"ip -n {s} link set bond0 up");
+        Assert.True(Topology.Eventually(() => (Port(t, s, "sw0").State & Activity) != 0, 2000), "802.3ad lacp_active on, port state active");
+        Assert.True((Port(t, c, "eth0").State & Activity) == 0, "802.3ad lacp_active off, port state active");
+        Assert.True(Topology.Eventually(() => (Port(t, s, "sw0").State & Distributing) != 0, 5000), "the active side does not distribute\n" + t.NetBond("status", s).Out);
+        for (int i = 0; i < 6; i++)
+        {
+            Thread.Sleep(500);
+            Assert.True((Port(t, s, "sw0").State & Expired) == 0 && (Port(t, c, "eth0").State & Activity) == 0, "bond 802.3ad lacp_active off, port connection");
+        }
+
+        // One port of each side leaves: the passive bond's eth0 and the active bond's sw1 have no partner any more.
+        // Each keeps its partner's last word for 3 s, then 3 s expired (both at the short timeout), then defaults
+        // (the script sleeps 5 s, then counts for 65 s: the active side's slow periodic LACPDUs). Counted here: the
+        // active side's over those 7 s, the passive side's over the 3 s after them.
+        long active = Port(t, s, "sw1").Sent;
+        t.NetBond("release bond0 sw0", s).ShouldSucceed();
+        t.Sh($"ip -n {s} link set sw0 up");
+        t.NetBond("release bond0 eth1").ShouldSucceed();
+        t.Sh($"ip -n {c} link set eth1 up");
+        Thread.Sleep(7000);
+        Assert.True(Port(t, s, "sw1").Sent - active >= 2, "bond 802.3ad lacp_active on, port pkt after disconnect");
+        long passive = Port(t, c, "eth0").Sent;
+        Thread.Sleep(3000);
+        Assert.True(Port(t, c, "eth0").Sent - passive < 2, "bond 802.3ad lacp_active off, port pkt after disconnect");
+    }
+
+    /// <summary>
+    /// bond_options.sh's prio test on real links, for the two settings once seen without an active member on a busy
+    /// machine (the whole matrix runs on the virtual clock in BondOptionsSelftestTests): members' links set down and
+    /// up in the bond's own namespace, the active member checked at each step, the peer pinged after each failover.
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData("active-backup", 2)]
+    [InlineData("balance-tlb", 1)]
+    public void Bond_options_prio(string mode, int reselect)
+    {
+        using Topology t = new(members: 3);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond($"mode={mode} miimon=100 primary=eth1 primary_reselect={reselect}");
+        t.NetBond("enslave bond0 eth0 eth1 eth2").ShouldSucceed();
+        t.NetBond("active bond0 eth1").ShouldSucceed();
+        foreach ((string member, int prio) in new[] { ("eth0", 0), ("eth1", 10), ("eth2", 11) })
+        {
+            t.NetBond($"set {member} prio={prio}").ShouldSucceed();
+        }
+        string Active() => System.Text.RegularExpressions.Regex.Match(t.Status(), "Currently Active Slave: (\\S+)").Groups[1].Value;
+        string active = "";
+        void Check(string expected, string step, bool changes = true)
+        {
+            // check_active_slave: a change from the last member seen (up to 5 s), then the member it must be.
+            Topology.Eventually(() => Active() is { Length: > 0 } a && a != "None" && a != active, changes ? 5000 : 1000);
+            active = Active();
+            Assert.True(expected == active, $"{step}: Current active slave is {active} but not {expected}\n{t.Status()}");
+            Assert.True(Topology.Eventually(() => t.In(t.Host, $"ping -c 1 -W 1 {Topology.PeerAddress}").Exit == 0), $"{step}: no connection\n{t.Status()}");
+        }
+
+        Check("eth1", "setup");
+        t.Sh($"ip -n {t.Host} link set {active} down");
+        Check("eth2", "fail over");
+        t.Sh($"ip -n {t.Host} link set {active} down");
+        Check("eth0", "only 1 slave up");
+        t.Sh($"ip -n {t.Host} link set eth2 up");
+        Check("eth0", "higher prio slave up", changes: false);
+        t.Sh($"ip -n {t.Host} link set eth1 up");
+        Check("eth0", "primary slave up", changes: false);
+        if (reselect == 2)
+        {
+            t.Sh($"ip -n {t.Host} link set {active} down");
+            Check("eth1", "pre_active slave down");
+        }
+    }
 }
