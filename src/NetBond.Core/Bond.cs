@@ -179,6 +179,8 @@ public sealed partial class Bond
         {
             _timers.Arm(BondTimer.Lacp, 0);
             Lacp.OptionsChanged(old);
+            // min_links and lacp_strict decide the carrier (bond_option_min_links_set/lacp_strict_set: bond_3ad_set_carrier).
+            UpdateCarrier();
         }
         if (next.ArpInterval != old.ArpInterval && next.ArpInterval > 0)
         {

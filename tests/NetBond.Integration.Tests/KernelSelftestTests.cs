@@ -271,4 +271,139 @@ public class KernelSelftestTests
             Check("eth1", "pre_active slave down");
         }
     }
+
+    /// <summary>
+    /// bond-lladdr-target.sh: an active-backup bond whose NS target is the switch's link-local address (arp_validate
+    /// all, arp_interval 1000), with a link-local address of its own, comes up (LOWER_UP within the script's 5 s).
+    /// </summary>
+    [IntegrationFact]
+    public void Bond_lladdr_target()
+    {
+        using Topology t = new(members: 2);
+        string lladdr = "";
+        // The bridge's link-local address, once past DAD (the script sleeps 2 s for it).
+        Assert.True(Topology.Eventually(() =>
+        {
+            System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(
+                t.In(t.Switch, "ip -6 addr show dev br0 scope link").Out, "inet6 (fe80::[0-9a-f:]+)/64 scope link\\s*\\n");
+            lladdr = m.Groups[1].Value;
+            return m.Success;
+        }, 5000), t.In(t.Switch, "ip -6 addr show dev br0").Out);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond($"add bond0 mode=active-backup ns_ip6_target={lladdr} arp_validate=3 arp_interval=1000").ShouldSucceed();
+        t.Sh($"ip -n {t.Host} addr add fe80::beef/64 dev bond0 && ip -n {t.Host} link set bond0 up");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "ip link show bond0").Out.Contains("LOWER_UP", StringComparison.Ordinal), 5000), t.Status());
+    }
+
+    /// <summary>
+    /// bond_macvlan_ipvlan.sh (over bond_topo_2d1c.sh): two macvlans (bridge mode) on the bond, each moved into a
+    /// namespace of its own, and the client behind the switch all reach each other over IPv4 and IPv6, in
+    /// active-backup, balance-tlb and balance-alb. The script pings 4 times 0.1 s apart; here twice. Its ipvlan half
+    /// cannot run: this kernel has no ipvlan.
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData("active-backup")]
+    [InlineData("balance-tlb")]
+    [InlineData("balance-alb")]
+    public void Bond_macvlan_ipvlan(string mode)
+    {
+        using Topology t = new(members: 2);
+        string client = t.Peer, server = t.Host;
+        t.Sh($"ip -n {client} addr add 2001:db8::2/64 dev eth0 nodad");
+        string[] xvlanNs = [t.AddNamespace(), t.AddNamespace()];
+        t.StartDaemon();
+        t.WaitForDaemon();
+        const string type = "macvlan", xvlanMode = "bridge";
+        t.NetBond($"add bond0 mode={mode} miimon=100").ShouldSucceed();
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        t.RaiseBond();
+        t.Sh($"ip -n {server} addr add 2001:db8::1/64 dev bond0 nodad");
+        for (int i = 0; i < 2; i++)
+        {
+            t.Sh($"ip -n {server} link add link bond0 name {type}0 type {type} mode {xvlanMode} && ip -n {server} link set {type}0 netns {xvlanNs[i]}");
+            t.Sh($"ip -n {xvlanNs[i]} link set {type}0 up && ip -n {xvlanNs[i]} addr add 198.18.0.1{i + 1}/24 dev {type}0 "
+                + $"&& ip -n {xvlanNs[i]} addr add 2001:db8::1{i + 1}/64 dev {type}0 nodad");
+        }
+        (string From, string To, string What)[] pings =
+        [
+            (client, Topology.BondAddress, "client->server"), (client, "2001:db8::1", "client->server"),
+            (client, "198.18.0.11", $"client->{type}_1"), (client, "2001:db8::11", $"client->{type}_1"),
+            (client, "198.18.0.12", $"client->{type}_2"), (client, "2001:db8::12", $"client->{type}_2"),
+            (xvlanNs[0], "198.18.0.12", $"{type}_1->{type}_2"), (xvlanNs[0], "2001:db8::12", $"{type}_1->{type}_2"),
+            (server, "198.18.0.2", "server->client"), (server, "2001:db8::2", "server->client"),
+            (xvlanNs[0], "198.18.0.2", $"{type}_1->client"), (xvlanNs[0], "2001:db8::2", $"{type}_1->client"),
+            (xvlanNs[1], "198.18.0.2", $"{type}_2->client"), (xvlanNs[1], "2001:db8::2", $"{type}_2->client"),
+            (xvlanNs[1], "198.18.0.11", $"{type}_2->{type}_1"), (xvlanNs[1], "2001:db8::11", $"{type}_2->{type}_1"),
+        ];
+        foreach ((string from, string to, string what) in pings)
+        {
+            Assert.True(Topology.Eventually(() => t.In(from, $"ping -c 2 -i 0.1 -W 1 {to}").Exit == 0, 3000),
+                $"{mode}/{type}_{xvlanMode}: {what} ({to}): ping failed\n{t.Status()}");
+        }
+    }
+
+    /// <summary>
+    /// bond_lacp_prio.sh: a client bond of four members with ad_select=actor_port_prio, two to one switch's bond and
+    /// two to another's, takes the aggregator of its highest actor_port_prio member when a link change makes it
+    /// reselect, and the other one once the priorities are swapped. (The script checks 0.5 s after the link comes
+    /// back; this allows up to 3 s.)
+    /// </summary>
+    [IntegrationFact]
+    public void Bond_lacp_prio()
+    {
+        using Topology t = new(members: 4);
+        string c = t.Host, s = t.Switch, b = t.AddNamespace();
+        t.Sh($"ip -n {s} link del br0 && ip -n {s} link set sw2 netns {b} && ip -n {s} link set sw3 netns {b}");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        foreach ((string ns, string options, string members) in new[]
+        {
+            (c, "ad_select=actor_port_prio", "eth0 eth1 eth2 eth3"), (s, "", "sw0 sw1"), (b, "", "sw2 sw3"),
+        })
+        {
+            t.NetBond($"add bond0 mode=802.3ad miimon=100 lacp_rate=fast {options}", ns).ShouldSucceed();
+            t.Sh($"ip -n {ns} link set bond0 down");
+            t.NetBond($"enslave bond0 {members}", ns).ShouldSucceed();
+        }
+        foreach (string ns in new[] { c, s, b })
+        {
+            t.Sh($"ip -n {ns} link set bond0 up");
+        }
+
+        t.NetBond("set eth0 actor_port_prio=1000").ShouldSucceed();
+        t.NetBond("set eth2 actor_port_prio=10").ShouldSucceed();
+        Assert.Equal(1000, PortPriority(t, "eth0"));
+        Assert.Equal(10, PortPriority(t, "eth2"));
+
+        AggReselect(t, "eth0");
+        t.NetBond("set eth0 actor_port_prio=10").ShouldSucceed();
+        t.NetBond("set eth2 actor_port_prio=1000").ShouldSucceed();
+        AggReselect(t, "eth2");
+    }
+
+    private static System.Text.Json.JsonElement BondJson(Topology t)
+    {
+        using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(t.NetBond("status --json").ShouldSucceed().Out);
+        return doc.RootElement.GetProperty("bonds")[0].Clone();
+    }
+
+    private static System.Text.Json.JsonElement Member(Topology t, string name) =>
+        BondJson(t).GetProperty("slaves").EnumerateArray().First(m => m.GetProperty("name").GetString() == name);
+
+    private static int PortPriority(Topology t, string member) =>
+        Member(t, member).GetProperty("ad").GetProperty("actor").GetProperty("port_priority").GetInt32();
+
+    /// <summary>bond_lacp_prio.sh's test_agg_reselect: eth1's link down and up again, then the bond's aggregator is <paramref name="expect"/>'s.</summary>
+    private static void AggReselect(Topology t, string expect)
+    {
+        t.Sh($"ip -n {t.Host} link set eth1 down");
+        Thread.Sleep(500);
+        t.Sh($"ip -n {t.Host} link set eth1 up");
+        bool Selected() => BondJson(t).GetProperty("ad_info").GetProperty("active_aggregator") is { ValueKind: System.Text.Json.JsonValueKind.Object } a
+            && Member(t, expect).GetProperty("ad").GetProperty("aggregator_id") is { ValueKind: System.Text.Json.JsonValueKind.Number } id
+            && a.GetProperty("aggregator_id").GetInt32() == id.GetInt32();
+        Assert.True(Topology.Eventually(Selected, 3000), $"the bond's aggregator is not {expect}'s\n{t.Status()}");
+    }
 }
