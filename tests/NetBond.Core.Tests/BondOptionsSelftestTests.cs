@@ -132,4 +132,50 @@ public class BondOptionsSelftestTests
             Check("eth0", "change slave prio");
         }
     }
+
+    public static TheoryData<int, bool> ArpValidateMatrix()
+    {
+        TheoryData<int, bool> data = [];
+        for (int val = 0; val <= 6; val++)
+        {
+            data.Add(val, false);
+            data.Add(val, true);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// bond_options.sh's arp_validate test: active-backup under the ARP monitor (one target) or the NS monitor (two),
+    /// arp_validate 0 to 6: every member's MII status up and staying up; under the NS monitor ("join mcast group"),
+    /// with arp_validate the backups listen to both targets' solicited-node groups and the active member to neither,
+    /// also after a failover.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ArpValidateMatrix))]
+    public void Arp_validate(int val, bool ns)
+    {
+        string targets = ns ? "ns_ip6_target=2001:db8::254,2001:db8::10" : "arp_ip_target=198.18.0.254";
+        ArpWorld w = new($"mode=active-backup arp_interval=100 {targets} arp_validate={val}", "eth0", "eth1", "eth2");
+        w.Run(5000);
+        Assert.All(w.Bond.Members, m => Assert.True(m.Link == LinkState.Up && m.LinkFailureCount == 0, $"arp_validate {val}: {m.Name} {m.Link}"));
+        if (!ns)
+        {
+            return;
+        }
+        MacAddress[] groups = [new(0x33_33_ff_00_02_54UL), new(0x33_33_ff_00_00_10UL)];
+        void CheckGroups(string when)
+        {
+            foreach (Member m in w.Bond.Members)
+            {
+                bool backup = m != w.Bond.Active && val != 0;
+                Assert.True(backup ? groups.All(m.AddressList.Contains) : !groups.Any(m.AddressList.Contains),
+                    $"arp_validate {val}, {when}: active {w.Bond.Active?.Name}, {m.Name} listens to {string.Join(", ", m.AddressList)}");
+            }
+        }
+        CheckGroups("set up");
+        string old = w.Bond.Active!.Name;
+        w.Blackholed.Add(old);
+        w.RunUntil(() => w.Bond.Active is { } a && a.Name != old, 2000);
+        CheckGroups("after failover");
+    }
 }
