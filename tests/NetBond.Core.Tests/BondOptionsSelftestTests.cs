@@ -3,9 +3,9 @@ using NetBond.Core;
 namespace NetBond.Core.Tests;
 
 /// <summary>
-/// The kernel's selftest bond_options.sh, its "prio" matrix, on the virtual clock: every mode that has an active
-/// member (active-backup, balance-tlb, balance-alb) with miimon, and active-backup under the ARP and the NS
-/// monitor, each with primary_reselect 0, 1 and 2, stepping through the script's failovers and checking the
+/// The kernel's selftest bond_options.sh, its "prio" matrix (and option_prio.sh's, the same test), on the virtual
+/// clock: every mode that has an active member (active-backup, balance-tlb, balance-alb) with miimon, and
+/// active-backup under the ARP and the NS monitor, each with primary_reselect 0, 1 and 2, stepping through the script's failovers and checking the
 /// active member it checks at each step. (Its integration counterpart, on real links, is in KernelSelftestTests.)
 /// </summary>
 public class BondOptionsSelftestTests
@@ -72,6 +72,8 @@ public class BondOptionsSelftestTests
             }
             data.Add("active-backup", "arp_interval=100 arp_ip_target=198.18.0.254", reselect);
             data.Add("active-backup", "arp_interval=100 ns_ip6_target=2001:db8::254", reselect);
+            // option_prio.sh, the same test before bond_options.sh took it over, probes once a second.
+            data.Add("active-backup", "arp_interval=1000 arp_ip_target=198.18.0.254", reselect);
         }
         return data;
     }
