@@ -233,7 +233,11 @@ INLINE __u32 xmit_hash(struct __sk_buff *skb, __u32 policy)
 		return 0;
 	__u32 proto = (__u32)eth[12] << 8 | eth[13];
 	__u32 tci = 0, nhoff = 14;
-	if (proto == 0x8100 || proto == 0x88A8) {
+	/* The tag a VLAN device or a receive path put out of band (skb_vlan_tag_get), as at the TAP's egress; else an
+	 * outer tag in the frame, which is how the userspace path sees the same frame (tun writes the tag inline). */
+	if (skb->vlan_present) {
+		tci = skb->vlan_tci;
+	} else if (proto == 0x8100 || proto == 0x88A8) {
 		__u8 tag[4];
 		if (bpf_skb_load_bytes(skb, 14, tag, 4) == 0) {
 			tci = (__u32)tag[0] << 8 | tag[1];
