@@ -478,6 +478,27 @@ public sealed partial class Bond
         Publish();
     }
 
+    /// <summary>
+    /// NETDEV_CHANGE (bond_slave_netdev_event): the host read a member's speed and duplex again on an event that was
+    /// not a carrier change; in 802.3ad a change gives the port its new key (bond_3ad_adapter_speed_duplex_changed),
+    /// which restarts it, and tlb/alb weigh the member by its new speed.
+    /// </summary>
+    public void OnSpeedDuplex(Member member, int speed, int duplex)
+    {
+        if (member.Speed == speed && member.Duplex == duplex)
+        {
+            return;
+        }
+        _host.Log($"{Name}: {member.Name}: speed/duplex changed to {(speed > 0 ? speed : 0)} Mbps, {(duplex == 0 ? "half" : "full")} duplex");
+        member.Speed = speed;
+        member.Duplex = duplex;
+        if (Traits.Lacp)
+        {
+            Lacp.SpeedDuplexChanged(member);
+        }
+        Publish();
+    }
+
     /// <summary>The bond device's addresses changed (RTM_NEWADDR/RTM_DELADDR): peers are told of these on failover.</summary>
     public void OnAddresses(IReadOnlyList<IPAddress> addresses) => _addresses = addresses;
 

@@ -374,6 +374,19 @@ public sealed class BondRuntime : IBondHost, IDisposable
         Bond.OnLinkEvent(member, ReadCarrierAndSpeed(member), nowMs);
     }
 
+    /// <summary>
+    /// An RTM_NEWLINK for a member that did not change its carrier — what the kernel's NETDEV_CHANGE comes with
+    /// (netdev_state_change): its speed and duplex are read again.
+    /// </summary>
+    public void OnMemberChanged(Member member)
+    {
+        if (member.Carrier)
+        {
+            (int speed, int duplex) = _ethtool.GetSettings(member.Name);
+            Bond.OnSpeedDuplex(member, speed, duplex);
+        }
+    }
+
     private void DrainControlFrames(long nowMs)
     {
         int length;

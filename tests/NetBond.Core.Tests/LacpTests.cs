@@ -93,6 +93,28 @@ public sealed class LacpTests
         Assert.Equal(LacpState.Collecting | LacpState.Distributing, a.Port("a1").ActorState & (LacpState.Collecting | LacpState.Distributing));
     }
 
+    /// <summary>
+    /// NETDEV_CHANGE with the carrier up (bond_3ad_adapter_speed_duplex_changed): a member whose speed changed gets
+    /// the key of its new speed, so it can no longer aggregate with a member of the old one; the same speed again
+    /// changes nothing.
+    /// </summary>
+    [Fact]
+    public void A_speed_change_without_a_carrier_change_gives_the_port_its_new_key()
+    {
+        (LacpWorld w, LacpSide a, _) = BackToBack("mode=802.3ad lacp_rate=fast miimon=100");
+        w.RunUntil(() => Distributing(a, "a1") && Distributing(a, "a2"), 10_000);
+        Member a1 = a.Bond.Find("a1")!;
+        ushort key = a.Port("a1").OperKey;
+        a.Bond.OnSpeedDuplex(a1, a1.Speed, a1.Duplex);
+        Assert.Equal(key, a.Port("a1").OperKey);
+
+        a.Bond.OnSpeedDuplex(a1, 1000, 1);
+        Assert.Equal(LacpKey.SpeedCode(1000), (a.Port("a1").OperKey >> 1) & 0x1F);
+        w.Run(3000);
+        Assert.NotSame(a.Port("a1").Aggregator, a.Port("a2").Aggregator);
+        Assert.Contains(a.Logs, l => l.Contains("a1: speed/duplex changed to 1000 Mbps, full duplex", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Min_links_takes_the_carrier_away_when_too_few_ports_remain()
     {

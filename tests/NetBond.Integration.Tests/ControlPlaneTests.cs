@@ -42,6 +42,37 @@ public class ControlPlaneTests
         Assert.Equal(0, BondJson(t).GetProperty("counters").GetProperty("control_frames").GetInt64());
     }
 
+    /// <summary>
+    /// A member's speed changed with its carrier up is read again on the RTM_NEWLINK that the kernel's NETDEV_CHANGE
+    /// comes with (netdev_state_change; here `ip link set … alias`, after `ethtool -s` on a TAP member, whose speed
+    /// can be set): 802.3ad gives the port the key of its new speed.
+    /// </summary>
+    [IntegrationFact]
+    public void A_speed_change_without_a_carrier_change_is_read_on_the_next_link_event()
+    {
+        using Topology t = new(members: 1);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=802.3ad miimon=100");
+        // A TAP with its carrier on: a process holds it open as its reader.
+        t.Sh($"ip -n {t.Host} tuntap add mode tap name tap0");
+        System.Diagnostics.Process reader = t.Start($"ip netns exec {t.Host} python3 -c \"import fcntl, struct, time; "
+            + "f = open('/dev/net/tun', 'rb'); fcntl.ioctl(f, 0x400454ca, struct.pack('16sH', b'tap0', 0x1002)); time.sleep(60)\"");
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "cat /sys/class/net/tap0/carrier").Out.Trim() == "1" || t.In(t.Host, "ip link set tap0 up").Exit != 0),
+            t.In(t.Host, "ip link show tap0").Out);
+        t.NetBond("enslave bond0 tap0").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: tap0\nMII Status: up\nSpeed: 10000 Mbps", StringComparison.Ordinal)), t.Status());
+        int KeyOf() => BondJson(t).GetProperty("slaves")[0].GetProperty("ad").GetProperty("actor").GetProperty("key").GetInt32();
+        int before = KeyOf();
+
+        t.Sh($"ip netns exec {t.Host} ethtool -s tap0 speed 1000 duplex full");
+        t.Sh($"ip -n {t.Host} link set tap0 alias member");
+        Assert.True(Topology.Eventually(() => t.Status().Contains("Slave Interface: tap0\nMII Status: up\nSpeed: 1000 Mbps", StringComparison.Ordinal)), t.Status());
+        Assert.NotEqual(before, KeyOf());
+        t.Signal(reader, "TERM");
+        Topology.Finish(reader);
+    }
+
     [IntegrationFact]
     public void A_members_prio_set_on_the_member_moves_the_active_member()
     {

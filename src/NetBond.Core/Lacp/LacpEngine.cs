@@ -286,6 +286,15 @@ public sealed partial class LacpEngine
         port.Counters.LacpduTx++;
     }
 
+    /// <summary>bond_3ad_adapter_speed_duplex_changed(): the port's key follows the member's new speed and duplex.</summary>
+    internal void SpeedDuplexChanged(Member m)
+    {
+        if (m.Lacp is { } port)
+        {
+            UpdateActorKeys(port, reset: false);
+        }
+    }
+
     /// <summary>ad_update_actor_keys(): the key follows speed and duplex; a speed change restarts LACP on the port.</summary>
     private void UpdateActorKeys(LacpPort port, bool reset)
     {

@@ -329,6 +329,10 @@ internal sealed class BondRegistry : IDisposable
                 {
                     b.OnMemberLinkEvent(member, _clock());
                 }
+                else
+                {
+                    b.OnMemberChanged(member);
+                }
             }
         }
     }
