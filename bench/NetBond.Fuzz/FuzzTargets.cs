@@ -132,6 +132,8 @@ public static class FuzzTargets
 
         public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
 
+        public void SetMemberRxModes(Member member, bool promisc, bool allmulti) { }
+
         public void DataPlanChanged(DataPlan plan) { }
 
         public void Log(string message) { }

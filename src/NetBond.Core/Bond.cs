@@ -103,7 +103,7 @@ public sealed partial class Bond
             _isUp = value;
             if (changed)
             {
-                SyncMemberAddresses();
+                SyncMemberRxMode();
             }
         }
     }
@@ -367,6 +367,11 @@ public sealed partial class Bond
         {
             _host.SetMemberAddresses(member, member.AddressList, []);
             member.AddressList = [];
+        }
+        if (member.RxModes != (false, false))
+        {
+            _host.SetMemberRxModes(member, false, false);
+            member.RxModes = (false, false);
         }
         _members.Remove(member);
         _host.Log($"{Name}: Releasing {(member.IsActive ? "active" : "backup")} interface {member.Name}");
@@ -789,7 +794,7 @@ public sealed partial class Bond
 
     private void Publish()
     {
-        SyncMemberAddresses();
+        SyncMemberRxMode();
         ResumeMii();
         Member[] members = [.. _members];
         Plan = new DataPlan(Options.Mode, members, Active == null ? -1 : Array.IndexOf(members, Active),
@@ -808,28 +813,52 @@ public sealed partial class Bond
         if (!lists.SequenceEqual(_deviceLists))
         {
             _deviceLists = lists;
-            SyncMemberAddresses();
+            SyncMemberRxMode();
         }
     }
 
     private IReadOnlyList<MacAddress> _deviceLists = [];
 
     /// <summary>
+    /// The bond device's promiscuous and all-multicast modes (its promiscuity and allmulti counts above zero: a bridge
+    /// it is a port of, tcpdump on it): passed to the members that receive for it (bond_change_rx_flags).
+    /// </summary>
+    public void OnRxModes(bool promisc, bool allmulti)
+    {
+        if ((promisc, allmulti) != _deviceRxModes)
+        {
+            _deviceRxModes = (promisc, allmulti);
+            SyncMemberRxMode();
+        }
+    }
+
+    private (bool Promisc, bool Allmulti) _deviceRxModes;
+
+    /// <summary>
     /// The link-layer addresses the bond puts on a member's lists: while the bond is up (bond_open; bond_close's
     /// bond_hw_addr_flush) the bond device's own lists, on the active member in the modes with one (bond_hw_addr_swap)
     /// and on every member in the others (dev_uc_sync_multiple), and in 802.3ad the LACPDU address; in active-backup with arp_validate, on a backup, the
     /// solicited-node groups of the NS targets, so a switch that snoops MLD still sends it the relayed solicitations
-    /// that validate it (bond_slave_ns_maddrs_add/del). A member released has them all taken off.
+    /// that validate it (bond_slave_ns_maddrs_add/del). The bond's promiscuous and all-multicast modes go to the same
+    /// members as its lists, up or down (bond_set_promiscuity, bond_hw_addr_swap). A member released has them all
+    /// taken off.
     /// </summary>
-    private void SyncMemberAddresses()
+    private void SyncMemberRxMode()
     {
         foreach (Member m in _members)
         {
+            bool receivesForBond = !Traits.UsesPrimary || m == Active;
+            (bool, bool) modes = receivesForBond ? _deviceRxModes : (false, false);
+            if (modes != m.RxModes)
+            {
+                _host.SetMemberRxModes(m, modes.Item1, modes.Item2);
+                m.RxModes = modes;
+            }
             IEnumerable<MacAddress> lacp = Traits.Lacp && IsUp ? [LacpPdu.Multicast] : [];
             IEnumerable<MacAddress> ns = Options.Mode == BondMode.ActiveBackup && !m.IsActive && Options.ArpValidate != ArpValidate.None
                 ? Options.NsIp6Targets.Select(ProbeFrames.SolicitedNodeMac)
                 : [];
-            IEnumerable<MacAddress> device = IsUp && (!Traits.UsesPrimary || m == Active) ? _deviceLists : [];
+            IEnumerable<MacAddress> device = IsUp && receivesForBond ? _deviceLists : [];
             IReadOnlyList<MacAddress> want = [.. lacp.Concat(ns).Concat(device).Distinct()];
             if (!want.SequenceEqual(m.AddressList))
             {

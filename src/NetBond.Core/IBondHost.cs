@@ -30,6 +30,9 @@ public interface IBondHost
     /// </summary>
     void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join);
 
+    /// <summary>The bond's promiscuous and all-multicast modes on a member changed (dev_set_promiscuity, dev_set_allmulti).</summary>
+    void SetMemberRxModes(Member member, bool promisc, bool allmulti);
+
     /// <summary>Which members transmit or deliver changed: the data plane must take the new <see cref="DataPlan"/>.</summary>
     void DataPlanChanged(DataPlan plan);
 

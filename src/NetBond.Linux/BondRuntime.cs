@@ -61,7 +61,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         // An adopted bond has its addresses already, and no event will tell: the ARP/NS monitors probe from them;
         // and its address lists, which its members keep carrying.
         OnAddressesChanged();
-        ReadAddressLists();
+        ReadRxMode();
     }
 
     public Bond Bond { get; }
@@ -312,6 +312,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
     public void Dispose()
     {
         ReleaseAll();
+        _rxModes.Dispose();
         DataPath.Dispose();
         if (Tap.Persistent)
         {
@@ -497,6 +498,20 @@ public sealed class BondRuntime : IBondHost, IDisposable
         }
     }
 
+    public void SetMemberRxModes(Member member, bool promisc, bool allmulti)
+    {
+        try
+        {
+            _rxModes.Set(member.IfIndex, member.Name, promisc, allmulti);
+        }
+        catch (NativeException e)
+        {
+            _log($"{Bond.Name}: {e.Message}");
+        }
+    }
+
+    private readonly MemberRxModes _rxModes = new();
+
     /// <summary>What NETDEV_RESEND_IGMP makes the kernel's IGMP do for a bond: report its memberships again, here on the member.</summary>
     public void RejoinMulticastGroups(Member member)
     {
@@ -529,12 +544,20 @@ public sealed class BondRuntime : IBondHost, IDisposable
     /// <summary>Reads the bond device's addresses and hands them to the bond; called when an address event names it.</summary>
     public void OnAddressesChanged() => Bond.OnAddresses(_rt.GetAddresses(IfIndex));
 
-    /// <summary>The bond device's own address lists (dev->uc, dev->mc), which the bond syncs to its members.</summary>
-    public void ReadAddressLists()
+    /// <summary>
+    /// The bond device's own address lists (dev->uc, dev->mc) and its promiscuous and all-multicast counts, which the
+    /// bond passes to its members. The counts are read rather than taken from the event: a bridge makes its new port
+    /// promiscuous after the event that says it joined, and a count changing alone raises no event.
+    /// </summary>
+    public void ReadRxMode()
     {
         try
         {
             Bond.OnAddressLists(_rt.GetAddressLists(IfIndex));
+            if (_rt.GetLink(IfIndex) is { } link)
+            {
+                Bond.OnRxModes(link.IsPromiscuous, link.IsAllmulti);
+            }
         }
         catch (NativeException e)
         {

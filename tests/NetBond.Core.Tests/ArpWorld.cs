@@ -136,6 +136,8 @@ internal sealed class ArpWorld : IBondHost, IVirtualWorld
 
     public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
 
+    public void SetMemberRxModes(Member member, bool promisc, bool allmulti) { }
+
     public void SetBondCarrier(bool up) { }
 
     public void DataPlanChanged(DataPlan plan) { }

@@ -124,6 +124,35 @@ public class KernelFidelityTests
     }
 
     /// <summary>
+    /// bond_change_rx_flags / bond_hw_addr_swap: the bond device promiscuous or all-multicast (a bridge port, tcpdump)
+    /// makes the active member so in the modes that have one, following it on failover, and every member in the
+    /// others; a released member is left as it was.
+    /// </summary>
+    [Fact]
+    public void The_bond_devices_promiscuous_and_allmulti_modes_reach_the_members_that_receive_for_it()
+    {
+        (Bond ab, VirtualHost abHost) = TestBonds.Make("mode=active-backup miimon=100", "eth0", "eth1");
+        ab.OnRxModes(promisc: true, allmulti: false);
+        Assert.Equal((true, false), abHost.RxModes["eth0"]);
+        Assert.Equal((false, false), abHost.RxModes.GetValueOrDefault("eth1"));
+        Assert.Null(ab.ForceActive("eth1"));
+        Assert.Equal((false, false), abHost.RxModes["eth0"]);
+        Assert.Equal((true, false), abHost.RxModes["eth1"]);
+        ab.OnRxModes(promisc: true, allmulti: true);
+        Assert.Equal((true, true), abHost.RxModes["eth1"]);
+        ab.Release(ab.Find("eth1")!);
+        Assert.Equal((false, false), abHost.RxModes["eth1"]);
+        Assert.Equal((true, true), abHost.RxModes["eth0"]);
+        ab.OnRxModes(promisc: false, allmulti: false);
+        Assert.Equal((false, false), abHost.RxModes["eth0"]);
+
+        (Bond lacp, VirtualHost lacpHost) = TestBonds.Make("mode=802.3ad miimon=100", "eth0", "eth1");
+        lacp.OnRxModes(promisc: true, allmulti: false);
+        Assert.Equal((true, false), lacpHost.RxModes["eth0"]);
+        Assert.Equal((true, false), lacpHost.RxModes["eth1"]);
+    }
+
+    /// <summary>
     /// bond_set_rx_mode / bond_hw_addr_swap / bond_hw_addr_flush: the bond device's own address lists (a macvlan's
     /// unicast address, its multicast groups) go to the active member in the modes that have one, following it on
     /// failover, and to every member in the others; none while the bond is down, and none left on a released member.

@@ -51,6 +51,8 @@ internal sealed class LacpSide : IBondHost
 
     public void SetMemberAddresses(Member member, IReadOnlyList<MacAddress> leave, IReadOnlyList<MacAddress> join) { }
 
+    public void SetMemberRxModes(Member member, bool promisc, bool allmulti) { }
+
     public void SetBondCarrier(bool up) => Carrier = up;
 
     public void SendFrame(Member member, ReadOnlySpan<byte> frame)

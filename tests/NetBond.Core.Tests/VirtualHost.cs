@@ -50,6 +50,11 @@ internal sealed class VirtualHost : IBondHost
         Assert.All(join, mac => Assert.True(set.Add(mac), $"{member.Name} joins {mac} twice"));
     }
 
+    /// <summary>The promiscuous and all-multicast modes the bond left on each member.</summary>
+    public Dictionary<string, (bool Promisc, bool Allmulti)> RxModes { get; } = [];
+
+    public void SetMemberRxModes(Member member, bool promisc, bool allmulti) => RxModes[member.Name] = (promisc, allmulti);
+
     /// <summary>Every frame the bond sent, by member; peer notifications (one address, so one frame a round) also by time.</summary>
     public void SendFrame(Member member, ReadOnlySpan<byte> frame)
     {

@@ -73,6 +73,35 @@ public class ControlPlaneTests
         Topology.Finish(reader);
     }
 
+    /// <summary>
+    /// A bond made a bridge port (the bridge makes its ports promiscuous) makes its active member promiscuous, as the
+    /// kernel's bond_change_rx_flags does: frames for the bridge's other hosts reach it past a real NIC's MAC filter.
+    /// The mode follows the active member, and a released member is left as it was.
+    /// </summary>
+    [IntegrationFact]
+    public void A_bond_in_a_bridge_makes_its_active_member_promiscuous()
+    {
+        using Topology t = new(members: 2);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.AddBond("mode=active-backup miimon=100 primary=eth0");
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        int Promiscuity(string member) => int.Parse(System.Text.RegularExpressions.Regex.Match(
+            t.In(t.Host, $"ip -d link show {member}").Out, "promiscuity (\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, Promiscuity("eth0"));
+
+        t.Sh($"ip -n {t.Host} link add br0 type bridge && ip -n {t.Host} link set bond0 master br0");
+        Assert.True(Topology.Eventually(() => Promiscuity("eth0") == 1), t.In(t.Host, "ip -d link show eth0").Out);
+        Assert.Equal(0, Promiscuity("eth1"));
+        t.NetBond("active bond0 eth1").ShouldSucceed();
+        Assert.True(Topology.Eventually(() => Promiscuity("eth1") == 1 && Promiscuity("eth0") == 0), t.Status());
+        t.NetBond("release bond0 eth1").ShouldSucceed();
+        Assert.Equal(0, Promiscuity("eth1"));
+        Assert.True(Topology.Eventually(() => Promiscuity("eth0") == 1));
+        t.Sh($"ip -n {t.Host} link set bond0 nomaster");
+        Assert.True(Topology.Eventually(() => Promiscuity("eth0") == 0), t.In(t.Host, "ip -d link show eth0").Out);
+    }
+
     [IntegrationFact]
     public void A_members_prio_set_on_the_member_moves_the_active_member()
     {

@@ -294,6 +294,10 @@ public class KernelDecisionTests
         {
         }
 
+        public void SetMemberRxModes(Member member, bool promisc, bool allmulti)
+        {
+        }
+
         public void Log(string message)
         {
         }

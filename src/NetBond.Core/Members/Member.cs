@@ -90,6 +90,9 @@ public sealed class Member
     /// <summary>The link-layer addresses, unicast and multicast, the bond put on the member's address lists (see Bond.SyncMemberAddresses).</summary>
     public IReadOnlyList<MacAddress> AddressList { get; internal set; } = [];
 
+    /// <summary>Whether the bond has the member promiscuous and all-multicast for it (see Bond.SyncMemberRxMode).</summary>
+    public (bool Promisc, bool Allmulti) RxModes { get; internal set; }
+
     /// <summary>The member's 802.3ad port, in mode 802.3ad.</summary>
     public LacpPort? Lacp { get; internal set; }
 

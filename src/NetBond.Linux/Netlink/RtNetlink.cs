@@ -43,6 +43,8 @@ public sealed class RtNetlink : IDisposable
     private const ushort IFLA_LINKINFO = 18;
     private const ushort IFLA_INFO_KIND = 1;
     private const ushort IFLA_CARRIER = 33;
+    private const ushort IFLA_PROMISCUITY = 30;
+    private const ushort IFLA_ALLMULTI = 61;
     private const ushort IFLA_NET_NS_FD = 28;
     private const ushort IFLA_GSO_MAX_SEGS = 40;
     private const ushort IFA_ADDRESS = 1;
@@ -423,7 +425,7 @@ public sealed class RtNetlink : IDisposable
             kind = new NetlinkAttributes(info).String(IFLA_INFO_KIND);
         }
         return new LinkInfo(index, a.String(IFLA_IFNAME) ?? "", flags, (int)(a.U32(IFLA_MTU) ?? 0), mac,
-            (a.U8(IFLA_CARRIER) ?? 0) != 0, (int)(a.U32(IFLA_MASTER) ?? 0), type, kind);
+            (a.U8(IFLA_CARRIER) ?? 0) != 0, (int)(a.U32(IFLA_MASTER) ?? 0), type, kind, a.U32(IFLA_PROMISCUITY) ?? 0, a.U32(IFLA_ALLMULTI) ?? 0);
     }
 
     private LinkInfo? QueryLink(NetlinkMessageWriter w)

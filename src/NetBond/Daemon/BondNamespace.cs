@@ -141,8 +141,8 @@ internal sealed class BondNamespace : IDisposable
     {
         bool overrun = _events.Drain(Registry.OnLinkChanged, Registry.OnLinkDeleted, Registry.OnAddressesChanged);
         // Any of these events may have changed a bond device's address lists (a macvlan made, opened or deleted on
-        // it, an address and its multicast group): one dump per bond reads them again.
-        Registry.OnAddressListsMaybeChanged();
+        // it, an address and its multicast group) or its receive modes (made a bridge port): read again, per bond.
+        Registry.OnRxModesMaybeChanged();
         if (overrun)
         {
             List<LinkInfo> links = _rt.GetLinks();

@@ -301,12 +301,12 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
-    /// <summary>Link, address or multicast events arrived: the bond devices' own address lists are read again.</summary>
-    public void OnAddressListsMaybeChanged()
+    /// <summary>Link, address or multicast events arrived: the bond devices' address lists and receive modes are read again.</summary>
+    public void OnRxModesMaybeChanged()
     {
         foreach (BondRuntime b in _bonds.Values)
         {
-            b.ReadAddressLists();
+            b.ReadRxMode();
         }
     }
 
