@@ -12,7 +12,7 @@ public class BpfObjectTests
         BpfObject obj = KernelDataPath.EmbeddedObject;
         Assert.Equal(["bond_egress", "member_ingress", "hash_probe"], obj.Programs.Select(p => p.Name));
         // The programs reference maps of maps, one per kind of a bond's maps, indexed by bond id.
-        string[] kinds = ["config", "members", "counters", "rr_counter", "tlb", "tlb_load", "member_macs"];
+        string[] kinds = ["config", "members", "counters", "rr_counter", "tlb", "tlb_load", "member_macs", "rx_ipv6"];
         Assert.Equal(kinds, obj.Maps.Select(m => m.Name));
         Assert.Equal(kinds, obj.BondMaps.Select(m => m.Name));
         Assert.All(obj.Maps, m => Assert.Equal((12u, (uint)BpfContract.MaxBonds), (m.Type, m.MaxEntries))); // BPF_MAP_TYPE_ARRAY_OF_MAPS

@@ -6,9 +6,10 @@ using NetBond.Linux.Interop;
 namespace NetBond.Linux.Netlink;
 
 /// <summary>
-/// The rtnetlink requests NetBond makes: read and change links, list addresses, and the tc qdisc/filter
-/// that keeps the host stack off members. Message and attribute numbers are from
-/// include/uapi/linux/rtnetlink.h, if_link.h, if_addr.h, pkt_sched.h and pkt_cls.h.
+/// The rtnetlink requests NetBond makes: read and change links, list addresses, read and change a device's own
+/// address lists (the fdb's "self" entries), and the tc qdisc/filter that keeps the host stack off members. Message
+/// and attribute numbers are from include/uapi/linux/rtnetlink.h, if_link.h, if_addr.h, neighbour.h, pkt_sched.h
+/// and pkt_cls.h.
 /// </summary>
 public sealed class RtNetlink : IDisposable
 {
