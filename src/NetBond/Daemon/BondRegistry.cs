@@ -433,9 +433,10 @@ internal sealed class BondRegistry : IDisposable
         {
             return $"{bondName}: cannot enslave a bond to itself";
         }
-        if (_bonds.ContainsKey(name))
+        if (Nests(name, bondName))
         {
-            return $"{bondName}: {name} is a bond; NetBond does not nest bonds";
+            // netdev_master_upper_dev_link refuses a loop of upper devices.
+            return $"{bondName}: cannot enslave {name}: {bondName} is a member of it, directly or through another bond";
         }
         foreach (BondRuntime other in _bonds.Values)
         {
@@ -459,6 +460,10 @@ internal sealed class BondRegistry : IDisposable
         }
         return null;
     }
+
+    /// <summary>Whether <paramref name="member"/> is bond <paramref name="outer"/> or one of its members, at any depth of bonds in bonds.</summary>
+    private bool Nests(string outer, string member) =>
+        outer == member || (_bonds.TryGetValue(outer, out BondRuntime? b) && b.Bond.Members.Any(m => Nests(m.Name, member)));
 
     /// <summary>dev_valid_name()'s rules, in printable ASCII: names the tools around a bond all spell the same way.</summary>
     public static bool IsValidName(string name) =>
