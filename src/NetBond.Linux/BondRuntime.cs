@@ -342,6 +342,12 @@ public sealed class BondRuntime : IBondHost, IDisposable
         // Also once a second whatever was said: a frame is never stranded by a signal that went astray.
         if (controlFrames || nowMs >= _nextDrainMs)
         {
+            if (HasUpperDevices && nowMs >= _nextDrainMs)
+            {
+                // A device on the bond may have moved to a namespace whose events this one does not see (a macvlan
+                // given to a container), where it still changes the bond's lists as it joins groups: read each second.
+                ReadRxMode();
+            }
             _nextDrainMs = nowMs + 1000;
             DrainControlFrames(nowMs);
         }
@@ -543,6 +549,9 @@ public sealed class BondRuntime : IBondHost, IDisposable
 
     /// <summary>Reads the bond device's addresses and hands them to the bond; called when an address event names it.</summary>
     public void OnAddressesChanged() => Bond.OnAddresses(_rt.GetAddresses(IfIndex));
+
+    /// <summary>A macvlan or VLAN device was made on the bond: its lists are also read once a second.</summary>
+    public bool HasUpperDevices { get; set; }
 
     /// <summary>
     /// The bond device's own address lists (dev->uc, dev->mc) and its promiscuous and all-multicast counts, which the

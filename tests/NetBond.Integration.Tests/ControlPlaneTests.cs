@@ -102,6 +102,30 @@ public class ControlPlaneTests
         Assert.True(Topology.Eventually(() => Promiscuity("eth0") == 0), t.In(t.Host, "ip -d link show eth0").Out);
     }
 
+    /// <summary>
+    /// A macvlan on the bond moved into another namespace (a container's) joins groups there, which change the bond
+    /// device's lists without an event in the bond's namespace: the bond reads its lists each second while a device
+    /// sits on it, and its active member gets the group (a real NIC would otherwise filter the container's neighbour
+    /// solicitations away).
+    /// </summary>
+    [IntegrationFact]
+    public void A_macvlan_given_to_another_namespace_gets_its_groups_onto_the_active_member()
+    {
+        using Topology t = new(members: 2);
+        t.StartDaemon();
+        t.WaitForDaemon();
+        t.NetBond("add bond0 mode=active-backup miimon=100").ShouldSucceed();
+        t.NetBond("enslave bond0 eth0 eth1").ShouldSucceed();
+        // No IPv6 on the bond itself: its own address events would have its lists read anyway.
+        t.Sh($"ip netns exec {t.Host} sysctl -qw net.ipv6.conf.bond0.disable_ipv6=1 && ip -n {t.Host} link set bond0 up");
+        string container = t.AddNamespace();
+        t.Sh($"ip -n {t.Host} link add link bond0 name macvlan0 type macvlan mode bridge && ip -n {t.Host} link set macvlan0 netns {container}");
+        Thread.Sleep(1500);
+        t.Sh($"ip -n {container} link set macvlan0 up && ip -n {container} addr add 2001:db8::11/64 dev macvlan0 nodad");
+        Assert.True(Topology.Eventually(() => t.In(t.Host, "bridge fdb show dev eth0").Out.Contains("33:33:ff:00:00:11", StringComparison.Ordinal), 3000),
+            t.In(t.Host, "bridge fdb show dev bond0").Out + t.In(t.Host, "bridge fdb show dev eth0").Out);
+    }
+
     [IntegrationFact]
     public void A_members_prio_set_on_the_member_moves_the_active_member()
     {

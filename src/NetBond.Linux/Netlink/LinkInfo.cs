@@ -4,10 +4,11 @@ namespace NetBond.Linux.Netlink;
 
 /// <summary>
 /// What RTM_NEWLINK says about an interface; <paramref name="Promiscuity"/> and <paramref name="Allmulti"/> count who
-/// asked for those modes (IFLA_PROMISCUITY, IFLA_ALLMULTI), which the flags show only when set by hand.
+/// asked for those modes (IFLA_PROMISCUITY, IFLA_ALLMULTI), which the flags show only when set by hand;
+/// <paramref name="Lower"/> is the device a macvlan or VLAN device sits on (IFLA_LINK), 0 for none.
 /// </summary>
 public sealed record LinkInfo(int Index, string Name, uint Flags, int Mtu, MacAddress Mac, bool Carrier, int Master, ushort Type, string? Kind,
-    uint Promiscuity = 0, uint Allmulti = 0)
+    uint Promiscuity = 0, uint Allmulti = 0, int Lower = 0)
 {
     public const uint IFF_UP = 0x1;
     public const uint IFF_RUNNING = 0x40;

@@ -41,6 +41,7 @@ public sealed class RtNetlink : IDisposable
     private const ushort IFLA_IFNAME = 3;
     private const ushort IFLA_MTU = 4;
     private const ushort IFLA_MASTER = 10;
+    private const ushort IFLA_LINK = 5;
     private const ushort IFLA_LINKINFO = 18;
     private const ushort IFLA_INFO_KIND = 1;
     private const ushort IFLA_CARRIER = 33;
@@ -426,7 +427,8 @@ public sealed class RtNetlink : IDisposable
             kind = new NetlinkAttributes(info).String(IFLA_INFO_KIND);
         }
         return new LinkInfo(index, a.String(IFLA_IFNAME) ?? "", flags, (int)(a.U32(IFLA_MTU) ?? 0), mac,
-            (a.U8(IFLA_CARRIER) ?? 0) != 0, (int)(a.U32(IFLA_MASTER) ?? 0), type, kind, a.U32(IFLA_PROMISCUITY) ?? 0, a.U32(IFLA_ALLMULTI) ?? 0);
+            (a.U8(IFLA_CARRIER) ?? 0) != 0, (int)(a.U32(IFLA_MASTER) ?? 0), type, kind, a.U32(IFLA_PROMISCUITY) ?? 0, a.U32(IFLA_ALLMULTI) ?? 0,
+            (int)(a.U32(IFLA_LINK) ?? 0));
     }
 
     private LinkInfo? QueryLink(NetlinkMessageWriter w)

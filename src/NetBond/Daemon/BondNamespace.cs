@@ -139,10 +139,29 @@ internal sealed class BondNamespace : IDisposable
 
     private void DrainLinkEvents()
     {
-        bool overrun = _events.Drain(Registry.OnLinkChanged, Registry.OnLinkDeleted, Registry.OnAddressesChanged);
-        // Any of these events may have changed a bond device's address lists (a macvlan made, opened or deleted on
-        // it, an address and its multicast group) or its receive modes (made a bridge port): read again, per bond.
-        Registry.OnRxModesMaybeChanged();
+        // The events that may have changed a bond device's address lists or receive modes — its own (made a bridge
+        // port, an address and its multicast group), those of a device on it (a macvlan made, opened, closed), any
+        // device gone — have its lists read again.
+        HashSet<int> touched = [];
+        bool deleted = false;
+        bool overrun = _events.Drain(
+            link =>
+            {
+                touched.Add(link.Index);
+                touched.Add(link.Lower);
+                Registry.OnLinkChanged(link);
+            },
+            index =>
+            {
+                deleted = true;
+                Registry.OnLinkDeleted(index);
+            },
+            index =>
+            {
+                touched.Add(index);
+                Registry.OnAddressesChanged(index);
+            });
+        Registry.OnRxModesMaybeChanged(b => deleted || overrun || touched.Contains(b.IfIndex));
         if (overrun)
         {
             List<LinkInfo> links = _rt.GetLinks();

@@ -301,10 +301,10 @@ internal sealed class BondRegistry : IDisposable
         }
     }
 
-    /// <summary>Link, address or multicast events arrived: the bond devices' address lists and receive modes are read again.</summary>
-    public void OnRxModesMaybeChanged()
+    /// <summary>Link, address or multicast events arrived: these bond devices' address lists and receive modes are read again.</summary>
+    public void OnRxModesMaybeChanged(Func<BondRuntime, bool> touched)
     {
-        foreach (BondRuntime b in _bonds.Values)
+        foreach (BondRuntime b in _bonds.Values.Where(touched))
         {
             b.ReadRxMode();
         }
@@ -315,6 +315,10 @@ internal sealed class BondRegistry : IDisposable
     {
         foreach (BondRuntime b in _bonds.Values)
         {
+            if (b.IfIndex == link.Lower && link.Kind is "macvlan" or "macvtap" or "ipvlan" or "ipvtap" or "vlan")
+            {
+                b.HasUpperDevices = true;
+            }
             if (b.IfIndex == link.Index)
             {
                 b.OnBondLinkChanged(link);
