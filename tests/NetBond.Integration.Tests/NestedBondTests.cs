@@ -42,4 +42,24 @@ public class NestedBondTests
         Assert.DoesNotContain("bond1", t.NetBond("status bond0").Out, StringComparison.Ordinal);
         Assert.Contains("Slave Interface: eth1", t.NetBond("status bond1").ShouldSucceed().Out, StringComparison.Ordinal);
     }
+
+    /// <summary>The same nesting from /etc/network/interfaces: the inner bond comes up first, whatever the file's order.</summary>
+    [IntegrationFact]
+    public void Nested_bonds_come_up_from_a_file_and_go_down()
+    {
+        using Topology t = new(members: 3);
+        string root = Path.Combine(t.StateRoot, "root");
+        Directory.CreateDirectory(Path.Combine(root, "etc/network"));
+        File.WriteAllText(Path.Combine(root, "etc/network/interfaces"),
+            $"auto bond0\niface bond0 inet static\n    address {Topology.BondAddress}/24\n    bond-slaves bond1 eth2\n    bond-mode active-backup\n"
+            + "    bond-miimon 100\n    bond-primary bond1\n\nauto bond1\niface bond1 inet manual\n    bond-slaves eth0 eth1\n    bond-mode active-backup\n    bond-miimon 100\n");
+        t.StartDaemon();
+        t.WaitForDaemon();
+        Result up = t.NetBond($"up --all --root {root}").ShouldSucceed();
+        Assert.True(up.Out.IndexOf("bond1 is up", StringComparison.Ordinal) < up.Out.IndexOf("bond0 is up", StringComparison.Ordinal), up.Out);
+        Assert.True(t.Ping(), t.Status());
+        Assert.Contains("Currently Active Slave: bond1", t.Status(), StringComparison.Ordinal);
+        t.NetBond($"down --all --root {root}").ShouldSucceed();
+        Assert.DoesNotContain("bond", t.In(t.Host, "ip -o link").Out, StringComparison.Ordinal);
+    }
 }

@@ -92,8 +92,19 @@ public sealed class MalformedConfigTests : IDisposable
         AssertProblem(Write(Modprobe, "alias bond0 bonding\noptions bond0 miimon\n"), 2, "'miimon' is not an option=value pair");
 
     [Fact]
-    public void A_member_that_is_a_bond() =>
-        AssertProblem(Write(Interfaces, "iface bond0 inet manual\n  bond-slaves bond1\niface bond1 inet manual\n  bond-mode 0\n"), 2, "bond1 is a bond");
+    public void Bonds_that_are_members_of_each_other() =>
+        AssertProblem(Write(Interfaces, "iface bond0 inet manual\n  bond-slaves bond1\niface bond1 inet manual\n  bond-slaves bond0\n"), 2,
+            "bond1 cannot be a member of bond0: bond0 is a member of it, directly or through another bond");
+
+    /// <summary>Bonds nest: a bond that is a member of another is brought up first, wherever the files describe it.</summary>
+    [Fact]
+    public void A_bond_that_is_a_member_of_another_comes_first()
+    {
+        Write(Interfaces, "iface bond0 inet manual\n  bond-slaves bond1 eth2\n  bond-mode active-backup\niface bond1 inet manual\n  bond-slaves eth0 eth1\n");
+        NetworkConfiguration config = NetworkConfiguration.Read(_root);
+        Assert.Empty(config.Problems);
+        Assert.Equal(["bond1", "bond0"], config.Bonds.Select(b => b.Name));
+    }
 
     private NetworkConfiguration ReadWithin(int seconds = 10)
     {

@@ -34,7 +34,8 @@ internal sealed class ConfigApplier
                 todo.Add(b);
             }
         }
-        List<string> problems = [.. todo.SelectMany(Check)];
+        HashSet<string> building = [.. todo.Select(b => b.Name)];
+        List<string> problems = [.. todo.SelectMany(b => Check(b, building))];
         if (problems.Count > 0)
         {
             problems.ForEach(p => r.Err.Append(p).Append('\n'));
@@ -283,7 +284,8 @@ internal sealed class ConfigApplier
     private static bool Same(AddressInfo have, UpAddress wanted) => have.Address.Equals(IPAddress.Parse(wanted.Address)) && have.PrefixLength == wanted.Prefix;
 
     /// <summary>What the live host says against this bond: names, members that are missing or taken.</summary>
-    private IEnumerable<string> Check(UpBond b)
+    /// <param name="building">The bonds built with it: a member that is one of them exists by the time it is enslaved (bonds nest, inner first).</param>
+    private IEnumerable<string> Check(UpBond b, HashSet<string> building)
     {
         if (!BondRegistry.IsValidName(b.Name))
         {
@@ -293,7 +295,7 @@ internal sealed class ConfigApplier
         {
             yield return $"{b.Where}: {b.Name} already exists and is not a NetBond bond";
         }
-        foreach (UpSetting m in b.Members)
+        foreach (UpSetting m in b.Members.Where(m => !building.Contains(m.Name)))
         {
             if (_registry.CheckMember(b.Name, m.Name, out _) is { } problem)
             {

@@ -129,9 +129,9 @@ internal sealed class NetworkConfiguration
             ValidateOptions(bond);
             foreach (MemberClaim m in bond.Members.ToArray())
             {
-                if (_bonds.ContainsKey(m.Name))
+                if (m.Name == bond.Name || (_bonds.ContainsKey(m.Name) && Contains(m.Name, bond.Name, [])))
                 {
-                    Problem(m.Where, $"{m.Name} is a bond and cannot be a member of {bond.Name}");
+                    Problem(m.Where, $"{m.Name} cannot be a member of {bond.Name}: {bond.Name} is a member of it, directly or through another bond");
                 }
                 else if (claimed.TryGetValue(m.Name, out (string Bond, SourceLocation Where) first) && first.Bond != bond.Name)
                 {
@@ -143,6 +143,34 @@ internal sealed class NetworkConfiguration
                 }
             }
         }
+        OrderNested();
+    }
+
+    /// <summary>Whether bond <paramref name="outer"/> has <paramref name="name"/> among its members, at any depth of bonds in bonds.</summary>
+    private bool Contains(string outer, string name, HashSet<string> seen) =>
+        seen.Add(outer) && _bonds.TryGetValue(outer, out BondDefinition? bond)
+        && bond.Members.Any(m => m.Name == name || Contains(m.Name, name, seen));
+
+    /// <summary>A bond after every bond it has as a member (bonds nest): the order bonds are brought up in.</summary>
+    private void OrderNested()
+    {
+        List<BondDefinition> ordered = [];
+        void Place(BondDefinition bond)
+        {
+            if (ordered.Contains(bond))
+            {
+                return;
+            }
+            // A member bond in a loop (refused above) is not followed, so this cannot recurse forever.
+            foreach (MemberClaim m in bond.Members.Where(m => _bonds.ContainsKey(m.Name) && m.Name != bond.Name && !Contains(m.Name, bond.Name, [])))
+            {
+                Place(_bonds[m.Name]);
+            }
+            ordered.Add(bond);
+        }
+        _order.ForEach(Place);
+        _order.Clear();
+        _order.AddRange(ordered);
     }
 
     /// <summary>Applies the merged options in the kernel's order to fresh defaults, so each refusal lands on its line.</summary>
