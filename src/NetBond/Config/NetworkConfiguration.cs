@@ -129,7 +129,7 @@ internal sealed class NetworkConfiguration
             ValidateOptions(bond);
             foreach (MemberClaim m in bond.Members.ToArray())
             {
-                if (m.Name == bond.Name || (_bonds.ContainsKey(m.Name) && Contains(m.Name, bond.Name, [])))
+                if (InLoop(bond, m))
                 {
                     Problem(m.Where, $"{m.Name} cannot be a member of {bond.Name}: {bond.Name} is a member of it, directly or through another bond");
                 }
@@ -145,6 +145,9 @@ internal sealed class NetworkConfiguration
         }
         OrderNested();
     }
+
+    /// <summary>Whether member <paramref name="m"/> of <paramref name="bond"/> is the bond itself or has it among its members: a loop of bonds.</summary>
+    private bool InLoop(BondDefinition bond, MemberClaim m) => m.Name == bond.Name || Contains(m.Name, bond.Name, []);
 
     /// <summary>Whether bond <paramref name="outer"/> has <paramref name="name"/> among its members, at any depth of bonds in bonds.</summary>
     private bool Contains(string outer, string name, HashSet<string> seen) =>
@@ -162,7 +165,7 @@ internal sealed class NetworkConfiguration
                 return;
             }
             // A member bond in a loop (refused above) is not followed, so this cannot recurse forever.
-            foreach (MemberClaim m in bond.Members.Where(m => _bonds.ContainsKey(m.Name) && m.Name != bond.Name && !Contains(m.Name, bond.Name, [])))
+            foreach (MemberClaim m in bond.Members.Where(m => _bonds.ContainsKey(m.Name) && !InLoop(bond, m)))
             {
                 Place(_bonds[m.Name]);
             }
