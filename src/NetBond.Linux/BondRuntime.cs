@@ -152,9 +152,7 @@ public sealed class BondRuntime : IBondHost, IDisposable
         DataPath.Attach(member);
         _originals.Add(member, original);
         // What the previous daemon put on its address lists is there still: only differences change it.
-        MacAddress[] listed = [.. (original.Multicast ?? []).Concat(original.Unicast ?? [])
-            .Select(a => MacAddress.TryParse(a, out MacAddress mac) ? mac : default).Where(mac => !mac.IsZero)];
-        Bond.Adopt(member, ReadCarrier(member), nowMs, listed);
+        Bond.Adopt(member, ReadCarrier(member), nowMs, [.. original.Listed()]);
     }
 
     /// <summary>Every member is back: the bond's plan, as this daemon made it, takes over from the previous one's.</summary>

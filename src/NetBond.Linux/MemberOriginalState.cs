@@ -16,7 +16,12 @@ public sealed record MemberOriginalState(
     bool DropFilterAdded,
     string[]? Ipv6Addresses = null,
     string[]? Multicast = null,
-    string[]? Unicast = null);
+    string[]? Unicast = null)
+{
+    /// <summary>The link-layer addresses the bond put on the member's lists, multicast and unicast, as journaled.</summary>
+    public IEnumerable<Core.MacAddress> Listed() =>
+        (Multicast ?? []).Concat(Unicast ?? []).Select(a => Core.MacAddress.TryParse(a, out Core.MacAddress mac) ? mac : default).Where(mac => !mac.IsZero);
+}
 
 /// <summary>Where original states are kept (the daemon's state file).</summary>
 public interface IMemberJournal

@@ -96,16 +96,13 @@ public static class MemberSetup
             // The kernel data path's program, which a killed daemon leaves in front of the drop filter.
             Step("remove kernel data path filter", () => rt.DeleteBpfFilter(state.IfIndex, egress: false, RtNetlink.KernelPathPref));
         }
-        if (state.Multicast is { Length: > 0 } || state.Unicast is { Length: > 0 })
+        if (state.Listed().ToArray() is { Length: > 0 } listed)
         {
             // The link-layer addresses the bond put on the member's lists (the LACPDU address, NS groups, the bond's own).
             using Ethtool ioctl = new();
-            foreach (string listed in (state.Multicast ?? []).Concat(state.Unicast ?? []))
+            foreach (MacAddress address in listed)
             {
-                if (MacAddress.TryParse(listed, out MacAddress address))
-                {
-                    Step($"take {listed} off its address list", () => SetListed(rt, ioctl, state.Name, state.IfIndex, address, add: false));
-                }
+                Step($"take {address} off its address list", () => SetListed(rt, ioctl, state.Name, state.IfIndex, address, add: false));
             }
         }
         if (state.DisableIpv6 is int v)
