@@ -32,10 +32,10 @@ public sealed class LinkEventListener : IDisposable
     public int Fd => _socket.Fd;
 
     /// <summary>
-    /// Passes each pending link event on, and for an address or multicast-address event the interface index it names
-    /// (struct ifaddrmsg's ifa_index); returns true if the kernel dropped events (ENOBUFS) and state must be re-read.
+    /// Passes each pending link event on, and for an address or a multicast-address event the interface index it
+    /// names (struct ifaddrmsg's ifa_index); returns true if the kernel dropped events (ENOBUFS) and state must be re-read.
     /// </summary>
-    public bool Drain(Action<LinkInfo> onLink, Action<int> onLinkDeleted, Action<int> onAddresses)
+    public bool Drain(Action<LinkInfo> onLink, Action<int> onLinkDeleted, Action<int> onAddresses, Action<int> onMulticast)
     {
         while (_socket.ReadEvents((type, payload) =>
         {
@@ -48,9 +48,13 @@ public sealed class LinkEventListener : IDisposable
                 // struct ifinfomsg: family, pad, type, then ifi_index.
                 onLinkDeleted(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload[4..]));
             }
-            else if (type is RTM_NEWADDR or RTM_DELADDR or RTM_NEWMULTICAST or RTM_DELMULTICAST && payload.Length >= 8)
+            else if (type is RTM_NEWADDR or RTM_DELADDR && payload.Length >= 8)
             {
                 onAddresses(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload[4..]));
+            }
+            else if (type is RTM_NEWMULTICAST or RTM_DELMULTICAST && payload.Length >= 8)
+            {
+                onMulticast(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload[4..]));
             }
         }, out bool overrun))
         {

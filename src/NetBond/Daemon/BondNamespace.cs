@@ -160,7 +160,9 @@ internal sealed class BondNamespace : IDisposable
             {
                 touched.Add(index);
                 Registry.OnAddressesChanged(index);
-            });
+            },
+            // A group joined or left changes only the lists, read below.
+            index => touched.Add(index));
         Registry.OnRxModesMaybeChanged(b => deleted || overrun || touched.Contains(b.IfIndex));
         if (overrun)
         {
